@@ -1,0 +1,148 @@
+"""Components and the factories that make them.
+
+As in the Collector, a factory is the only way to make a component. It names
+its `type` (the YAML key), a stability level, the pydantic model of its config
+(whose defaults are the default config) and the signals it supports. Factories
+are found through the entry-point groups `scrubber.receivers`,
+`scrubber.processors`, `scrubber.exporters` and `scrubber.extensions`, so a
+third-party package adds a component with no change to scrubber.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from scrubber.pdata import Signal
+
+if TYPE_CHECKING:
+    from scrubber.consumer import Consumer
+    from scrubber.service.telemetry import Telemetry
+
+
+class Kind(StrEnum):
+    RECEIVER = "receivers"
+    PROCESSOR = "processors"
+    EXPORTER = "exporters"
+    EXTENSION = "extensions"
+
+    @property
+    def entry_point_group(self) -> str:
+        return f"scrubber.{self.value}"
+
+
+class Stability(StrEnum):
+    DEVELOPMENT = "development"
+    ALPHA = "alpha"
+    BETA = "beta"
+    STABLE = "stable"
+
+
+@dataclass(frozen=True, order=True)
+class ComponentID:
+    """`type[/name]`, e.g. `otlp` or `otlp/eu`."""
+
+    type: str
+    name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> "ComponentID":
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("a component id must be a non-empty string 'type[/name]'")
+        type_, _, name = text.partition("/")
+        if not type_ or ("/" in text and not name):
+            raise ValueError(f"{text!r} is not a component id 'type[/name]'")
+        return cls(type_, name)
+
+    def __str__(self) -> str:
+        return f"{self.type}/{self.name}" if self.name else self.type
+
+
+class ComponentConfig(BaseModel):
+    """Base of every component's config: strict, so unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
+
+
+@dataclass
+class Settings:
+    """What code passes to a component (as opposed to what users write)."""
+
+    id: ComponentID
+    kind: Kind
+    logger: logging.Logger
+    telemetry: "Telemetry"
+    #: the name of the pipeline a processor instance belongs to ("" for shared components)
+    pipeline: str = ""
+    #: services shared across components (e.g. the detection pool), by name
+    shared: dict[str, Any] = field(default_factory=dict)
+
+
+class Host(Protocol):
+    """What a started component can ask of the running service."""
+
+    def extension(self, component_id: ComponentID) -> Any: ...
+
+    def shared(self, name: str, make: Callable[[], Any]) -> Any:
+        """The service-wide object called `name`, made once by `make` (e.g. a worker pool)."""
+        ...
+
+
+class Component(Protocol):
+    async def start(self, host: Host) -> None:
+        """Return quickly; own any background task started here."""
+
+    async def shutdown(self, timeout: float) -> None:
+        """Idempotent, safe without `start`; flush downstream within `timeout` seconds."""
+
+
+class LifecycleMixin:
+    """A no-op lifecycle for components with nothing to start or stop."""
+
+    async def start(self, host: Host) -> None:  # noqa: D401 - protocol method
+        return None
+
+    async def shutdown(self, timeout: float) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Factory:
+    """Makes one type of component.
+
+    Exactly one of the `create_*` callables is set, by kind:
+    - receiver:  create(settings, config, consumers: Mapping[Signal, Consumer]) -> Component
+      (one instance per receiver id, shared by every pipeline that lists it)
+    - processor: create(settings, config, signal, next_consumer) -> Component & Consumer
+      (one instance per pipeline that lists it)
+    - exporter:  create(settings, config) -> Component & Consumer
+      (one instance per exporter id, shared by every pipeline that lists it)
+    - extension: create(settings, config) -> Component
+    """
+
+    type: str
+    kind: Kind
+    config_class: type[ComponentConfig]
+    create: Callable[..., Any]
+    signals: frozenset[Signal] = frozenset(Signal)
+    stability: Stability = Stability.ALPHA
+
+    def default_config(self) -> ComponentConfig:
+        return self.config_class()
+
+
+__all__ = [
+    "ComponentConfig",
+    "ComponentID",
+    "Component",
+    "Factory",
+    "Host",
+    "Kind",
+    "LifecycleMixin",
+    "Settings",
+    "Stability",
+]

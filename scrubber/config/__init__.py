@@ -1,0 +1,1 @@
+"""Configuration: the Collector's YAML shape, loaded and validated strictly."""

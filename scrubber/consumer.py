@@ -1,0 +1,76 @@
+"""Consumers: anything that takes a batch of telemetry.
+
+A receiver hands each request to a `Consumer`; a processor is a consumer that
+passes to the next one; an exporter is the last. `consume` returning means the
+data is accepted (queued or delivered); raising a `scrubber.errors.ConsumerError`
+refuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol, Sequence, runtime_checkable
+
+from scrubber.errors import ConsumerError, PartialSuccess
+from scrubber.pdata import Request, Signal, clone
+
+
+@runtime_checkable
+class Consumer(Protocol):
+    #: True if `consume` may change the request. Fan-out gives such consumers their
+    #: own copy (the Collector's "exclusive ownership").
+    mutates_data: bool
+
+    async def consume(self, signal: Signal, request: Request) -> None: ...
+
+
+class FanoutConsumer:
+    """Hands every request to several consumers concurrently.
+
+    Consumers that mutate data get a clone each; the others share one read-only
+    copy. The first error wins, except that partial successes add up.
+    """
+
+    def __init__(self, consumers: Sequence[Consumer]):
+        if not consumers:
+            raise ValueError("fan-out needs at least one consumer")
+        self.consumers = list(consumers)
+        self.mutates_data = False  # it clones for those that do
+
+    async def consume(self, signal: Signal, request: Request) -> None:
+        if len(self.consumers) == 1:
+            await self.consumers[0].consume(signal, request)
+            return
+        mutating = [c for c in self.consumers if c.mutates_data]
+        shared = clone(request) if mutating else request
+        calls = [c.consume(signal, clone(request) if c.mutates_data else shared) for c in self.consumers]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        _raise_combined(results)
+
+
+def _raise_combined(results: list) -> None:
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if not errors:
+        return
+    hard = [e for e in errors if not isinstance(e, PartialSuccess)]
+    if hard:
+        raise hard[0]
+    raise PartialSuccess(max(e.rejected for e in errors), "; ".join(str(e) for e in errors))
+
+
+class SinkConsumer:
+    """An in-memory terminal consumer, for tests and `scrubber scan`: keeps what it gets."""
+
+    mutates_data = False
+
+    def __init__(self) -> None:
+        self.received: list[tuple[Signal, Request]] = []
+
+    async def consume(self, signal: Signal, request: Request) -> None:
+        self.received.append((signal, request))
+
+    def requests(self, signal: Signal) -> list[Request]:
+        return [r for s, r in self.received if s == signal]
+
+
+__all__ = ["Consumer", "ConsumerError", "FanoutConsumer", "SinkConsumer"]

@@ -1,0 +1,113 @@
+"""Pipeline data: the three OTLP signals as their protobuf export requests.
+
+Like the Collector's pdata, a batch is the export request itself
+(`ExportTraceServiceRequest` and friends); processors mutate it in place or
+return a new one. Helpers here are generic over the signal so that no
+component needs a copy of its logic per signal.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Union
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+Request = Union[ExportTraceServiceRequest, ExportMetricsServiceRequest, ExportLogsServiceRequest]
+
+
+class Signal(StrEnum):
+    TRACES = "traces"
+    METRICS = "metrics"
+    LOGS = "logs"
+
+    @property
+    def request_type(self) -> type:
+        return _REQUEST_TYPES[self]
+
+    @property
+    def item_name(self) -> str:
+        """The Collector's word for one item of this signal, used in metric names."""
+        return _ITEM_NAMES[self]
+
+    def new_request(self) -> Request:
+        return self.request_type()
+
+
+_REQUEST_TYPES = {
+    Signal.TRACES: ExportTraceServiceRequest,
+    Signal.METRICS: ExportMetricsServiceRequest,
+    Signal.LOGS: ExportLogsServiceRequest,
+}
+_ITEM_NAMES = {Signal.TRACES: "spans", Signal.METRICS: "metric_points", Signal.LOGS: "log_records"}
+
+
+def signal_of(request: Request) -> Signal:
+    for signal, request_type in _REQUEST_TYPES.items():
+        if isinstance(request, request_type):
+            return signal
+    raise TypeError(f"not an OTLP export request: {type(request).__name__}")
+
+
+def resource_groups(request: Request):
+    """The top-level resource groups (resource_spans / resource_metrics / resource_logs)."""
+    if isinstance(request, ExportTraceServiceRequest):
+        return request.resource_spans
+    if isinstance(request, ExportMetricsServiceRequest):
+        return request.resource_metrics
+    return request.resource_logs
+
+
+def scope_groups(resource_group):
+    """The scope groups under one resource group, whatever the signal."""
+    for field in ("scope_spans", "scope_metrics", "scope_logs"):
+        if resource_group.DESCRIPTOR.fields_by_name.get(field) is not None:
+            return getattr(resource_group, field)
+    raise TypeError(type(resource_group).__name__)
+
+
+_POINT_FIELDS = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
+
+
+def metric_data_points(metric):
+    """The repeated data_points field of a metric, whichever its type (or [] if unset)."""
+    kind = metric.WhichOneof("data")
+    return getattr(metric, kind).data_points if kind else []
+
+
+def items(request: Request):
+    """Yield (resource_group, scope_group, item) for every span / log record / data point."""
+    for resource_group in resource_groups(request):
+        for scope_group in scope_groups(resource_group):
+            if hasattr(scope_group, "spans"):
+                for span in scope_group.spans:
+                    yield resource_group, scope_group, span
+            elif hasattr(scope_group, "log_records"):
+                for record in scope_group.log_records:
+                    yield resource_group, scope_group, record
+            else:
+                for metric in scope_group.metrics:
+                    for point in metric_data_points(metric):
+                        yield resource_group, scope_group, point
+
+
+def item_count(request: Request) -> int:
+    """Spans, log records or metric data points in the request (the Collector's counting unit)."""
+    return sum(1 for _ in items(request))
+
+
+def clone(request: Request) -> Request:
+    copy = type(request)()
+    copy.CopyFrom(request)
+    return copy
+
+
+def merge(signal: Signal, requests) -> Request:
+    """Concatenate requests of one signal into one (resource groups appended in order)."""
+    merged = signal.new_request()
+    target = resource_groups(merged)
+    for request in requests:
+        target.extend(resource_groups(request))
+    return merged

@@ -1,0 +1,1 @@
+"""The running service: pipelines built from config, lifecycle, own telemetry."""
