@@ -67,6 +67,12 @@ class ComponentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
 
+    def deployment_errors(self) -> list[str]:
+        """Problems only the deployment can show (an unset key variable, a missing key
+        file), as `sub::path: message` lines. `validate` and `run` report them with the
+        component's path in front. The default finds none."""
+        return []
+
 
 @dataclass
 class Settings:
@@ -88,7 +94,12 @@ class Host(Protocol):
     def extension(self, component_id: ComponentID) -> Any: ...
 
     def shared(self, name: str, make: Callable[[], Any]) -> Any:
-        """The service-wide object called `name`, made once by `make` (e.g. a worker pool)."""
+        """The service-wide object called `name`, made once by `make` (e.g. a worker pool).
+        If it has `close()` (sync or async), the service calls it after every processor stopped."""
+        ...
+
+    def is_ready(self) -> bool:
+        """True once every pipeline has started, until shutdown begins."""
         ...
 
 

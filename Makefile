@@ -1,0 +1,33 @@
+# Two commands a newcomer needs: `make run` and `make test`. Each installs what it needs
+# into a local virtual environment first (only python3 >= 3.11, pip and make required).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-all bench lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run scrubber on its embedded default config (OTLP on localhost:4317/4318, output under data/)
+run: $(STAMP)
+	$(VENV)/bin/scrubber run --config config/default.yaml
+
+## the whole default test suite (long soak/load runs are marked `slow` and excluded)
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q -m ''
+
+lint: $(STAMP)
+	$(VENV)/bin/hadolint Dockerfile
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

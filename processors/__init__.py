@@ -1,0 +1,1 @@
+"""Pluggable processors, one folder per processor type."""

@@ -1,0 +1,101 @@
+"""The `scrubber` command: run, validate, scan, flows.
+
+`python -m scrubber` is the same program. Exit codes: 0 success, 1 invalid
+config or input, 2 usage errors (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from scrubber import __version__
+from scrubber.config.loader import load_config
+from scrubber.errors import ConfigError
+
+DEFAULT_CONFIG = "config/default.yaml"
+
+
+def _print_errors(path: str, error: ConfigError) -> None:
+    print(f"{path}: invalid configuration ({len(error.errors)} error{'s' if len(error.errors) != 1 else ''}):", file=sys.stderr)
+    for line in error.errors:
+        print(f"  {line}", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.file)
+    except ConfigError as error:
+        _print_errors(args.file, error)
+        return 1
+    print(f"{args.file}: valid ({len(config.pipelines)} pipelines: {', '.join(sorted(config.pipelines))})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from scrubber.service.logs import setup_logging
+    from scrubber.service.run import run_until_signalled
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        _print_errors(args.config, error)
+        return 1
+    logs = config.service.telemetry.logs
+    setup_logging(logs.level, logs.encoding)
+    try:
+        asyncio.run(run_until_signalled(config))
+    except OSError as exc:  # a port taken, a directory not writable
+        logging.getLogger("scrubber").error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from processors.pii.scan import run_scan
+
+    return run_scan(args.config, args.file, args.output)
+
+
+def cmd_flows(args: argparse.Namespace) -> int:
+    from scrubber.flows import run_flows
+
+    return run_flows(args.config, args.output, args.format)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the pipelines of a config until SIGTERM/SIGINT")
+    run.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file (default {DEFAULT_CONFIG})")
+    run.set_defaults(handler=cmd_run)
+
+    validate = commands.add_parser("validate", help="check a config; print every error with its key path")
+    validate.add_argument("file")
+    validate.set_defaults(handler=cmd_validate)
+
+    scan = commands.add_parser("scan", help="dry run: apply a config's pii processors to OTLP/JSON lines")
+    scan.add_argument("--config", required=True)
+    scan.add_argument("file", help="OTLP/JSON lines (as the file exporter writes them)")
+    scan.add_argument("--output", help="write the scrubbed requests here as OTLP/JSON lines")
+    scan.set_defaults(handler=cmd_scan)
+
+    flows = commands.add_parser("flows", help="print which data of which jurisdiction can reach which exporter")
+    flows.add_argument("--config", required=True)
+    flows.add_argument("--output", default="flows", help="path (without extension) of the rendered diagram")
+    flows.add_argument("--format", default="svg", choices=["svg", "png"])
+    flows.set_defaults(handler=cmd_flows)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

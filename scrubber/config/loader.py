@@ -1,0 +1,193 @@
+"""Loads a config file, expands env references and validates it strictly.
+
+Every problem is collected before anything is reported, and each message names
+its key path in the Collector's style (`exporters::otlp/eu::endpoint: ...`), so
+an operator fixes a file in one go rather than one error per run.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scrubber.component import ComponentConfig, ComponentID, Kind
+from scrubber.config.expand import expand
+from scrubber.config.model import ComponentEntry, Config, Pipeline, RawConfig
+from scrubber.errors import ConfigError
+from scrubber.pdata import Signal
+from scrubber.registry import Registry, default_registry
+
+#: entry-point group of whole-config checks: callables `(Config) -> list[str]`
+CHECKS_GROUP = "scrubber.config_checks"
+
+
+def pydantic_errors(exc: ValidationError, prefix: str) -> list[str]:
+    """One `path: message` line per pydantic error, with `::` between path parts."""
+    lines = []
+    for error in exc.errors():
+        parts = [prefix] + [str(p) for p in error["loc"] if p not in ("function-after", "function-before")]
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{'::'.join(p for p in parts if p)}: {message}")
+    return lines
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: the config must be a YAML mapping with receivers, exporters and service"])
+    return data
+
+
+def load_config(path: str | Path, registry: Registry | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, expand and validate a config file; raise ConfigError with every problem."""
+    config = parse_config(read_yaml(path), registry=registry, environ=environ)
+    config.source = str(path)
+    return config
+
+
+def parse_config(data: dict[str, Any], registry: Registry | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    registry = registry or default_registry()
+    errors: list[str] = []
+    expanded = expand(data, os.environ if environ is None else environ, errors=errors)
+    try:
+        raw = RawConfig.model_validate(expanded)
+    except ValidationError as exc:
+        raise ConfigError(errors + pydantic_errors(exc, "")) from exc
+    components = {kind: _components(raw, kind, registry, errors) for kind in Kind}
+    pipelines = _pipelines(raw, components, errors)
+    extensions = _service_extensions(raw, components, errors)
+    config = Config(components, pipelines, extensions, raw.service, raw=expanded)
+    if not errors:
+        errors.extend(_deployment_errors(config))
+        errors.extend(run_checks(config))
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def _components(raw: RawConfig, kind: Kind, registry: Registry, errors: list[str]) -> dict[ComponentID, ComponentEntry]:
+    section = getattr(raw, kind.value)
+    result: dict[ComponentID, ComponentEntry] = {}
+    for key, body in section.items():
+        path = f"{kind.value}::{key}"
+        try:
+            component_id = ComponentID.parse(key)
+        except ValueError as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        factory = registry.get(kind, component_id.type)
+        if factory is None:
+            known = ", ".join(registry.types(kind)) or "none"
+            errors.append(f"{path}: unknown {kind.value[:-1]} type {component_id.type!r} (entry-point group {kind.entry_point_group}; known: {known})")
+            continue
+        try:
+            parsed = factory.config_class.model_validate(body or {})
+        except ValidationError as exc:
+            errors.extend(pydantic_errors(exc, path))
+            continue
+        result[component_id] = ComponentEntry(component_id, kind, factory, parsed)
+    return result
+
+
+def _resolve(names: list[str], kind: Kind, signal: Signal, components, path: str, errors: list[str]) -> list[ComponentID]:
+    resolved = []
+    for i, name in enumerate(names):
+        try:
+            component_id = ComponentID.parse(name)
+        except ValueError as exc:
+            errors.append(f"{path}::{i}: {exc}")
+            continue
+        entry = components[kind].get(component_id)
+        if entry is None:
+            errors.append(f"{path}::{i}: references {kind.value[:-1]} {name!r}, which is not configured under {kind.value}")
+        elif signal not in entry.factory.signals:
+            errors.append(f"{path}::{i}: {kind.value[:-1]} {name!r} does not support {signal.value}")
+        elif component_id in resolved:
+            errors.append(f"{path}::{i}: {name!r} is listed twice")
+        else:
+            resolved.append(component_id)
+    return resolved
+
+
+def _pipelines(raw: RawConfig, components, errors: list[str]) -> dict[str, Pipeline]:
+    pipelines = {}
+    for name, body in raw.service.pipelines.items():
+        path = f"service::pipelines::{name}"
+        kind_name, _, _suffix = name.partition("/")
+        try:
+            signal = Signal(kind_name)
+        except ValueError:
+            errors.append(f"{path}: a pipeline id must be traces, metrics or logs, optionally followed by /name")
+            continue
+        pipelines[name] = Pipeline(
+            name,
+            signal,
+            _resolve(body.receivers, Kind.RECEIVER, signal, components, f"{path}::receivers", errors),
+            _resolve(body.processors, Kind.PROCESSOR, signal, components, f"{path}::processors", errors),
+            _resolve(body.exporters, Kind.EXPORTER, signal, components, f"{path}::exporters", errors),
+        )
+    return pipelines
+
+
+def _service_extensions(raw: RawConfig, components, errors: list[str]) -> list[ComponentID]:
+    result = []
+    for i, name in enumerate(raw.service.extensions):
+        try:
+            component_id = ComponentID.parse(name)
+        except ValueError as exc:
+            errors.append(f"service::extensions::{i}: {exc}")
+            continue
+        if component_id not in components[Kind.EXTENSION]:
+            errors.append(f"service::extensions::{i}: references extension {name!r}, which is not configured under extensions")
+        else:
+            result.append(component_id)
+    return result
+
+
+def _deployment_errors(config: Config) -> list[str]:
+    """Problems a component config can only see at deployment time (a missing key file,
+    an unset key variable): components report them through `deployment_errors()`."""
+    errors = []
+    for kind, entries in config.components.items():
+        for component_id, entry in entries.items():
+            check: Callable[[], list[str]] | None = getattr(entry.config, "deployment_errors", None)
+            if check is not None:
+                errors.extend(f"{kind.value}::{component_id}::{message}" for message in check())
+    return errors
+
+
+def run_checks(config: Config) -> list[str]:
+    """Whole-config checks registered by plug-ins (e.g. residency: no raw path to global)."""
+    errors = []
+    for entry_point in entry_points(group=CHECKS_GROUP):
+        errors.extend(entry_point.load()(config))
+    return errors
+
+
+def component_config_errors(model: type[BaseModel], body: Any, path: str) -> list[str]:
+    """Validate one component body in isolation (used by tests and tools)."""
+    try:
+        model.model_validate(body or {})
+    except ValidationError as exc:
+        return pydantic_errors(exc, path)
+    return []
+
+
+__all__ = ["CHECKS_GROUP", "ComponentConfig", "load_config", "parse_config", "pydantic_errors"]

@@ -1,0 +1,1 @@
+"""Extensions: components outside the pipelines (health check)."""
