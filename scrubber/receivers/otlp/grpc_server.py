@@ -1,0 +1,118 @@
+"""OTLP/gRPC: TraceService, MetricsService and LogsService on a `grpc.aio` server.
+
+Methods are registered with no request deserializer, so a malformed protobuf
+reaches our code as bytes and is answered INVALID_ARGUMENT with a message
+(grpc's own deserializer would answer INTERNAL). Only signals that some
+pipeline consumes are registered; the others get UNIMPLEMENTED from grpc,
+as in the Collector. gzip (and deflate) requests are decompressed by grpc core;
+`max_recv_msg_size_mib` is enforced by grpc, which answers RESOURCE_EXHAUSTED.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import grpc
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+from scrubber.config.types import split_endpoint
+from scrubber.pdata import Signal
+from scrubber.receivers.otlp.config import MIB, GRPCConfig
+from scrubber.receivers.otlp.status import Refusal
+
+if TYPE_CHECKING:
+    from scrubber.receivers.otlp.receiver import OTLPReceiver
+
+SERVICE_NAMES = {
+    Signal.TRACES: trace_service_pb2.DESCRIPTOR.services_by_name["TraceService"].full_name,
+    Signal.METRICS: metrics_service_pb2.DESCRIPTOR.services_by_name["MetricsService"].full_name,
+    Signal.LOGS: logs_service_pb2.DESCRIPTOR.services_by_name["LogsService"].full_name,
+}
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+def server_options(config: GRPCConfig) -> list[tuple[str, int]]:
+    """The config as grpc channel arguments."""
+    options = [
+        ("grpc.max_receive_message_length", config.max_recv_msg_size_mib * MIB),
+        # grpc sets SO_REUSEPORT by default: two servers could silently share a port.
+        ("grpc.so_reuseport", 0),
+    ]
+    if config.max_concurrent_streams:
+        options.append(("grpc.max_concurrent_streams", config.max_concurrent_streams))
+    keepalive = config.keepalive
+    params = keepalive and keepalive.server_parameters
+    if params:
+        for key, value in (
+            ("grpc.max_connection_idle_ms", params.max_connection_idle),
+            ("grpc.max_connection_age_ms", params.max_connection_age),
+            ("grpc.max_connection_age_grace_ms", params.max_connection_age_grace),
+            ("grpc.keepalive_time_ms", params.time),
+            ("grpc.keepalive_timeout_ms", params.timeout),
+        ):
+            if value is not None:
+                options.append((key, _ms(value)))
+    policy = keepalive and keepalive.enforcement_policy
+    if policy:
+        if policy.min_time is not None:
+            options.append(("grpc.http2.min_recv_ping_interval_without_data_ms", _ms(policy.min_time)))
+        options.append(("grpc.keepalive_permit_without_calls", int(policy.permit_without_stream)))
+    return options
+
+
+class GRPCServer:
+    def __init__(self, config: GRPCConfig, receiver: "OTLPReceiver"):
+        self.config = config
+        self.receiver = receiver
+        self.host, self._requested_port = split_endpoint(config.endpoint)
+        self.port: int | None = None
+        self._server: grpc.aio.Server | None = None
+
+    def _address(self, port: int) -> str:
+        return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
+
+    async def start(self) -> None:
+        server = grpc.aio.server(options=server_options(self.config))
+        server.add_generic_rpc_handlers(tuple(self._handlers()))
+        try:
+            port = server.add_insecure_port(self._address(self._requested_port))
+        except RuntimeError as error:
+            port, cause = 0, error
+        else:
+            cause = None
+        if not port:
+            await server.stop(None)
+            raise OSError(f"otlp receiver: cannot listen for gRPC on {self.config.endpoint} (port in use or address unavailable)") from cause
+        await server.start()
+        self._server, self.port = server, port
+
+    async def stop(self, timeout: float) -> None:
+        """Refuse new RPCs, give in-flight ones `timeout` seconds, then cancel them."""
+        if self._server is not None:
+            server, self._server = self._server, None
+            await server.stop(grace=timeout)
+
+    def _handlers(self):
+        for signal in self.receiver.consumers:
+            handler = grpc.unary_unary_rpc_method_handler(self._export_method(signal))
+            yield grpc.method_handlers_generic_handler(SERVICE_NAMES[signal], {"Export": handler})
+
+    def _export_method(self, signal: Signal):
+        async def export(raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            try:
+                request = signal.request_type.FromString(raw)
+            except DecodeError:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"malformed {signal} export request: not a valid protobuf message")
+            try:
+                response = await self.receiver.export(signal, request, "grpc")
+            except Refusal as refusal:
+                await context.abort(refusal.code, refusal.message, trailing_metadata=refusal.grpc_trailers())
+            return response.SerializeToString()
+
+        return export

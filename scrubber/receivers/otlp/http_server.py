@@ -1,0 +1,176 @@
+"""OTLP/HTTP on aiohttp: `POST /v1/{traces,metrics,logs}`, protobuf or JSON.
+
+The body is read and decompressed here (aiohttp's own decompression is off) so
+that one limit, `max_request_body_size`, holds for the bytes on the wire and
+again for the decompressed bytes: a gzip bomb is cut off at the limit, not
+after it has filled memory. Answers follow the Collector: the response in the
+request's encoding, errors as a `google.rpc.Status` in that encoding, 415 and
+405 as plain text, 404 for a signal that no pipeline consumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from google.protobuf.message import DecodeError
+
+from scrubber.config.types import split_endpoint
+from scrubber.pdata import Signal
+from scrubber.pdata.otlpjson import OTLPJSONError, loads
+from scrubber.receivers.otlp import status
+from scrubber.receivers.otlp.config import HTTPConfig
+from scrubber.receivers.otlp.status import Refusal
+
+if TYPE_CHECKING:
+    from scrubber.receivers.otlp.receiver import OTLPReceiver
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def _too_large(limit: int) -> Refusal:
+    return status.invalid(f"request body exceeds max_request_body_size ({limit} bytes)", http_status=413)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refusing (413) once it exceeds `limit` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decompress(body: bytes, encoding: str, limit: int) -> bytes:
+    """Undo `Content-Encoding` (gzip, deflate), producing at most `limit` bytes."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in _WBITS:
+        raise status.invalid(f"unsupported Content-Encoding {encoding!r}; supported: gzip, deflate")
+    out, data = [], body
+    try:
+        while data:  # gzip may hold several members, one after the other
+            inflater = zlib.decompressobj(_WBITS[encoding])
+            out.append(inflater.decompress(data, limit + 1 - sum(map(len, out))))
+            if sum(map(len, out)) > limit or inflater.unconsumed_tail:
+                raise _too_large(limit)
+            if not inflater.eof:
+                raise status.invalid(f"truncated {encoding} body")
+            data = inflater.unused_data
+    except zlib.error as error:
+        raise status.invalid(f"invalid {encoding} body: {error}") from None
+    return b"".join(out)
+
+
+def parse(signal: Signal, body: bytes, content_type: str):
+    try:
+        if content_type == JSON:
+            return loads(signal, body)
+        return signal.request_type.FromString(body)
+    except (OTLPJSONError, DecodeError) as error:
+        kind = "OTLP/JSON" if content_type == JSON else "protobuf"
+        raise status.invalid(f"malformed {signal} export request ({kind}): {error}") from None
+
+
+def encode(message, content_type: str) -> web.Response:
+    body = status.to_json(message) if content_type == JSON else message.SerializeToString()
+    return web.Response(body=body, content_type=content_type)
+
+
+def error_response(refusal: Refusal, content_type: str) -> web.Response:
+    response = encode(refusal.rpc_status(), content_type)
+    response.set_status(refusal.http_status)
+    if (retry_after := refusal.retry_after_header()) is not None:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+def plain(status_code: int, text: str, **headers: str) -> web.Response:
+    return web.Response(status=status_code, text=text, content_type="text/plain", headers=headers)
+
+
+class HTTPServer:
+    def __init__(self, config: HTTPConfig, receiver: "OTLPReceiver"):
+        self.config = config
+        self.receiver = receiver
+        self.host, self._requested_port = split_endpoint(config.endpoint)
+        self.port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def _app(self) -> web.Application:
+        app = web.Application()
+        paths = {
+            Signal.TRACES: self.config.traces_url_path,
+            Signal.METRICS: self.config.metrics_url_path,
+            Signal.LOGS: self.config.logs_url_path,
+        }
+        for signal in self.receiver.consumers:
+            app.router.add_route("*", paths[signal], self._handler(signal))
+        return app
+
+    async def start(self) -> None:
+        # Own decompression (see module doc); no access log (URLs and agents are not ours to keep).
+        runner = web.AppRunner(self._app(), auto_decompress=False, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as error:
+            await runner.cleanup()
+            raise OSError(f"otlp receiver: cannot listen for HTTP on {self.config.endpoint}: {error.strerror or error}") from error
+        self._runner, self._site = runner, site
+        self.port = runner.addresses[0][1]
+
+    async def stop(self, timeout: float) -> None:
+        """Stop accepting, wait up to `timeout` for in-flight requests, then close."""
+        if self._runner is None:
+            return
+        runner, site, self._runner, self._site = self._runner, self._site, None, None
+        await site.stop()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        await runner.cleanup()
+
+    def _handler(self, signal: Signal):
+        async def handle(request: web.Request) -> web.StreamResponse:
+            if request.method != "POST":
+                return plain(405, "405 method not allowed, supported: [POST]", Allow="POST")
+            content_type = request.content_type
+            if content_type not in (JSON, PROTOBUF):
+                return plain(415, f"415 unsupported media type, supported: [{JSON}, {PROTOBUF}]")
+            self._in_flight += 1
+            self._idle.clear()
+            try:
+                return await self._export(signal, request, content_type)
+            finally:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._idle.set()
+
+        return handle
+
+    async def _export(self, signal: Signal, request: web.Request, content_type: str) -> web.Response:
+        limit = self.config.max_request_body_size
+        try:
+            body = await read_body(request, limit)
+            body = decompress(body, request.headers.get("Content-Encoding", ""), limit)
+            export_request = parse(signal, body, content_type)
+            response = await self.receiver.export(signal, export_request, "http")
+        except Refusal as refusal:
+            return error_response(refusal, content_type)
+        return encode(response, content_type)

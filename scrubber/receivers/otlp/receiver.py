@@ -1,0 +1,119 @@
+"""The `otlp` receiver: one instance per receiver id, both transports, one hand-off.
+
+Both servers decode a request and call `OTLPReceiver.export`, which hands it to
+the signal's consumer, counts accepted and refused items, and turns the
+outcome into a response or a `Refusal` (see `status`). Keeping this in one
+place means gRPC and HTTP can never disagree on semantics or counting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from typing import Mapping
+
+import grpc
+
+from scrubber.component import Host, Settings
+from scrubber.consumer import Consumer
+from scrubber.errors import ConsumerError, PartialSuccess
+from scrubber.pdata import Request, Signal, item_count, resource_groups
+from scrubber.receivers.otlp import status
+from scrubber.receivers.otlp.config import OTLPReceiverConfig
+from scrubber.receivers.otlp.grpc_server import GRPCServer
+from scrubber.receivers.otlp.http_server import HTTPServer
+
+
+class OTLPReceiver:
+    def __init__(self, settings: Settings, config: OTLPReceiverConfig, consumers: Mapping[Signal, Consumer]):
+        self.settings = settings
+        self.config = config
+        self.consumers = dict(consumers)
+        self._logger = settings.logger
+        self._counters = {
+            (signal, outcome): settings.telemetry.counter(
+                f"receiver_{outcome}_{signal.item_name}",
+                f"{signal.item_name.replace('_', ' ').capitalize()} {outcome} by the receiver (refused: not pushed into the pipeline)",
+                ("receiver", "transport"),
+            )
+            for signal in Signal
+            for outcome in ("accepted", "refused")
+        }
+        protocols = config.protocols
+        self._grpc = GRPCServer(protocols.grpc, self) if protocols.grpc else None
+        self._http = HTTPServer(protocols.http, self) if protocols.http else None
+        self._started = False
+        self._stopped = False
+
+    @property
+    def grpc_port(self) -> int | None:
+        """The bound gRPC port after `start` (useful with endpoint `host:0`)."""
+        return self._grpc.port if self._grpc else None
+
+    @property
+    def http_port(self) -> int | None:
+        return self._http.port if self._http else None
+
+    async def start(self, host: Host | None = None) -> None:
+        """Bind every enabled server; returns once they listen. Raises OSError if a port is taken."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            for server in filter(None, (self._grpc, self._http)):
+                await server.start()
+        except BaseException:
+            await self.shutdown(1.0)
+            raise
+        self._logger.info(
+            "otlp receiver %s listening: grpc=%s http=%s", self.settings.id,
+            self._grpc and f"{self._grpc.host}:{self.grpc_port}", self._http and f"{self._http.host}:{self.http_port}",
+        )
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop accepting, let in-flight requests finish within `timeout`. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        servers = [s for s in (self._grpc, self._http) if s is not None]
+        await asyncio.gather(*(s.stop(timeout) for s in servers), return_exceptions=True)
+
+    async def export(self, signal: Signal, request: Request, transport: str):
+        """Hand one decoded request to its consumer; return the response or raise `status.Refusal`."""
+        count = item_count(request)
+        labels = {"receiver": str(self.settings.id), "transport": transport}
+        if not resource_groups(request):
+            return status.export_response(signal)  # nothing to forward
+        consumer = self.consumers.get(signal)
+        if consumer is None:  # servers only route signals that have a consumer
+            raise status.Refusal(grpc.StatusCode.UNIMPLEMENTED, f"{signal} are not received by this receiver")
+        try:
+            await consumer.consume(signal, request)
+        except PartialSuccess as partial:
+            rejected = max(0, min(partial.rejected, count))
+            self._count(signal, labels, count - rejected, rejected)
+            return status.export_response(signal, rejected, str(partial))
+        except ConsumerError as error:
+            self._count(signal, labels, 0, count)
+            raise status.refusal_for(error) from None
+        except Exception as error:  # a bug: answer INTERNAL and keep serving
+            self._count(signal, labels, 0, count)
+            self._log_bug(signal, transport, error)
+            raise status.refusal_for(error) from None
+        self._count(signal, labels, count, 0)
+        return status.export_response(signal)
+
+    def _count(self, signal: Signal, labels: dict, accepted: int, refused: int) -> None:
+        if accepted:
+            self._counters[(signal, "accepted")].labels(**labels).inc(accepted)
+        if refused:
+            self._counters[(signal, "refused")].labels(**labels).inc(refused)
+
+    def _log_bug(self, signal: Signal, transport: str, error: Exception) -> None:
+        """Where it failed, never the exception text (it may quote personal data)."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in frames[-3:])
+        self._logger.error(
+            "otlp receiver %s: unexpected %s while consuming %s over %s (at %s)",
+            self.settings.id, type(error).__name__, signal, transport, where,
+        )
