@@ -13,7 +13,7 @@ import sys
 
 from scrubber import __version__
 from scrubber.config.loader import load_config
-from scrubber.errors import ConfigError
+from scrubber.errors import ConfigError, ScrubberError
 
 DEFAULT_CONFIG = "config/default.yaml"
 
@@ -94,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except ScrubberError as error:  # e.g. a broken plug-in: one clear line, no traceback
+        print(f"scrubber: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

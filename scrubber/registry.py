@@ -39,7 +39,10 @@ class Registry:
         registry = cls()
         for kind in Kind:
             for entry_point in entry_points(group=kind.entry_point_group):
-                factory = entry_point.load()
+                try:
+                    factory = entry_point.load()
+                except Exception as exc:  # a broken plug-in must say which one it is
+                    raise RegistryError(f"cannot load plug-in {entry_point.name!r} of {kind.entry_point_group} ({entry_point.value}): {exc}") from exc
                 if not isinstance(factory, Factory) or factory.kind != kind:
                     raise RegistryError(f"entry point {entry_point.name!r} in {kind.entry_point_group} is not a {kind.value[:-1]} factory")
                 if factory.type != entry_point.name:

@@ -1,0 +1,128 @@
+"""Config loading: the Collector's YAML shape, strict, every error with its key path."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from scrubber.component import ComponentID, Kind
+from scrubber.config.expand import expand
+from scrubber.config.loader import load_config, parse_config
+from scrubber.config.types import parse_duration, parse_endpoint
+from scrubber.errors import ConfigError
+from scrubber.pdata import Signal
+
+VALID = {
+    "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"}}}},
+    "processors": {"batch": {"timeout": "1s"}},
+    "exporters": {"debug": {}, "file/out": {"path": "data/out.jsonl"}},
+    "service": {"pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["debug", "file/out"]}}},
+}
+
+
+def errors_of(data: dict, environ=None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, environ=environ or {})
+    return caught.value.errors
+
+
+def test_valid_config_resolves_components_and_pipelines():
+    config = parse_config(VALID, environ={})
+    pipeline = config.pipelines["traces"]
+    assert pipeline.signal is Signal.TRACES
+    assert pipeline.exporters == [ComponentID("debug"), ComponentID("file", "out")]
+    assert config.entry(Kind.PROCESSOR, ComponentID("batch")).config.timeout == 1.0
+
+
+def test_three_mistakes_are_reported_together_with_key_paths():
+    data = {
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "localhost:99999"}}}},
+        "processors": {"batch": {"timeout": "soon"}},
+        "exporters": {"debug": {"colour": "red"}},
+        "service": {"pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["debug"]}}},
+    }
+    errors = errors_of(data)
+    assert len(errors) == 3, errors
+    assert any(e.startswith("receivers::otlp::protocols::grpc::endpoint:") for e in errors)
+    assert any(e.startswith("processors::batch::timeout:") and "duration" in e for e in errors)
+    assert "exporters::debug::colour: unknown key" in errors
+
+
+def test_unknown_type_names_the_entry_point_group_and_path():
+    data = {**VALID, "exporters": {"kafka/eu": {}}}
+    data["service"] = {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["kafka/eu"]}}}
+    errors = errors_of(data)
+    assert any(e.startswith("exporters::kafka/eu: unknown exporter type 'kafka'") and "scrubber.exporters" in e for e in errors)
+
+
+def test_missing_reference_and_bad_pipeline_id():
+    data = dict(VALID)
+    data["service"] = {"pipelines": {
+        "traces": {"receivers": ["otlp"], "exporters": ["otlp/nowhere"]},
+        "profiles": {"receivers": ["otlp"], "exporters": ["debug"]},
+    }}
+    errors = errors_of(data)
+    assert "service::pipelines::traces::exporters::0: references exporter 'otlp/nowhere', which is not configured under exporters" in errors
+    assert any(e.startswith("service::pipelines::profiles:") for e in errors)
+
+
+def test_unknown_top_level_and_service_keys():
+    data = {**VALID, "recievers": {}}
+    errors = errors_of(data)
+    assert "recievers: unknown key" in errors
+
+
+def test_env_expansion_with_defaults_and_types():
+    environ = {"PORT_EP": "127.0.0.1:5555", "SIZE": "512", "EMPTY": ""}
+    tree = {"a": "${env:PORT_EP}", "b": "${env:MISSING:-localhost:4317}", "c": "${env:SIZE}",
+            "d": "x-${env:SIZE}", "e": "$${env:SIZE}", "f": "${env:EMPTY:-fallback}", "g": "${env:MISSING}"}
+    assert expand(tree, environ) == {"a": "127.0.0.1:5555", "b": "localhost:4317", "c": 512, "d": "x-512",
+                                     "e": "${env:SIZE}", "f": "fallback", "g": ""}
+
+
+def test_unsupported_reference_is_an_error_with_path():
+    errors: list[str] = []
+    expand({"exporters": {"otlp": {"endpoint": "${file:/etc/x}"}}}, {}, errors=errors)
+    assert errors and errors[0].startswith("exporters::otlp::endpoint:")
+
+
+@pytest.mark.parametrize("text,seconds", [("5s", 5.0), ("200ms", 0.2), ("1.5m", 90.0), ("1h", 3600.0), (3, 3.0)])
+def test_durations(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("bad", ["5 parsecs", "-1s", True, "ms"])
+def test_bad_durations(bad):
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+@pytest.mark.parametrize("endpoint", ["localhost:4317", "0.0.0.0:1", "[::1]:4318", ":4317"])
+def test_good_endpoints(endpoint):
+    assert parse_endpoint(endpoint) == endpoint
+
+
+@pytest.mark.parametrize("endpoint", ["localhost", "localhost:0", "localhost:70000", "http://x:1", ""])
+def test_bad_endpoints(endpoint):
+    with pytest.raises(ValueError):
+        parse_endpoint(endpoint)
+
+
+def test_load_config_reports_yaml_errors_and_missing_files(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "absent.yaml")
+    assert "cannot read config" in str(caught.value)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("receivers: [unclosed\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(broken)
+    assert "not valid YAML" in str(caught.value)
+
+
+def test_shipped_default_config_is_valid(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[2]
+    config = load_config(root / "config" / "default.yaml")
+    assert {p.signal for p in config.pipelines.values()} == set(Signal)
