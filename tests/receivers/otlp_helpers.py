@@ -93,6 +93,25 @@ EXPECTED = {
 }
 
 
+class Raising:
+    """A consumer that refuses every request with the given error."""
+
+    mutates_data = False
+
+    def __init__(self, error: Exception):
+        self.error = error
+        self.calls = 0
+
+    async def consume(self, signal, request):
+        self.calls += 1
+        raise self.error
+
+
+def spans_request():
+    """An ExportTraceServiceRequest as the SDK encodes it."""
+    return EXPECTED[Signal.TRACES](sdk_spans())
+
+
 def run(coro, timeout: float = 30.0):
     """Run one async test body with a hard deadline, so no test can hang the suite."""
     return asyncio.run(asyncio.wait_for(coro, timeout))
