@@ -1,0 +1,142 @@
+"""The key catalog: which attribute keys hold what kind of personal data.
+
+The shipped table is data (`catalog.yaml`); users prepend their own rules in
+config, which therefore override it. A lookup answers a `Rule` (role, entity
+type for identifiers, optional operator) and the label under which findings
+are reported (the pattern, so `llm.input_messages.{i}.message.content` is one
+row in `scrubber scan`, not one per index). Lookups are cached: the same keys
+repeat in every span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+import yaml
+
+
+class Role(StrEnum):
+    IDENTIFIER = "identifier"  # the whole value names someone: pseudonymize, no detection
+    CONTENT = "content"  # free text: patterns + NER
+    STRUCTURED = "structured"  # JSON / kvlist: parse, scrub leaves, keep structure
+    SAFE = "safe"  # never personal
+    PATTERNS = "patterns"  # not in the catalog: pattern detection only (no NER)
+    REDACT = "redact"  # not allowed in strict mode: whole value redacted
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    role: Role
+    entity: str = ""  # entity type of an identifier (USER_ID, EMAIL_ADDRESS...)
+    operator: Any = None  # per-key OperatorSpec override (None = by entity / role)
+    label: str = ""  # the catalog key that matched (for reports)
+
+
+def _compile(pattern: str) -> re.Pattern:
+    """`{i}` is one integer index; a trailing `*` any non-empty suffix."""
+    parts = re.split(r"(\{i\}|\*)", pattern)
+    body = "".join(r"\d+" if p == "{i}" else ".+" if p == "*" else re.escape(p) for p in parts)
+    return re.compile(body + r"\Z")
+
+
+def _is_pattern(key: str) -> bool:
+    return "{i}" in key or "*" in key
+
+
+class _Tier:
+    """One list of rules: exact keys in a dict, patterns tried in order."""
+
+    def __init__(self, rules: Iterable[tuple[str, Rule]]):
+        self.exact: dict[str, Rule] = {}
+        self.patterns: list[tuple[re.Pattern, Rule]] = []
+        for key, rule in rules:
+            rule = Rule(rule.role, rule.entity, rule.operator, key)
+            if _is_pattern(key):
+                self.patterns.append((_compile(key), rule))
+            else:
+                self.exact.setdefault(key, rule)
+
+    def find(self, key: str) -> Rule | None:
+        rule = self.exact.get(key)
+        if rule is not None:
+            return rule
+        for pattern, rule in self.patterns:
+            if pattern.match(key):
+                return rule
+        return None
+
+
+class Catalog:
+    """Tiers of rules, the user's before the shipped one: a user rule, exact or
+    pattern, always overrides the shipped table; within a tier exact keys win,
+    then the first matching pattern."""
+
+    def __init__(self, tiers: Iterable[Iterable[tuple[str, Rule]]], unknown: Rule):
+        self._tiers = [_Tier(rules) for rules in tiers]
+        self._unknown = unknown
+        self.lookup = lru_cache(maxsize=4096)(self._lookup)
+
+    def find(self, key: str) -> Rule | None:
+        """The rule for `key`, or None if no tier has one."""
+        for tier in self._tiers:
+            rule = tier.find(key)
+            if rule is not None:
+                return rule
+        return None
+
+    def _lookup(self, key: str) -> Rule:
+        for tier in self._tiers:
+            rule = tier.find(key)
+            if rule is not None:
+                return rule
+        return Rule(self._unknown.role, label=key)
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    """Field names inside structured content (JSON objects, kvlists)."""
+
+    identifiers: dict[str, str]
+    safe: frozenset[str]
+
+    def rule(self, name: str) -> Rule | None:
+        entity = self.identifiers.get(name) or self.identifiers.get(name.lower())
+        if entity:
+            return Rule(Role.IDENTIFIER, entity, label=name)
+        if name in self.safe:
+            return Rule(Role.SAFE, label=name)
+        return None
+
+
+@lru_cache(maxsize=1)
+def shipped() -> dict:
+    """The shipped catalog.yaml, parsed once."""
+    text = resources.files("processors.pii").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def shipped_rules() -> list[tuple[str, Rule]]:
+    """The shipped key rules in catalog order (identifiers, content, structured, safe)."""
+    data = shipped()
+    rules = [(key, Rule(Role.IDENTIFIER, entity)) for key, entity in data["identifier"].items()]
+    rules += [(key, Rule(Role.CONTENT)) for key in data["content"]]
+    rules += [(key, Rule(Role.STRUCTURED)) for key in data["structured"]]
+    rules += [(key, Rule(Role.SAFE)) for key in data["safe"]]
+    return rules
+
+
+def shipped_field_names() -> FieldNames:
+    fields = shipped()["fields"]
+    return FieldNames(dict(fields["identifier"]), frozenset(fields["safe"]))
+
+
+def build_catalog(user_rules: Iterable[tuple[str, Rule]], allow_keys: Iterable[str], unknown: Role,
+                  use_shipped: bool = True) -> Catalog:
+    """User rules and allow-listed keys (as safe) first, then the shipped table."""
+    user = list(user_rules) + [(key, Rule(Role.SAFE)) for key in allow_keys]
+    return Catalog([user, shipped_rules() if use_shipped else []], Rule(unknown))

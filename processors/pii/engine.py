@@ -1,0 +1,192 @@
+"""One batch through the pii policy: collect, detect once, replace, write back.
+
+1. the walker lists every string field of the request with its role;
+2. all texts that need detection go to the detection service in ONE call
+   (deduplicated), so a pool behind it can micro-batch across requests;
+3. values found in one field (and identifier values) are looked for in every
+   other scanned field of the batch too (`propagate_values`): a name NER saw in
+   one sentence is also replaced where NER missed it;
+4. operators replace the findings; JSON documents are re-serialized, dropped
+   attributes removed, audit attributes written, metric points re-aggregated.
+
+Fail closed: if detection raises or times out, every field that needed it is
+replaced whole by `<REDACTED>`; a key missing at run time redacts too. Both
+are counted by reason; processing goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from processors.pii import operators
+from processors.pii.audit import ScrubReport, write_item_attributes
+from processors.pii.catalog import Catalog, FieldNames, Role
+from processors.pii.config import OperatorSpec, PIIProcessorConfig
+from processors.pii.keys import TOKEN_RE, KeyStore
+from processors.pii.merge import merge_points
+from processors.pii.walker import Field, Walker
+from scrubber.pdata import Request, Signal
+
+MIN_PROPAGATED = 4  # shorter values are not searched for elsewhere (too many false hits)
+
+
+class Detection(Protocol):
+    async def detect(self, texts: Sequence[str], ner: Sequence[bool]) -> list[list]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entity: str
+    start: int
+    end: int
+
+
+class Engine:
+    def __init__(self, config: PIIProcessorConfig, catalog: Catalog, names: FieldNames, keys: KeyStore):
+        self.config = config
+        self.catalog = catalog
+        self.names = names
+        self.keys = keys
+        self.operators = config.operators
+
+    async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
+        """Scrub `request` in place; the report says what was found (never values)."""
+        report = ScrubReport()
+        walker = Walker(self.catalog, self.names, self.config.jurisdiction_attribute,
+                        self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub")
+        walker.walk(request)
+        for f in walker.invalid_json:
+            self._fail_closed(f, "invalid_json", report)
+        hits = await self._detect(walker.fields, detection, report)
+        if self.config.propagate_values:
+            self._propagate(walker.fields, hits)
+        for f in walker.fields:
+            self._apply(f, hits.get(id(f)), report)
+        for finalize in reversed(walker.finalizers):
+            finalize()
+        _remove_dropped(walker.drops)
+        if self.config.audit.attributes:
+            for item, audit in walker.items:
+                write_item_attributes(item, audit)
+        if signal is Signal.METRICS:
+            merge_points(request)
+        return report
+
+    # ---- detection ----------------------------------------------------------------
+    async def _detect(self, fields: list[Field], detection: Detection, report: ScrubReport) -> dict[int, list[Hit]]:
+        """Findings per field id, from one deduplicated detection call."""
+        wanted = [f for f in fields if f.role in (Role.CONTENT, Role.PATTERNS) and not TOKEN_RE.fullmatch(f.text)]
+        if not wanted:
+            return {}
+        index: dict[tuple[str, bool], int] = {}
+        for f in wanted:
+            index.setdefault((f.text, f.ner), len(index))
+        texts = [text for text, _ in index]
+        ner = [flag for _, flag in index]
+        try:
+            results = await asyncio.wait_for(detection.detect(texts, ner), self.config.detection_timeout)
+            if len(results) != len(texts):
+                raise ValueError(f"detection answered {len(results)} results for {len(texts)} texts")
+        except Exception as exc:  # noqa: BLE001 - any failure of detection fails closed
+            reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else "detector_error"
+            for f in wanted:
+                self._fail_closed(f, reason, report)
+            return {}
+        per_text = [[Hit(x.entity_type, x.start, x.end) for x in result] for result in results]
+        return {id(f): per_text[index[(f.text, f.ner)]] for f in wanted}
+
+    def _propagate(self, fields: list[Field], hits: dict[int, list[Hit]]) -> None:
+        """Add hits for values already known personal in this batch where detection missed them."""
+        known: dict[str, str] = {}
+        for f in fields:
+            if f.role is Role.IDENTIFIER and len(f.text.strip()) >= MIN_PROPAGATED:
+                known.setdefault(f.text.strip(), f.entity)
+            for hit in hits.get(id(f), ()):
+                value = f.text[hit.start:hit.end]
+                if len(value) >= MIN_PROPAGATED and self._operator(f, hit.entity).operator != "keep":
+                    known.setdefault(value, hit.entity)
+        if not known:
+            return
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in sorted(known, key=len, reverse=True)) + r")(?!\w)")
+        for f in fields:
+            if id(f) not in hits:
+                continue
+            extra = [Hit(known[m.group()], m.start(), m.end()) for m in pattern.finditer(f.text)]
+            if extra:
+                hits[id(f)] = _union(hits[id(f)], extra)
+
+    # ---- replacement --------------------------------------------------------------
+    def _operator(self, f: Field, entity: str) -> OperatorSpec:
+        if f.role is Role.IDENTIFIER:
+            if f.operator is not None:
+                return f.operator
+            if f.metric:
+                return OperatorSpec(operator=self.config.metrics.identifiers)
+            return self.operators.resolve("identifier", entity)
+        role = "structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns")
+        return self.operators.resolve(role, entity)
+
+    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport) -> None:
+        if f.text is None:  # already failed closed
+            return
+        if f.role is Role.IDENTIFIER:
+            if not TOKEN_RE.fullmatch(f.text):
+                self._replace(f, [Hit(f.entity, 0, len(f.text))], report)
+        elif f.role is Role.REDACT:
+            self._record(f, "NOT_ALLOWED", "redact", report)
+            f.setter(operators.REDACTED)
+        elif hits:
+            self._replace(f, hits, report)
+
+    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport) -> None:
+        pieces, last, drop = [], 0, False
+        try:
+            for hit in hits:
+                spec = self._operator(f, hit.entity)
+                value = f.text[hit.start:hit.end]
+                new = operators.apply(spec, hit.entity, value, f.jurisdiction, self.keys)
+                if new is operators.DROP:
+                    drop, new = True, operators.redact(hit.entity)
+                self._record(f, hit.entity, spec.operator, report)
+                pieces += [f.text[last:hit.start], new]
+                last = hit.end
+        except operators.NoKey:
+            self._fail_closed(f, "no_key", report)
+            return
+        if drop and f.dropper is not None:
+            f.dropper()
+            return
+        f.setter("".join(pieces) + f.text[last:])
+
+    def _record(self, f: Field, entity: str, operator: str, report: ScrubReport) -> None:
+        role = "structured" if f.in_json else f.role.value
+        report.detections[(f.label, entity, operator, role, f.jurisdiction)] += 1
+        if f.audit is not None:
+            f.audit.types[entity] += 1
+            f.audit.keys.add(f.label)
+
+    def _fail_closed(self, f: Field, reason: str, report: ScrubReport) -> None:
+        f.setter(operators.REDACTED)
+        f.text = None  # nothing more to do for this field
+        report.fail_closed[reason] += 1
+        if f.audit is not None:
+            f.audit.fail_closed += 1
+
+
+def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:
+    """`found` plus the `extra` hits that overlap none of them, sorted."""
+    merged = list(found)
+    for hit in extra:
+        if all(hit.end <= h.start or hit.start >= h.end for h in merged):
+            merged.append(hit)
+    return sorted(merged, key=lambda h: h.start)
+
+
+def _remove_dropped(drops) -> None:
+    for container, keys in drops.values():
+        for index in reversed(range(len(container))):
+            if container[index].key in keys:
+                del container[index]

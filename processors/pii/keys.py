@@ -1,0 +1,202 @@
+"""Pseudonymization keys, per jurisdiction, and the tokens made with them.
+
+Config names where a key lives (an environment variable or a file), never the
+key itself. Each jurisdiction has several keys, one `active` for new tokens;
+the others stay loaded so that old tokens remain recognisable (`matches`).
+A jurisdiction without keys of its own uses the `default` one.
+
+Token format (documented in README.md): `<TYPE:KEYID:DIGEST>` where DIGEST is
+the first `length` hex digits of HMAC-SHA-256(key, normalized value). The type
+is not part of the HMAC input, so the same value correlates whether a detector
+typed it as EMAIL_ADDRESS in a prompt or an identifier rule as USER_ID.
+Key material is never logged, never put in a token or an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT = "default"
+MIN_KEY_BYTES = 16
+KEY_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
+TOKEN_RE = re.compile(r"<([A-Z][A-Z0-9_]*):(" + KEY_ID + r"):([0-9a-f]{8,64})>")
+
+
+class KeySource(BaseModel):
+    """Where one key's material is: exactly one of `env` or `file`."""
+
+    model_config = ConfigDict(extra="forbid")
+    env: str | None = None
+    file: str | None = None
+    #: create a random key file (0600) if `file` is missing, with a warning
+    generate_if_missing: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "KeySource":
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' or 'file' (never the key itself)")
+        if self.generate_if_missing and self.file is None:
+            raise ValueError("generate_if_missing needs 'file'")
+        return self
+
+
+class JurisdictionKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: the key id used for new tokens
+    active: str = Field(pattern=r"^" + KEY_ID + r"$")
+    keys: dict[str, KeySource] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _active_listed(self) -> "JurisdictionKeys":
+        for key_id in self.keys:
+            if not re.fullmatch(KEY_ID, key_id):
+                raise ValueError(f"key id {key_id!r} must match {KEY_ID}")
+        if self.active not in self.keys:
+            raise ValueError(f"active key {self.active!r} is not in keys")
+        return self
+
+
+KeysConfig = dict[str, JurisdictionKeys]
+
+
+class KeyError_(Exception):
+    """A key could not be loaded; the message names the env var or file, never the value."""
+
+
+def _read(source: KeySource, path: str, logger: logging.Logger | None, create: bool) -> bytes | None:
+    """The key bytes, or raise KeyError_ naming what is missing. None only when `create` is False
+    and the file would be generated."""
+    if source.env is not None:
+        value = os.environ.get(source.env)
+        if not value:
+            raise KeyError_(f"{path}: environment variable {source.env} is not set")
+        material = value.strip().encode("utf-8")
+    else:
+        file = Path(source.file)
+        if not file.exists():
+            if not source.generate_if_missing:
+                raise KeyError_(f"{path}: key file {source.file} does not exist")
+            if not create:
+                return None
+            _generate(file, logger)
+        try:
+            material = file.read_bytes().strip()
+        except OSError as exc:
+            raise KeyError_(f"{path}: key file {source.file} cannot be read ({exc.strerror})") from None
+    if len(material) < MIN_KEY_BYTES:
+        where = source.env or source.file
+        raise KeyError_(f"{path}: key from {where} is shorter than {MIN_KEY_BYTES} bytes")
+    return material
+
+
+def _generate(file: Path, logger: logging.Logger | None) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    os.chmod(file, 0o600)
+    (logger or logging.getLogger(__name__)).warning(
+        "generated a new random pseudonymization key file %s (0600); keep it safe and back it up: "
+        "tokens made with it cannot be matched again without it", file)
+
+
+def check_keys(keys: Mapping[str, JurisdictionKeys], prefix: str = "keys") -> list[str]:
+    """Every key that cannot be loaded, one message each naming its key path (for `validate`).
+    Files marked generate_if_missing are not created here."""
+    errors = []
+    for jurisdiction, spec in keys.items():
+        for key_id, source in spec.keys.items():
+            try:
+                _read(source, f"{prefix}::{jurisdiction}::keys::{key_id}", None, create=False)
+            except KeyError_ as exc:
+                errors.append(str(exc))
+    return errors
+
+
+@dataclass(frozen=True)
+class Token:
+    entity: str
+    key_id: str
+    digest: str
+
+
+def parse_token(text: str) -> Token | None:
+    """The parts of a pseudonym token, if `text` is exactly one."""
+    match = TOKEN_RE.fullmatch(text)
+    return Token(*match.groups()) if match else None
+
+
+def normalize(entity: str, value: str) -> str:
+    """What makes two spellings the same person: e-mail addresses are case-insensitive."""
+    value = value.strip()
+    return value.casefold() if entity == "EMAIL_ADDRESS" or "@" in value else value
+
+
+class KeyStore:
+    """Loaded keys: {jurisdiction: (active id, {key id: bytes})}."""
+
+    def __init__(self, keys: Mapping[str, tuple[str, Mapping[str, bytes]]], length: int = 12):
+        self._keys = {j: (active, dict(material)) for j, (active, material) in keys.items()}
+        self._by_id = {kid: m for _, (_, ms) in self._keys.items() for kid, m in ms.items()}
+        self.length = length
+
+    @classmethod
+    def load(cls, keys: Mapping[str, JurisdictionKeys], length: int = 12,
+             logger: logging.Logger | None = None, prefix: str = "keys") -> "KeyStore":
+        """Load every key; raise KeyError_ listing all that are missing."""
+        loaded, errors = {}, []
+        for jurisdiction, spec in keys.items():
+            material = {}
+            for key_id, source in spec.keys.items():
+                try:
+                    material[key_id] = _read(source, f"{prefix}::{jurisdiction}::keys::{key_id}", logger, create=True)
+                except KeyError_ as exc:
+                    errors.append(str(exc))
+            loaded[jurisdiction] = (spec.active, material)
+        if errors:
+            raise KeyError_("; ".join(errors))
+        return cls(loaded, length)
+
+    def has(self, jurisdiction: str) -> bool:
+        return jurisdiction in self._keys or DEFAULT in self._keys
+
+    def key_for(self, jurisdiction: str) -> tuple[str, bytes]:
+        """(key id, key) of the jurisdiction's active key, else the default's. KeyError_ if neither."""
+        entry = self._keys.get(jurisdiction) or self._keys.get(DEFAULT)
+        if entry is None:
+            raise KeyError_(f"no key for jurisdiction {jurisdiction!r} and no 'default' key")
+        active, material = entry
+        return active, material[active]
+
+    def pseudonym(self, jurisdiction: str, entity: str, value: str) -> str:
+        key_id, key = self.key_for(jurisdiction)
+        return f"<{entity}:{key_id}:{self._digest(key, entity, value)}>"
+
+    def _digest(self, key: bytes, entity: str, value: str, length: int | None = None) -> str:
+        mac = hmac.new(key, normalize(entity, value).encode("utf-8"), hashlib.sha256)
+        return mac.hexdigest()[: length or self.length]
+
+    def knows(self, key_id: str) -> bool:
+        """True if `key_id` is one of the loaded keys (active or retired)."""
+        return key_id in self._by_id
+
+    def matches(self, value: str, token: str) -> bool:
+        """True if `token` is the pseudonym of `value` under whichever loaded key it names."""
+        parsed = parse_token(token)
+        if parsed is None or parsed.key_id not in self._by_id:
+            return False
+        digest = self._digest(self._by_id[parsed.key_id], parsed.entity, value, len(parsed.digest))
+        return hmac.compare_digest(digest, parsed.digest)
+
+    def __repr__(self) -> str:  # never the material
+        return f"KeyStore(jurisdictions={sorted(self._keys)})"

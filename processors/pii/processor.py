@@ -1,0 +1,87 @@
+"""The `pii` processor: the engine wrapped by the shared processor helper.
+
+`start` loads the keys (a missing one is a ConfigError naming its env var or
+file) and gets the process-wide detection service from the host, so that every
+pii processor of a process shares one NER model. Until `start` has run,
+detection is absent and every field that needs it fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from processors.pii.audit import AuditMetrics, ScrubReport
+from processors.pii.catalog import FieldNames, Role, Rule, build_catalog, shipped_field_names
+from processors.pii.config import PIIProcessorConfig
+from processors.pii.engine import Engine
+from processors.pii.keys import KeyError_, KeyStore
+from scrubber.component import Host, Settings
+from scrubber.consumer import Consumer
+from scrubber.detection import DetectionConfig
+from scrubber.detection.service import InProcessDetection
+from scrubber.errors import ConfigError
+from scrubber.pdata import Request, Signal
+from scrubber.processorhelper import ProcessorHelper
+
+SHARED_NAME = "detection"
+
+
+def detection_name(config: DetectionConfig) -> str:
+    """The host-shared name of the detection service for this detection config:
+    processors with the same settings share one service (and one NER model)."""
+    if config == DetectionConfig():
+        return SHARED_NAME
+    digest = hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    return f"{SHARED_NAME}/{digest[:12]}"
+
+
+def build_engine(config: PIIProcessorConfig, keys: KeyStore) -> Engine:
+    rules = [(r.key, Rule(Role(r.role), r.entity if r.role == "identifier" else "", r.operator)) for r in config.rules]
+    catalog = build_catalog(rules, config.allow_keys, Role(config.unknown_keys),
+                            config.use_shipped_catalog)
+    shipped = shipped_field_names() if config.use_shipped_catalog else FieldNames({}, frozenset())
+    names = FieldNames({**shipped.identifiers, **config.structured_fields.identifiers},
+                       shipped.safe | frozenset(config.structured_fields.safe))
+    return Engine(config, catalog, names, keys)
+
+
+def load_keys(settings: Settings, config: PIIProcessorConfig) -> KeyStore:
+    problems = config.deployment_errors()
+    if problems:
+        raise ConfigError([f"processors::{settings.id}::{p}" for p in problems])
+    try:
+        return KeyStore.load(config.keys, config.pseudonym_length, settings.logger)
+    except KeyError_ as exc:
+        raise ConfigError([f"processors::{settings.id}::{m}" for m in str(exc).split("; ")]) from None
+
+
+class PIIProcessor(ProcessorHelper):
+    def __init__(self, settings: Settings, config: PIIProcessorConfig, signal: Signal, next_consumer: Consumer):
+        super().__init__(settings, signal, next_consumer, self._scrub, mutates_data=True,
+                         start=self._start_pii)
+        self.config = config
+        self.detection = None
+        self.engine = build_engine(config, KeyStore({}))  # no keys until start: pseudonyms fail closed
+        self.metrics = AuditMetrics(settings.telemetry)
+        #: what all batches so far found (for `scrubber scan`)
+        self.report = ScrubReport()
+        self.keep_report = False
+
+    async def _start_pii(self, host: Host) -> None:
+        keys = load_keys(self.settings, self.config)
+        self.engine = build_engine(self.config, keys)
+        detection_config = self.config.detection
+        self.detection = host.shared(detection_name(detection_config), lambda: InProcessDetection(detection_config))
+        await self.detection.start()
+
+    async def _scrub(self, signal: Signal, request: Request) -> Request:
+        report = await self.engine.scrub(signal, request, self.detection)
+        self.metrics.record(report)
+        if self.keep_report:
+            self.report.add(report)
+        return request
+
+
+def create_processor(settings: Settings, config: PIIProcessorConfig, signal: Signal, next_consumer: Consumer) -> PIIProcessor:
+    return PIIProcessor(settings, config, signal, next_consumer)

@@ -1,0 +1,243 @@
+"""Finds every string in an OTLP request that may carry personal data.
+
+The walker changes nothing but dropping exemplars (when so configured): it turns a request into a flat list of
+`Field`s (a string, its role, where it sits, its jurisdiction, and how to write
+a replacement back), so that the engine can send all texts of a batch to
+detection in one call. It covers resource and scope attributes; span names,
+attributes, events (names, attributes), links and status messages; log
+bodies, attributes and event names; metric data point attributes and
+exemplars; AnyValue kvlists and arrays at any depth; and JSON held in strings
+(parsed here, re-serialized by a finalizer once its leaves are replaced).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from processors.pii import structured
+from processors.pii.catalog import Catalog, FieldNames, Role, Rule
+from processors.pii.config import OperatorSpec
+from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
+
+
+@dataclass(eq=False)
+class ItemAudit:
+    """What was found in one span or log record (counts and types only, never values)."""
+
+    types: Counter = field(default_factory=Counter)
+    keys: set = field(default_factory=set)
+    fail_closed: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Field:
+    text: str
+    role: Role  # IDENTIFIER, CONTENT, PATTERNS or REDACT
+    label: str  # where, for reports: "span:gen_ai.input.messages[*].parts[*].content"
+    jurisdiction: str
+    setter: Callable[[str], None]
+    dropper: Callable[[], None] | None = None  # None where nothing can be dropped
+    entity: str = ""  # identifiers: the entity type
+    operator: OperatorSpec | None = None  # a key rule's override
+    audit: ItemAudit | None = None
+    in_json: bool = False
+    metric: bool = False  # a metric data point attribute
+
+    @property
+    def ner(self) -> bool:
+        return self.role is Role.CONTENT
+
+
+@dataclass
+class Context:
+    where: str
+    jurisdiction: str
+    audit: ItemAudit | None = None
+    metric: bool = False
+
+
+class Walker:
+    def __init__(self, catalog: Catalog, names: FieldNames, jurisdiction_attribute: str,
+                 default_jurisdiction: str, scrub_exemplars: bool):
+        self.catalog = catalog
+        self.names = names
+        self.jurisdiction_attribute = jurisdiction_attribute
+        self.default_jurisdiction = default_jurisdiction
+        self.scrub_exemplars = scrub_exemplars
+        self.fields: list[Field] = []
+        self.finalizers: list[Callable[[], None]] = []
+        self.drops: dict[int, tuple[Any, set[str]]] = {}
+        self.items: list[tuple[Any, ItemAudit]] = []  # spans / log records with their audit
+        self.invalid_json: list[Field] = []
+
+    # ---- request level -------------------------------------------------------------
+    def walk(self, request: Request) -> None:
+        for group in resource_groups(request):
+            resource_j = self._jurisdiction(group.resource.attributes, self.default_jurisdiction)
+            self.attributes(group.resource.attributes, Context("resource", resource_j))
+            for scope_group in scope_groups(group):
+                self.attributes(scope_group.scope.attributes, Context("scope", resource_j))
+                if hasattr(scope_group, "spans"):
+                    for span in scope_group.spans:
+                        self._span(span, resource_j)
+                elif hasattr(scope_group, "log_records"):
+                    for record in scope_group.log_records:
+                        self._log(record, resource_j)
+                else:
+                    for metric in scope_group.metrics:
+                        self._metric(metric, resource_j)
+
+    def _jurisdiction(self, attributes, fallback: str) -> str:
+        for kv in attributes:
+            if kv.key == self.jurisdiction_attribute and kv.value.WhichOneof("value") == "string_value":
+                return kv.value.string_value or fallback
+        return fallback
+
+    def _span(self, span, resource_j: str) -> None:
+        ctx = self._item_context("span", span, resource_j)
+        self._text(span, "name", Role.PATTERNS, "span:<name>", ctx)
+        self.attributes(span.attributes, ctx)
+        for event in span.events:
+            event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
+            self._text(event, "name", Role.PATTERNS, "span.event:<name>", event_ctx)
+            self.attributes(event.attributes, event_ctx)
+        for link in span.links:
+            self.attributes(link.attributes, Context("span.link", ctx.jurisdiction, ctx.audit))
+        if span.status.message:
+            self._text(span.status, "message", Role.CONTENT, "span:<status.message>", ctx)
+
+    def _log(self, record, resource_j: str) -> None:
+        ctx = self._item_context("log", record, resource_j)
+        self.attributes(record.attributes, ctx)
+        if record.event_name:
+            self._text(record, "event_name", Role.PATTERNS, "log:<event_name>", ctx)
+        if not record.HasField("body"):
+            return
+        body, rule = record.body, Rule(Role.CONTENT, label="<body>")
+        if body.WhichOneof("value") == "string_value":  # a JSON body is scrubbed as JSON
+            self._string(body.string_value, rule, "log:<body>", ctx, lambda s: setattr(body, "string_value", s), None,
+                         parse_json=True)
+        else:
+            self.value(body, rule, "log:<body>", ctx, None)
+
+    def _metric(self, metric, resource_j: str) -> None:
+        for point in metric_data_points(metric):
+            ctx = Context("metric", self._jurisdiction(point.attributes, resource_j), None, True)
+            self.attributes(point.attributes, ctx)
+            if not self.scrub_exemplars:
+                point.ClearField("exemplars")
+                continue
+            for exemplar in point.exemplars:
+                self.attributes(exemplar.filtered_attributes, Context("metric.exemplar", ctx.jurisdiction, None, True))
+
+    def _item_context(self, where: str, item, resource_j: str) -> Context:
+        audit = ItemAudit()
+        self.items.append((item, audit))
+        return Context(where, self._jurisdiction(item.attributes, resource_j), audit)
+
+    def _text(self, message, name: str, role: Role, label: str, ctx: Context) -> None:
+        text = getattr(message, name)
+        if text:
+            self._add(Field(text, role, label, ctx.jurisdiction, lambda s: setattr(message, name, s), audit=ctx.audit))
+
+    def _add(self, f: Field) -> None:
+        self.fields.append(f)
+
+    # ---- attributes and AnyValues --------------------------------------------------
+    def attributes(self, container, ctx: Context) -> None:
+        for kv in container:
+            rule = self.catalog.lookup(kv.key)
+            if rule.role is Role.SAFE:
+                continue
+            dropper = self._dropper(container, kv.key)
+            self.value(kv.value, rule, f"{ctx.where}:{rule.label}", ctx, dropper)
+
+    def _dropper(self, container, key: str) -> Callable[[], None]:
+        def drop() -> None:
+            self.drops.setdefault(id(container), (container, set()))[1].add(key)
+        return drop
+
+    def value(self, any_value, rule: Rule, label: str, ctx: Context, dropper) -> None:
+        kind = any_value.WhichOneof("value")
+        if kind == "string_value":
+            self._string(any_value.string_value, rule, label, ctx, lambda s: setattr(any_value, "string_value", s), dropper)
+        elif kind in ("int_value", "double_value", "bool_value") and rule.role is Role.IDENTIFIER:
+            text = str(getattr(any_value, kind))
+            self._string(text, rule, label, ctx, lambda s: setattr(any_value, "string_value", s), dropper)
+        elif kind == "array_value":
+            for element in any_value.array_value.values:
+                self.value(element, rule, label + "[*]", ctx, dropper)
+        elif kind == "kvlist_value":
+            for kv in any_value.kvlist_value.values:
+                child = self._child_rule(kv.key, rule)
+                if child.role is not Role.SAFE:
+                    self.value(kv.value, child, f"{label}.{kv.key}", ctx, self._dropper(any_value.kvlist_value.values, kv.key))
+
+    def _child_rule(self, name: str, parent: Rule) -> Rule:
+        """The role of a field inside structured content: its own name decides if it is an
+        identifier or safe, else it inherits (text inside structured content is content)."""
+        if parent.role in (Role.IDENTIFIER, Role.REDACT):
+            return parent
+        own = self.names.rule(name) or self.catalog.find(name)
+        if own is not None:
+            return own
+        if parent.role in (Role.STRUCTURED, Role.CONTENT):
+            return Rule(Role.CONTENT, label=name)
+        return Rule(parent.role, label=name)
+
+    def _string(self, text: str, rule: Rule, label: str, ctx: Context, setter, dropper,
+                in_json: bool = False, parse_json: bool = False) -> None:
+        """One string value. Inside JSON (and in log bodies), text that is itself JSON (tool
+        call arguments) is parsed and scrubbed as JSON; if it does not parse it is text."""
+        if not text:
+            return
+        if rule.role is Role.STRUCTURED:
+            self._structured(text, rule, label, ctx, setter, dropper)
+            return
+        if rule.role is Role.CONTENT and (in_json or parse_json) and structured.looks_like_json(text):
+            if self._json(text, label, ctx, setter):
+                return
+        self._add(Field(text, rule.role, label, ctx.jurisdiction, setter, dropper, rule.entity,
+                        rule.operator or None, ctx.audit, in_json, ctx.metric))
+
+    def _structured(self, text: str, rule: Rule, label: str, ctx: Context, setter, dropper) -> None:
+        """A key that holds JSON. Plain text (it does not start like JSON) is content;
+        text that starts like JSON but does not parse fails closed."""
+        if text.lstrip()[:1] not in ("{", "["):
+            self._add(Field(text, Role.CONTENT, label, ctx.jurisdiction, setter, dropper, audit=ctx.audit, metric=ctx.metric))
+            return
+        if not self._json(text, label, ctx, setter):
+            self.invalid_json.append(Field(text, Role.REDACT, label, ctx.jurisdiction, setter, dropper, audit=ctx.audit))
+
+    def _json(self, text: str, label: str, ctx: Context, setter) -> bool:
+        try:
+            document = structured.parse(text)
+        except ValueError:
+            return False
+        style = structured.JSONStyle.of(text)
+        holder = [document]
+        self._json_node(holder, 0, Rule(Role.STRUCTURED), label, ctx)
+        self.finalizers.append(lambda: setter(style.dumps(holder[0])))
+        return True
+
+    def _json_node(self, container, key, rule: Rule, label: str, ctx: Context) -> None:
+        node = container[key]
+        if isinstance(node, dict):
+            for name in list(node):
+                child = self._child_rule(name, rule)
+                if child.role is not Role.SAFE:
+                    self._json_node(node, name, child, f"{label}.{name}", ctx)
+        elif isinstance(node, list):
+            for index in range(len(node)):
+                self._json_node(node, index, rule, label + "[*]", ctx)
+        elif isinstance(node, str) or (rule.role is Role.IDENTIFIER and isinstance(node, (int, float)) and not isinstance(node, bool)):
+            leaf_rule = Rule(Role.CONTENT, label=rule.label) if rule.role is Role.STRUCTURED else rule
+            self._string(str(node), leaf_rule, label, ctx, _item_setter(container, key), None, in_json=True)
+
+
+def _item_setter(container, key) -> Callable[[str], None]:
+    def set_item(value: str) -> None:
+        container[key] = value
+    return set_item
