@@ -51,14 +51,17 @@ def test_malformed_protobuf_is_invalid_argument_and_server_keeps_serving():
     run(body())
 
 
-def test_oversized_message_is_refused_by_max_recv_msg_size():
+@pytest.mark.parametrize("compression", [None, grpc.Compression.Gzip], ids=["plain", "gzip-bomb"])
+def test_oversized_message_is_refused_by_max_recv_msg_size(compression):
     config = OTLPReceiverConfig.model_validate({"protocols": {"grpc": {"endpoint": "127.0.0.1:0", "max_recv_msg_size_mib": 1}}})
 
     async def body():
         async with running(config=config) as (receiver, sink):
             request = spans_request()
-            request.resource_spans[0].resource.attributes.add(key="big").value.string_value = "x" * (2 << 20)
-            error = await refused(receiver.grpc_port, TRACES, request.SerializeToString())
+            request.resource_spans[0].resource.attributes.add(key="big").value.string_value = "\0" * (2 << 20)
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await call(receiver.grpc_port, TRACES, request.SerializeToString(), compression=compression)
+            error = info.value
             assert error.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INVALID_ARGUMENT)
             assert sink.received == []
             await call(receiver.grpc_port, TRACES, spans_request().SerializeToString())

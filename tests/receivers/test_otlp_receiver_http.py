@@ -36,9 +36,13 @@ def test_json_request_gets_json_response():
 
     async def body():
         async with running() as (receiver, sink):
-            status, headers, raw = await post(receiver.http_port, otlpjson.dumps(request).encode(), JSON)
+            status, headers, raw = await post(receiver.http_port, otlpjson.dumps(request).encode(), JSON + "; charset=utf-8")
             assert (status, headers["Content-Type"], json.loads(raw)) == (200, JSON, {})
-            assert sink.requests(Signal.TRACES) == [request]
+            big = spans_request()  # large enough to be decoded off the event loop
+            big.resource_spans[0].resource.attributes.add(key="blob").value.string_value = "z" * (512 * 1024)
+            status, _, _ = await post(receiver.http_port, otlpjson.dumps(big).encode(), JSON)
+            assert status == 200
+            assert sink.requests(Signal.TRACES) == [request, big]
 
     run(body())
 

@@ -11,6 +11,7 @@ request's encoding, errors as a `google.rpc.Status` in that encoding, 415 and
 from __future__ import annotations
 
 import asyncio
+import functools
 import zlib
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
+_OFFLOAD_BYTES = 256 * 1024
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -79,6 +81,10 @@ def parse(signal: Signal, body: bytes, content_type: str):
     except (OTLPJSONError, DecodeError) as error:
         kind = "OTLP/JSON" if content_type == JSON else "protobuf"
         raise status.invalid(f"malformed {signal} export request ({kind}): {error}") from None
+
+
+def _decode(signal: Signal, body: bytes, encoding: str, content_type: str, limit: int):
+    return parse(signal, decompress(body, encoding, limit), content_type)
 
 
 def encode(message, content_type: str) -> web.Response:
@@ -168,8 +174,10 @@ class HTTPServer:
         limit = self.config.max_request_body_size
         try:
             body = await read_body(request, limit)
-            body = decompress(body, request.headers.get("Content-Encoding", ""), limit)
-            export_request = parse(signal, body, content_type)
+            encoding = request.headers.get("Content-Encoding", "")
+            decode = functools.partial(_decode, signal, body, encoding, content_type, limit)
+            # a large body takes tens of ms to inflate and parse: keep the loop serving meanwhile
+            export_request = await asyncio.to_thread(decode) if len(body) > _OFFLOAD_BYTES else decode()
             response = await self.receiver.export(signal, export_request, "http")
         except Refusal as refusal:
             return error_response(refusal, content_type)

@@ -76,7 +76,10 @@ class OTLPReceiver:
             return
         self._stopped = True
         servers = [s for s in (self._grpc, self._http) if s is not None]
-        await asyncio.gather(*(s.stop(timeout) for s in servers), return_exceptions=True)
+        results = await asyncio.gather(*(s.stop(timeout) for s in servers), return_exceptions=True)
+        for server, result in zip(servers, results):
+            if isinstance(result, Exception):
+                self._logger.warning("otlp receiver %s: error stopping %s server: %s", self.settings.id, type(server).__name__, type(result).__name__)
 
     async def export(self, signal: Signal, request: Request, transport: str):
         """Hand one decoded request to its consumer; return the response or raise `status.Refusal`."""
