@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from otlp_helpers import running, run
+from tests.receivers.otlp_helpers import running, run
 from scrubber.pdata import Signal, otlpjson
 
 FIXTURES = Path("/work/shared/fixtures/instrumented")

@@ -10,7 +10,7 @@ from google.rpc import error_details_pb2, status_pb2
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
-from otlp_helpers import Raising, loopback_config, running, run, spans_request
+from tests.receivers.otlp_helpers import Raising, loopback_config, running, run, spans_request
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import PartialSuccess, PermanentError, ResourceExhaustedError, RetryableError
 from scrubber.pdata import Signal

@@ -14,7 +14,7 @@ import pytest
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from otlp_helpers import Raising, loopback_config, running, run, spans_request
+from tests.receivers.otlp_helpers import Raising, loopback_config, running, run, spans_request
 from scrubber.errors import PartialSuccess, ResourceExhaustedError, RetryableError
 from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal, otlpjson

@@ -10,7 +10,7 @@ import aiohttp
 import grpc
 import pytest
 
-from otlp_helpers import loopback_config, make_settings, run, spans_request
+from tests.receivers.otlp_helpers import loopback_config, make_settings, run, spans_request
 from scrubber.component import Kind
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.factory import factory

@@ -15,7 +15,7 @@ from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExp
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HTTPSpanExporter
 import grpc
 
-from otlp_helpers import EXPECTED, running, run, sdk_logs, sdk_metrics, sdk_spans
+from tests.receivers.otlp_helpers import EXPECTED, running, run, sdk_logs, sdk_metrics, sdk_spans
 from scrubber.pdata import Signal, item_count
 
 MAKE_DATA = {Signal.TRACES: sdk_spans, Signal.LOGS: sdk_logs, Signal.METRICS: sdk_metrics}
