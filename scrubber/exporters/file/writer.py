@@ -1,0 +1,95 @@
+"""A size-rotating append-only file, named like the Collector's (lumberjack) rotation.
+
+The active file keeps its name; when a write would push it past the limit it is
+renamed to `<stem>-<timestamp><ext>` (timestamp `YYYY-MM-DDTHH-MM-SS.mmm`, UTC
+unless `localtime`) and a new file is started. Old backups beyond
+`max_backups` or older than `max_days` are removed. Blocking I/O: callers run
+it on a worker thread; a lock makes it safe from several.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import datetime, timezone
+
+from scrubber.exporters.file.config import RotationConfig
+
+_STAMP = "%Y-%m-%dT%H-%M-%S"
+
+
+class RotatingWriter:
+    def __init__(self, path: str, rotation: RotationConfig | None, append: bool):
+        self.path = path
+        self.rotation = rotation
+        self._lock = threading.Lock()
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        self._file = open(path, "ab" if append else "wb")
+        self._size = self._file.tell()
+        self._max_bytes = int(rotation.max_megabytes * 1024 * 1024) if rotation else 0
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            if self._file is None:
+                raise ValueError("the file exporter is closed")
+            if self._max_bytes and self._size and self._size + len(data) > self._max_bytes:
+                self._rotate()
+            self._file.write(data)
+            self._size += len(data)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def backups(self) -> list[str]:
+        """Rotated files of this path, oldest first (timestamps sort as text)."""
+        directory, stem, ext = self._parts()
+        prefix = stem + "-"
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(ext) and n != os.path.basename(self.path)]
+        return [os.path.join(directory, n) for n in sorted(names)]
+
+    def _rotate(self) -> None:
+        self._file.close()
+        os.replace(self.path, self._backup_name())
+        self._file = open(self.path, "wb")
+        self._size = 0
+        self._prune()
+
+    def _parts(self) -> tuple[str, str, str]:
+        directory = os.path.dirname(os.path.abspath(self.path))
+        stem, ext = os.path.splitext(os.path.basename(self.path))
+        return directory, stem, ext
+
+    def _backup_name(self) -> str:
+        directory, stem, ext = self._parts()
+        now = datetime.now() if self.rotation.localtime else datetime.now(timezone.utc)
+        stamp = now.strftime(_STAMP) + f".{now.microsecond // 1000:03d}"
+        candidate = os.path.join(directory, f"{stem}-{stamp}{ext}")
+        serial = 0
+        while os.path.exists(candidate):  # two rotations in one millisecond
+            serial += 1
+            candidate = os.path.join(directory, f"{stem}-{stamp}{serial:03d}{ext}")
+        return candidate
+
+    def _prune(self) -> None:
+        backups = self.backups()
+        doomed = []
+        if self.rotation.max_backups and len(backups) > self.rotation.max_backups:
+            doomed = backups[: len(backups) - self.rotation.max_backups]
+        if self.rotation.max_days:
+            cutoff = time.time() - self.rotation.max_days * 86400
+            doomed += [b for b in backups if b not in doomed and os.path.getmtime(b) < cutoff]
+        for path in doomed:
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
