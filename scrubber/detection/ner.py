@@ -1,0 +1,183 @@
+"""NER for PERSON and LOCATION: spaCy's NER component, Presidio's result handling.
+
+- The spaCy model is loaded once per process (module-level cache) with only
+  `tok2vec` and `ner`; tagger, parser, attribute ruler, lemmatizer and senter
+  are excluded (they are most of the cost and NER does not read them).
+- Presidio's own default NLP configuration (`presidio_analyzer/conf/default.yaml`)
+  supplies the label mapping and, importantly, `labels_to_ignore`: a
+  hand-written configuration silently drops that list and ORGANIZATION,
+  CARDINAL, MONEY... leak into results. Only the model name is overridden.
+- Presidio's `SpacyRecognizer` turns entities into results and its
+  `LemmaContextAwareEnhancer` raises scores when context words precede a hit
+  (lemmas are the lower-cased tokens here, since the lemmatizer is excluded).
+- No Presidio pattern recognizer is used (we have our own), so `tldextract`
+  (Presidio's e-mail/URL recognizers) is never imported for detection.
+- Spans that look technical (identifiers, model names, paths, hex, URLs, code)
+  are dropped before scoring: the small model tags them as PERSON/GPE often.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import yaml
+
+from scrubber.detection.config import NerConfig
+from scrubber.detection.finding import Finding
+from scrubber.detection.names import cue_names
+
+EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+_models: dict[str, object] = {}
+_models_lock = threading.Lock()
+#: how many times a model was really loaded in this process (tests assert 1)
+load_count = 0
+
+
+def load_nlp(model: str):
+    """The spaCy pipeline for `model`, loaded once per process with NER's components only."""
+    global load_count
+    with _models_lock:
+        nlp = _models.get(model)
+        if nlp is None:
+            import spacy
+
+            nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS))
+            _models[model] = nlp
+            load_count += 1
+        return nlp
+
+
+def presidio_default_nlp_configuration(model: str) -> dict:
+    """Presidio's shipped default NLP configuration with only the model name replaced."""
+    import presidio_analyzer
+
+    path = Path(presidio_analyzer.__file__).parent / "conf" / "default.yaml"
+    conf = yaml.safe_load(path.read_text())
+    for entry in conf["models"]:
+        if entry["lang_code"] == "en":
+            entry["model_name"] = model
+    return conf
+
+
+def _make_engine(model: str):
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    class SharedModelSpacyEngine(SpacyNlpEngine):
+        """Presidio's spaCy engine on the process-wide, NER-only pipeline."""
+
+        def load(self) -> None:
+            self.nlp = {m["lang_code"]: load_nlp(m["model_name"]) for m in self.models}
+
+        def _doc_to_nlp_artifact(self, doc, language):
+            artifacts = super()._doc_to_nlp_artifact(doc, language)
+            artifacts.lemmas = [token.lower_ for token in doc]  # no lemmatizer: lower-case stands in
+            return artifacts
+
+    conf = presidio_default_nlp_configuration(model)
+    ner_conf = NerModelConfiguration.from_dict(conf["ner_model_configuration"])
+    engine = SharedModelSpacyEngine(models=conf["models"], ner_model_configuration=ner_conf)
+    engine.load()
+    return engine
+
+
+# -- technical look-alikes -------------------------------------------------------------------
+
+_TECH_CHARS = re.compile(r"[_/\\@=<>{}\[\]()`#$%^*|~]|::|\d")
+_CAMEL = re.compile(r"[a-z][A-Z]|^[A-Z]{2,}[a-z]")
+_DOTTED = re.compile(r"\w\.\w")
+_HEXISH = re.compile(r"^[0-9a-fA-F\-]{8,}$")
+_TECH_WORDS = frozenset(
+    "gpt claude llama gemini mistral mixtral qwen phi falcon bert openai anthropic ollama vllm langchain "
+    "llamaindex python java rust golang kotlin swift ruby node nodejs redis postgres postgresql mysql sqlite "
+    "kafka docker kubernetes nginx linux ubuntu debian aws azure gcp json yaml http https grpc otlp sql "
+    "api sdk url uuid null none true false traceback error exception select insert update delete where "
+    "from join localhost pytorch tensorflow numpy pandas fastapi flask django react".split()
+)
+
+
+def looks_technical(span: str, text: str, start: int, end: int) -> bool:
+    """True for spans that are code, identifiers or machine values rather than names or places."""
+    if _TECH_CHARS.search(span) or _CAMEL.search(span) or _HEXISH.match(span):
+        return True
+    if span.islower() or span.isupper() and len(span) > 3:
+        return True
+    if _DOTTED.search(span.replace(". ", " ")) and " " not in span:
+        return True
+    if any(w.lower().strip(".,'\"") in _TECH_WORDS for w in span.split()):
+        return True
+    # the whitespace-delimited chunk around the span: inside a URL, path, e-mail or code token?
+    left = text.rfind(" ", 0, start) + 1
+    right = text.find(" ", end)
+    chunk = text[left:right if right != -1 else len(text)]
+    return bool(re.search(r"://|@|[_/\\=<>{}\[\]`]|\w\.\w+\(", chunk))
+
+
+class NerDetector:
+    """PERSON/LOCATION findings for a batch of texts, run through `nlp.pipe` once."""
+
+    def __init__(self, config: NerConfig, enabled_entities: Sequence[str] | None = None):
+        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+        self.config = config
+        wanted = set(enabled_entities) if enabled_entities is not None else None
+        self.entities = [e for e in config.entities if wanted is None or e in wanted]
+        self.engine = _make_engine(config.model)
+        self.recognizers = [
+            SpacyRecognizer(supported_entities=[e], context=list(config.context.get(e, ())), name=f"spacy_{e}")
+            for e in self.entities
+        ]
+        self.enhancer = LemmaContextAwareEnhancer()
+
+    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        out: list[list[Finding]] = [[] for _ in texts]
+        if not self.entities:
+            return out
+        pieces = list(self._pieces(texts))
+        artifacts = self.engine.process_batch(
+            [p[2] for p in pieces], "en", batch_size=self.config.batch_size
+        )
+        for (index, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts):
+            out[index].extend(self._findings(piece, offset, nlp_artifacts))
+        return out
+
+    def _pieces(self, texts: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+        """(text index, offset, piece): long texts are cut at whitespace into max_chars pieces."""
+        limit = self.config.max_chars
+        for i, text in enumerate(texts):
+            start = 0
+            while len(text) - start > limit:
+                cut = text.rfind(" ", start + limit // 2, start + limit)
+                cut = cut if cut > start else start + limit
+                yield i, start, text[start:cut]
+                start = cut
+            yield i, start, text[start:]
+
+    def _findings(self, text: str, offset: int, nlp_artifacts) -> list[Finding]:
+        raw = []
+        for rec in self.recognizers:
+            raw.extend(rec.analyze(text, rec.supported_entities, nlp_artifacts))
+        kept = []
+        for r in raw:
+            span = text[r.start:r.end]
+            if looks_technical(span, text, r.start, r.end):
+                continue
+            if " " not in span.strip() and r.entity_type == "PERSON":
+                r.score *= 0.55  # a lone capitalised word is a name only with context
+            kept.append(r)
+        enhanced = self.enhancer.enhance_using_context(text, kept, nlp_artifacts, self.recognizers)
+        threshold = self.config.score_threshold
+        found = [
+            Finding(r.entity_type, r.start + offset, r.end + offset, round(min(r.score, 1.0), 4), "ner")
+            for r in enhanced
+            if r.score >= threshold
+        ]
+        if "PERSON" in self.entities:
+            for f in cue_names(text):
+                if f.score >= threshold and not looks_technical(text[f.start:f.end], text, f.start, f.end):
+                    found.append(Finding(f.entity_type, f.start + offset, f.end + offset, f.score, "ner"))
+        return found

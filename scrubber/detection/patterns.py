@@ -1,0 +1,149 @@
+"""The pattern engine: one multi-pattern prefilter scan, then per-pattern extraction and validation.
+
+Most strings in telemetry contain no candidate at all, and most that do contain
+candidates for one or two of the ~30 patterns. So the engine first asks a
+multi-pattern matcher "which patterns can match anywhere in this text?" in a
+single pass (Hyperscan, compiled once, `SINGLEMATCH` per pattern), and runs the
+exact Python `re` extraction plus the validator only for those. The choice is
+measured in `benchmarks/accuracy/regex_engines.py`; without Hyperscan (or when a
+custom pattern is outside its syntax) patterns simply always run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from scrubber.detection.builtin import BUILTIN
+from scrubber.detection.config import DetectionConfig, PatternSpec
+from scrubber.detection.finding import Finding
+from scrubber.detection.validators import VALIDATORS, Validator, make_phone_validator
+
+log = logging.getLogger(__name__)
+
+try:  # optional: the engine degrades to "run every pattern" without it
+    import hyperscan
+except ImportError:  # pragma: no cover - exercised where hyperscan is absent
+    hyperscan = None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    spec: PatternSpec
+    regex: re.Pattern[str]
+    validator: Validator | None
+    context: re.Pattern[str] | None
+
+
+def active_specs(config: DetectionConfig) -> list[PatternSpec]:
+    """The built-in table minus disabled rows, plus custom rows, filtered by enabled entity types."""
+    disabled = set(config.disabled_patterns)
+    specs = [s for s in BUILTIN if s.name not in disabled] + list(config.patterns)
+    if config.entities is not None:
+        wanted = set(config.entities)
+        specs = [s for s in specs if s.entity in wanted]
+    return specs
+
+
+def _context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+class HyperscanPrefilter:
+    """Which patterns have at least one match in a text, in one scan."""
+
+    def __init__(self, regexes: Sequence[tuple[str, bool]]):
+        self.always: set[int] = set()
+        self._db = None
+        exprs, ids, flags = [], [], []
+        for i, (regex, ignore_case) in enumerate(regexes):
+            # ASCII classes (\b, \d, \w) on both sides: Python patterns compile with re.ASCII
+            flag = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_ALLOWEMPTY
+            if ignore_case:
+                flag |= hyperscan.HS_FLAG_CASELESS
+            if not self._compiles(regex, flag):
+                self.always.add(i)
+                continue
+            exprs.append(regex.encode())
+            ids.append(i)
+            flags.append(flag)
+        if exprs:
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            self._db.compile(expressions=exprs, ids=ids, flags=flags)
+
+    @staticmethod
+    def _compiles(regex: str, flag: int) -> bool:
+        try:
+            hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK).compile(expressions=[regex.encode()], flags=[flag])
+            return True
+        except hyperscan.error:
+            log.info("pattern outside Hyperscan syntax runs without prefilter")
+            return False
+
+    def hits(self, text: str) -> set[int]:
+        found = set(self.always)
+        if self._db is not None:
+            def on_match(pid: int, start: int, end: int, flags: int, ctx: object) -> None:
+                found.add(pid)
+
+            self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        return found
+
+
+class PatternEngine:
+    """Runs the active pattern table over texts. Stateless per call; not shared across threads."""
+
+    def __init__(self, config: DetectionConfig):
+        self.threshold = config.score_threshold
+        self.boost = config.context_boost
+        self.window = config.context_window
+        phone = make_phone_validator(tuple(config.phone_regions))
+        self.compiled = [self._compile(s, phone) for s in active_specs(config)]
+        self.prefilter = None
+        if config.engine != "re" and hyperscan is not None:
+            self.prefilter = HyperscanPrefilter([(c.spec.regex, c.spec.ignore_case) for c in self.compiled])
+        elif config.engine == "hyperscan":
+            raise RuntimeError("detection.engine: hyperscan is not installed")
+
+    @staticmethod
+    def _compile(spec: PatternSpec, phone: Validator) -> _Compiled:
+        flags = re.ASCII | (re.IGNORECASE if spec.ignore_case else 0)
+        validator = None
+        if spec.validator:
+            validator = phone if spec.validator == "phone" else VALIDATORS[spec.validator]
+        return _Compiled(spec, re.compile(spec.regex, flags), validator, _context_regex(spec.context))
+
+    def detect(self, text: str) -> list[Finding]:
+        """Every validated candidate scoring at or above the threshold (overlaps not yet resolved)."""
+        if not text:
+            return []
+        indices = self.prefilter.hits(text) if self.prefilter else range(len(self.compiled))
+        out: list[Finding] = []
+        for i in sorted(indices):
+            out.extend(self._run(self.compiled[i], text))
+        return out
+
+    def _run(self, c: _Compiled, text: str) -> list[Finding]:
+        out = []
+        for m in c.regex.finditer(text):
+            start, end = m.span(c.spec.group)
+            if start >= end:
+                continue
+            if c.validator is not None and not c.validator(text[start:end], text, start, end):
+                continue
+            score = c.spec.score
+            if score < 1.0 and c.context is not None and self._has_context(c.context, text, start, end):
+                score = min(1.0, score + self.boost)
+            if score >= self.threshold:
+                out.append(Finding(c.spec.entity, start, end, round(score, 4), "pattern"))
+        return out
+
+    def _has_context(self, context: re.Pattern[str], text: str, start: int, end: int) -> bool:
+        before = text[max(0, start - self.window):start].lower()
+        after = text[end:end + self.window // 2].lower()
+        return context.search(before) is not None or context.search(after) is not None

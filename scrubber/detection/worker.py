@@ -1,0 +1,110 @@
+"""The detection worker process and the parent's handle on it.
+
+A worker is a `spawn`ed process (safe with gRPC already running in the parent:
+nothing of the parent's threads or sockets is inherited) that builds one
+`Detector` (spaCy model loaded once), answers one batch at a time over a pipe,
+and never sees anything but texts and NER flags. It sends back findings
+(offsets), never text; on a detector error it sends the exception's type name
+only, because an exception message may quote the text.
+
+The parent talks to a worker from a thread (`roundtrip`), so a blocking pipe
+read never stalls the event loop and a hang is noticed with `poll(timeout)`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from multiprocessing.connection import Connection
+
+#: sent once the model is loaded and a warm-up text went through
+READY = "ready"
+
+
+class WorkerFailed(Exception):
+    """The worker died, hung or could not start; the batch it held is lost (callers fail closed)."""
+
+
+class WorkerHung(WorkerFailed):
+    """The worker did not answer within the batch timeout; it is killed and replaced."""
+
+
+class BatchError(Exception):
+    """The detector raised on this batch; the worker itself is fine and keeps serving."""
+
+
+def main(conn: Connection, config_json: str) -> None:
+    """Worker entry point: load once, then serve batches until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    from scrubber.detection import Detector, DetectionConfig  # heavy imports in the child only
+
+    detector = Detector(DetectionConfig.model_validate_json(config_json))
+    detector.detect(["warm up: Jane Doe lives in Berlin, jane@example.com"], [True])
+    conn.send((READY, os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        texts, ner = message
+        try:
+            conn.send((detector.detect(texts, ner), None))
+        except Exception as exc:  # noqa: BLE001 - reported by type only, never by message
+            conn.send((None, type(exc).__name__))
+
+
+class WorkerHandle:
+    """The parent's end of one worker process. Blocking methods run in a thread."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, config_json: str, name: str):
+        self._conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=main, args=(child, config_json), name=name, daemon=True)
+        self.process.start()
+        child.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the worker loaded its model, or raise WorkerFailed."""
+        try:
+            if not self._conn.poll(timeout):
+                raise WorkerFailed(f"detection worker did not start within {timeout:.0f}s")
+            tag, _ = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise WorkerFailed(f"detection worker exited while starting (exit code {self.process.exitcode})") from exc
+        if tag != READY:
+            raise WorkerFailed("detection worker sent an unexpected greeting")
+
+    def roundtrip(self, texts: list[str], ner: list[bool], timeout: float) -> list:
+        """Send one batch and wait for its findings; WorkerFailed if the worker dies or hangs."""
+        try:
+            self._conn.send((texts, ner))
+            if not self._conn.poll(timeout):
+                raise WorkerHung(f"detection worker {self.pid} did not answer within {timeout:.1f}s")
+            findings, error = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise WorkerFailed(f"detection worker {self.pid} died (exit code {self.process.exitcode})") from exc
+        if error is not None:
+            raise BatchError(f"detector raised {error}")
+        return findings
+
+    def kill(self) -> None:
+        """SIGKILL and reap; safe to call twice."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self._conn.close()
+
+    def stop(self, timeout: float) -> None:
+        """Ask the worker to exit; kill it if it does not within `timeout`."""
+        try:
+            self._conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout)
+        self.kill()
