@@ -1,0 +1,195 @@
+"""The `aggregates` connector: traces, logs and metrics in; scrubbed metrics out.
+
+The graph makes one instance per (connector id, input signal). They share one
+`AggregatesCore` (through `Settings.shared`), so spans and logs of one id feed
+one set of series, one flush loop and one scrape endpoint, and scrubber's own
+counters (quarantine, egress guard, pii detections) are re-exported once. The
+core runs while at least one instance is started; the last one to stop
+flushes a final time.
+
+Consuming never fails upstream: the aggregates are derived data, and a bug
+here must not make an app retry spans that its regional backend accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Mapping
+
+from scrubber.component import Host, Settings
+from scrubber.connectors.aggregates.config import AggregatesConfig
+from scrubber.connectors.aggregates.derive import Deriver, attributes
+from scrubber.connectors.aggregates.otlp import to_request
+from scrubber.connectors.aggregates.passthrough import Passthrough, resource_identity
+from scrubber.connectors.aggregates.prometheus import make_registry, scrape_server
+from scrubber.connectors.aggregates.store import MetricDef, MetricKind, Store
+from scrubber.consumer import Consumer, FanoutConsumer
+from scrubber.pdata import Request, Signal, resource_groups, scope_groups
+from scrubber.service.telemetry import PREFIX
+
+
+def _now() -> int:
+    return time.time_ns()
+
+
+class AggregatesCore:
+    def __init__(self, settings: Settings, config: AggregatesConfig):
+        self.settings = settings
+        self.config = config
+        self.log = settings.logger
+        self.store = Store(config.cardinality_limit)
+        self.deriver = Deriver(config, self.store)
+        self.passthrough = Passthrough(self.deriver, self.store, config.max_tracked_series)
+        self.consumers: list[Consumer] = []
+        self.registry = make_registry(self.store, self._refresh_telemetry)
+        self.server = None
+        self._users = 0
+        self._task: asyncio.Task | None = None
+        self._counter_defs: dict[str, MetricDef] = {}
+        telemetry = settings.telemetry
+        self._dropped = telemetry.counter("connector_aggregates_dropped_points",
+                                          "App metric points the aggregates connector could not re-aggregate.",
+                                          ("connector", "reason"))
+        self._failures = telemetry.counter("connector_aggregates_errors",
+                                           "Items or flushes the aggregates connector failed on.", ("connector", "stage"))
+
+    def add_consumers(self, consumers: Mapping[str, Consumer]) -> None:
+        """Only metrics pipelines can take what this connector emits."""
+        for name, consumer in consumers.items():
+            if name.split("/")[0] == Signal.METRICS and all(c is not consumer for c in self.consumers):
+                self.consumers.append(consumer)
+
+    # -- input ----------------------------------------------------------------
+    def consume(self, signal: Signal, request: Request) -> None:
+        now = _now()
+        try:
+            for group in resource_groups(request):
+                resource = attributes(group.resource.attributes, self.deriver.wanted)
+                for scope in scope_groups(group):
+                    self._scope(signal, group, scope, resource, now)
+        except Exception as exc:  # noqa: BLE001 - see the module docstring
+            self._failures.labels(str(self.settings.id), "consume").inc()
+            self.log.error("aggregates %s: cannot aggregate %s: %s", self.settings.id, signal, type(exc).__name__)
+        self._count_dropped()
+
+    def _scope(self, signal: Signal, group, scope, resource, now: int) -> None:
+        if signal == Signal.TRACES:
+            for span in scope.spans:
+                self.deriver.span(span, resource, now)
+        elif signal == Signal.LOGS:
+            for record in scope.log_records:
+                self.deriver.log_record(record, resource, now)
+        else:
+            identity = resource_identity(group, scope)
+            for metric in scope.metrics:
+                self.passthrough.metric(metric, resource, scope.scope, identity, now)
+
+    def _count_dropped(self) -> None:
+        for reason, count in self.passthrough.dropped.items():
+            self._dropped.labels(str(self.settings.id), reason).inc(count)
+        self.passthrough.dropped.clear()
+
+    # -- scrubber's own counters --------------------------------------------------
+    def _refresh_telemetry(self) -> None:
+        """Copy the configured telemetry counters (cumulative since start) into the store."""
+        wanted = {PREFIX + name for name in self.config.telemetry_counters}
+        now = _now()
+        for family in self.settings.telemetry.registry.collect():
+            if family.name not in wanted or family.type != "counter":
+                continue
+            definition = self._counter_def(family)
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    labels = tuple(sorted((k, str(v)) for k, v in sample.labels.items()))
+                    self.store.set(definition, ((), labels), sample.value, now)
+
+    def _counter_def(self, family) -> MetricDef:
+        definition = self._counter_defs.get(family.name)
+        if definition is None:
+            name = "scrubber." + family.name[len(PREFIX):]
+            definition = MetricDef(name, MetricKind.SUM, "{item}", family.documentation, is_int=True)
+            self._counter_defs[family.name] = definition
+        return definition
+
+    # -- output ---------------------------------------------------------------
+    async def flush(self) -> int:
+        """Send one export to every downstream metrics pipeline; the number of points sent."""
+        self._refresh_telemetry()
+        snapshot = self.store.collect(self.config.aggregation_temporality, _now())
+        if not snapshot or not self.consumers:
+            return 0
+        request = to_request(snapshot, self.config.aggregation_temporality)
+        target = self.consumers[0] if len(self.consumers) == 1 else FanoutConsumer(self.consumers)
+        try:
+            await target.consume(Signal.METRICS, request)
+        except Exception as exc:  # noqa: BLE001 - cumulative totals go out again next time
+            self._failures.labels(str(self.settings.id), "flush").inc()
+            self.log.warning("aggregates %s: downstream refused %d points: %s",
+                             self.settings.id, len(snapshot), type(exc).__name__)
+        return len(snapshot)
+
+    async def _flush_every(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.metrics_flush_interval)
+            await self.flush()
+
+    # -- lifecycle ------------------------------------------------------------
+    async def acquire(self) -> None:
+        self._users += 1
+        if self._users > 1:
+            return
+        if self.config.prometheus is not None:
+            self.server = scrape_server(self.registry, self.config.prometheus.endpoint)
+            await self.server.start()
+        self._task = asyncio.create_task(self._flush_every(), name=f"{self.settings.id}-flush")
+
+    async def release(self, timeout: float) -> None:
+        self._users = max(0, self._users - 1)
+        if self._users == 0:
+            await self.close(timeout)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop the loop, flush once more, stop serving. Idempotent."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        try:
+            await asyncio.wait_for(self.flush(), timeout=max(timeout, 0.1))
+        except asyncio.TimeoutError:
+            self.log.warning("aggregates %s: final flush timed out", self.settings.id)
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+
+class AggregatesConnector:
+    """One per (connector id, input signal); all of them drive the shared core."""
+
+    mutates_data = False
+
+    def __init__(self, settings: Settings, config: AggregatesConfig, signal_in: Signal,
+                 consumers: Mapping[str, Consumer]):
+        key = f"connector.aggregates/{settings.id}"
+        core = settings.shared.get(key)
+        if core is None:
+            core = settings.shared[key] = AggregatesCore(settings, config)
+        core.add_consumers(consumers)
+        self.core = core
+        self.signal_in = signal_in
+        self._running = False
+
+    async def start(self, host: Host | None = None) -> None:
+        if not self._running:
+            self._running = True
+            await self.core.acquire()
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        if self._running:
+            self._running = False
+            await self.core.release(timeout)
+
+    async def consume(self, signal: Signal, request: Request) -> None:
+        self.core.consume(signal, request)

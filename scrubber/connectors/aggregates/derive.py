@@ -1,0 +1,123 @@
+"""Spans and log records -> measurements, with dimensions from the allow-list only.
+
+A dimension is looked up on the item first, then on its resource (where it
+lands in the output too: `service.name` stays a resource attribute). GenAI
+libraries disagree on keys, so a dimension has aliases: OpenInference's
+`llm.model_name` counts as `gen_ai.request.model`, its span kind `LLM` as the
+operation `chat`; OpenLLMetry's `gen_ai.usage.prompt_tokens` as input tokens.
+Only scalar values become labels, cut to `max_value_length`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from scrubber.connectors.aggregates.config import (
+    LOG_SEVERITY, SPAN_KIND, SPAN_NAME, STATUS_CODE, AggregatesConfig)
+from scrubber.connectors.aggregates.normalize import normalize_span_name
+from scrubber.connectors.aggregates.store import MetricDef, MetricKind, SeriesKey, Store
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "gen_ai.request.model": ("gen_ai.request.model", "llm.model_name", "embedding.model_name", "gen_ai.response.model"),
+    "gen_ai.system": ("gen_ai.system", "llm.system"),
+    "gen_ai.provider.name": ("gen_ai.provider.name", "llm.provider"),
+}
+#: OpenInference span kinds -> GenAI operation names
+OPENINFERENCE_OPERATIONS = {"LLM": "chat", "EMBEDDING": "embeddings", "TOOL": "execute_tool", "AGENT": "invoke_agent"}
+INPUT_TOKENS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+OUTPUT_TOKENS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
+TOKEN_TYPE = "gen_ai.token.type"
+GENAI_MARKERS = ("gen_ai.operation.name", "gen_ai.request.model", "llm.model_name", "embedding.model_name")
+
+SPAN_KINDS = ("SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
+              "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER")
+STATUS_CODES = ("STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR")
+SEVERITIES = ("UNSPECIFIED", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+CALLS = MetricDef("traces.span.metrics.calls", MetricKind.SUM, "{call}", "Spans, by allow-listed dimensions.", is_int=True)
+ERRORS = MetricDef("traces.span.metrics.errors", MetricKind.SUM, "{call}", "Spans with status ERROR.", is_int=True)
+LOG_COUNT = MetricDef("log.record.count", MetricKind.SUM, "{record}", "Log records, by allow-listed dimensions.", is_int=True)
+GENAI_REQUESTS = MetricDef("scrubber.gen_ai.requests", MetricKind.SUM, "{request}",
+                           "GenAI operations (spans), by model and operation.", is_int=True)
+GENAI_TOKENS = MetricDef("scrubber.gen_ai.token.usage", MetricKind.SUM, "{token}",
+                         "GenAI tokens used, by model, operation and gen_ai.token.type.", is_int=True)
+
+
+def scalar(any_value) -> object | None:
+    kind = any_value.WhichOneof("value")
+    if kind in ("string_value", "int_value", "bool_value", "double_value"):
+        return getattr(any_value, kind)
+    return None
+
+
+def attributes(key_values, wanted: frozenset[str]) -> dict[str, object]:
+    """Scalar values of the wanted keys only (the rest is never read)."""
+    return {kv.key: v for kv in key_values if kv.key in wanted and (v := scalar(kv.value)) is not None}
+
+
+class Deriver:
+    def __init__(self, config: AggregatesConfig, store: Store):
+        self.store = store
+        self.dimensions = tuple(dict.fromkeys(config.dimensions))
+        self.max_len = config.max_value_length
+        self.duration = MetricDef("traces.span.metrics.duration", MetricKind.HISTOGRAM, "ms",
+                                  "Span durations, by allow-listed dimensions.", bounds=tuple(config.histogram_buckets))
+        aliases = [a for d in self.dimensions for a in ALIASES.get(d, (d,))]
+        self.wanted = frozenset((*aliases, *INPUT_TOKENS, *OUTPUT_TOKENS, *GENAI_MARKERS, "openinference.span.kind"))
+
+    # -- dimensions -------------------------------------------------------------
+    def _value(self, value: object) -> object:
+        return value[: self.max_len] if isinstance(value, str) else value
+
+    def key(self, item: Mapping[str, object], resource: Mapping[str, object],
+            extra: Mapping[str, object], skip: Iterable[str] = ()) -> SeriesKey:
+        """Allow-listed dimensions: pseudo-dimensions, then the item's, then the resource's."""
+        on_resource, on_point = [], []
+        for dim in self.dimensions:
+            if dim in skip:
+                continue
+            if dim in extra:
+                on_point.append((dim, self._value(extra[dim])))
+                continue
+            aliases = ALIASES.get(dim, (dim,))
+            if (found := next((item[a] for a in aliases if a in item), None)) is not None:
+                on_point.append((dim, self._value(found)))
+            elif (found := next((resource[a] for a in aliases if a in resource), None)) is not None:
+                on_resource.append((dim, self._value(found)))
+        return tuple(sorted(on_resource)), tuple(sorted(on_point))
+
+    # -- spans --------------------------------------------------------------------
+    def span(self, span, resource: Mapping[str, object], now: int) -> None:
+        item = attributes(span.attributes, self.wanted)
+        status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else STATUS_CODES[0]
+        extra = {SPAN_NAME: normalize_span_name(span.name),
+                 SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
+                 STATUS_CODE: status}
+        operation = item.get("gen_ai.operation.name") or OPENINFERENCE_OPERATIONS.get(item.get("openinference.span.kind"))
+        if operation:
+            item["gen_ai.operation.name"] = operation
+        key = self.key(item, resource, extra)
+        self.store.add(CALLS, key, 1, now)
+        if status == "STATUS_CODE_ERROR":
+            self.store.add(ERRORS, key, 1, now)
+        duration_ms = max(0, span.end_time_unix_nano - span.start_time_unix_nano) / 1e6
+        self.store.observe(self.duration, key, duration_ms, now)
+        if operation or any(m in item for m in GENAI_MARKERS):
+            self._genai(item, resource, extra, now)
+
+    def _genai(self, item, resource, extra, now: int) -> None:
+        resource_part, point_part = self.key(item, resource, extra, skip=(SPAN_NAME, SPAN_KIND, TOKEN_TYPE))
+        self.store.add(GENAI_REQUESTS, (resource_part, point_part), 1, now)
+        for token_type, keys in (("input", INPUT_TOKENS), ("output", OUTPUT_TOKENS)):
+            count = next((item[k] for k in keys if k in item), None)
+            if not isinstance(count, (int, float)) or isinstance(count, bool) or count < 0:
+                continue
+            typed = tuple(sorted((*point_part, (TOKEN_TYPE, token_type))))  # intrinsic to the metric
+            self.store.add(GENAI_TOKENS, (resource_part, typed), int(count), now)
+
+    # -- logs ---------------------------------------------------------------------
+    def log_record(self, record, resource: Mapping[str, object], now: int) -> None:
+        item = attributes(record.attributes, self.wanted)
+        number = record.severity_number
+        severity = SEVERITIES[(number - 1) // 4 + 1] if 1 <= number <= 24 else SEVERITIES[0]
+        self.store.add(LOG_COUNT, self.key(item, resource, {LOG_SEVERITY: severity}), 1, now)
