@@ -9,7 +9,6 @@ counts as JSON (benchmarks poll it). Faults are HTTP statuses, with a
 from __future__ import annotations
 
 import asyncio
-import gzip
 import json
 
 from aiohttp import web
@@ -79,11 +78,9 @@ class HttpSink(Recorder):
         if fault is not None:
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             return web.Response(status=int(fault.code), headers=headers, text="injected failure")
-        body = await http_request.read()
-        if http_request.headers.get("Content-Encoding", "").lower() == "gzip":
-            body = gzip.decompress(body)
         is_json = http_request.content_type == "application/json"
         try:
+            body = await http_request.read()  # aiohttp already undid Content-Encoding: gzip
             request = otlpjson.loads(signal, body) if is_json else signal.request_type.FromString(body)
         except Exception:  # noqa: BLE001
             return web.Response(status=400, text="malformed body")
