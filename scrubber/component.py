@@ -4,7 +4,8 @@ As in the Collector, a factory is the only way to make a component. It names
 its `type` (the YAML key), a stability level, the pydantic model of its config
 (whose defaults are the default config) and the signals it supports. Factories
 are found through the entry-point groups `scrubber.receivers`,
-`scrubber.processors`, `scrubber.exporters` and `scrubber.extensions`, so a
+`scrubber.processors`, `scrubber.exporters`, `scrubber.extensions` and
+`scrubber.connectors`, so a
 third-party package adds a component with no change to scrubber.
 """
 
@@ -29,6 +30,7 @@ class Kind(StrEnum):
     PROCESSOR = "processors"
     EXPORTER = "exporters"
     EXTENSION = "extensions"
+    CONNECTOR = "connectors"
 
     @property
     def entry_point_group(self) -> str:
@@ -133,6 +135,12 @@ class Factory:
     - exporter:  create(settings, config) -> Component & Consumer
       (one instance per exporter id, shared by every pipeline that lists it)
     - extension: create(settings, config) -> Component
+    - connector: create(settings, config, signal_in, consumers: Mapping[str, Consumer]) -> Component & Consumer
+      (one instance per (connector id, input signal); `consumers` maps the name of every
+      downstream pipeline it feeds (e.g. "metrics/global") to that pipeline's first consumer.
+      As in the Collector, a connector is listed under `exporters` of the pipelines it
+      consumes from and under `receivers` of the pipelines it feeds; `connector_pairs`
+      says which (input signal, output signal) pairs it supports.)
     """
 
     type: str
@@ -140,6 +148,8 @@ class Factory:
     config_class: type[ComponentConfig]
     create: Callable[..., Any]
     signals: frozenset[Signal] = frozenset(Signal)
+    #: connectors only: the (signal in, signal out) pairs it supports
+    connector_pairs: frozenset[tuple[Signal, Signal]] = frozenset()
     stability: Stability = Stability.ALPHA
 
     def default_config(self) -> ComponentConfig:

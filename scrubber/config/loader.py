@@ -20,7 +20,8 @@ from scrubber.config.expand import expand
 from scrubber.config.model import ComponentEntry, Config, Pipeline, RawConfig
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal
-from scrubber.registry import Registry, default_registry
+from scrubber.registry import Registry, RegistryError, default_registry
+from scrubber.residency.model import check_exporter_jurisdiction
 
 #: entry-point group of whole-config checks: callables `(Config) -> list[str]`
 CHECKS_GROUP = "scrubber.config_checks"
@@ -71,7 +72,9 @@ def parse_config(data: dict[str, Any], registry: Registry | None = None, environ
     except ValidationError as exc:
         raise ConfigError(errors + pydantic_errors(exc, "")) from exc
     components = {kind: _components(raw, kind, registry, errors) for kind in Kind}
+    _check_ambiguous_connectors(components, errors)
     pipelines = _pipelines(raw, components, errors)
+    _check_connectors(components, pipelines, errors)
     extensions = _service_extensions(raw, components, errors)
     config = Config(components, pipelines, extensions, raw.service, raw=expanded)
     if not errors:
@@ -92,7 +95,12 @@ def _components(raw: RawConfig, kind: Kind, registry: Registry, errors: list[str
         except ValueError as exc:
             errors.append(f"{path}: {exc}")
             continue
-        factory = registry.get(kind, component_id.type)
+        jurisdiction, body = _pop_jurisdiction(kind, body, path, errors)
+        try:
+            factory = registry.get(kind, component_id.type)
+        except RegistryError as exc:
+            errors.append(f"{path}: {exc}")
+            continue
         if factory is None:
             known = ", ".join(registry.types(kind)) or "none"
             errors.append(f"{path}: unknown {kind.value[:-1]} type {component_id.type!r} (entry-point group {kind.entry_point_group}; known: {known})")
@@ -102,11 +110,38 @@ def _components(raw: RawConfig, kind: Kind, registry: Registry, errors: list[str
         except ValidationError as exc:
             errors.extend(pydantic_errors(exc, path))
             continue
-        result[component_id] = ComponentEntry(component_id, kind, factory, parsed)
+        result[component_id] = ComponentEntry(component_id, kind, factory, parsed, jurisdiction)
     return result
 
 
-def _resolve(names: list[str], kind: Kind, signal: Signal, components, path: str, errors: list[str]) -> list[ComponentID]:
+def _pop_jurisdiction(kind: Kind, body: Any, path: str, errors: list[str]) -> tuple[str | None, Any]:
+    """Exporters may declare `jurisdiction:` (where their data goes, see scrubber.residency);
+    it is taken out here so that every exporter's own model stays the Collector's."""
+    if kind != Kind.EXPORTER or not isinstance(body, dict) or "jurisdiction" not in body:
+        return None, body
+    body = dict(body)
+    value = body.pop("jurisdiction")
+    problem = check_exporter_jurisdiction(value)
+    if problem:
+        errors.append(f"{path}::jurisdiction: {problem}")
+        return None, body
+    return value, body
+
+
+def _check_ambiguous_connectors(components, errors: list[str]) -> None:
+    """A connector id may not also be a receiver or exporter id (the Collector's rule):
+    a pipeline's `receivers: [x]` must name one thing."""
+    for component_id in components[Kind.CONNECTOR]:
+        for kind in (Kind.RECEIVER, Kind.EXPORTER):
+            if component_id in components[kind]:
+                errors.append(f"connectors::{component_id}: ambiguous id: there is also a {kind.value[:-1]} {str(component_id)!r}")
+
+
+def _resolve(names: list[str], kind: Kind, signal: Signal, components, path: str, errors: list[str],
+             connectors: list[ComponentID] | None = None, declared: frozenset[str] = frozenset()) -> list[ComponentID]:
+    """The ids of `names`; a name configured under `connectors` goes to `connectors`
+    instead (only where one may stand: a pipeline's receivers and exporters). A name
+    in `declared` whose config was invalid is skipped: its error is already reported."""
     resolved = []
     for i, name in enumerate(names):
         try:
@@ -115,6 +150,14 @@ def _resolve(names: list[str], kind: Kind, signal: Signal, components, path: str
             errors.append(f"{path}::{i}: {exc}")
             continue
         entry = components[kind].get(component_id)
+        if entry is None and connectors is not None and component_id in components[Kind.CONNECTOR]:
+            if component_id in connectors:
+                errors.append(f"{path}::{i}: {name!r} is listed twice")
+            else:
+                connectors.append(component_id)
+            continue
+        if entry is None and name in declared:
+            continue
         if entry is None:
             errors.append(f"{path}::{i}: references {kind.value[:-1]} {name!r}, which is not configured under {kind.value}")
         elif signal not in entry.factory.signals:
@@ -128,6 +171,7 @@ def _resolve(names: list[str], kind: Kind, signal: Signal, components, path: str
 
 def _pipelines(raw: RawConfig, components, errors: list[str]) -> dict[str, Pipeline]:
     pipelines = {}
+    declared = {kind: frozenset(getattr(raw, kind.value)) for kind in Kind}
     for name, body in raw.service.pipelines.items():
         path = f"service::pipelines::{name}"
         kind_name, _, _suffix = name.partition("/")
@@ -136,14 +180,79 @@ def _pipelines(raw: RawConfig, components, errors: list[str]) -> dict[str, Pipel
         except ValueError:
             errors.append(f"{path}: a pipeline id must be traces, metrics or logs, optionally followed by /name")
             continue
+        connectors_in: list[ComponentID] = []
+        connectors_out: list[ComponentID] = []
         pipelines[name] = Pipeline(
             name,
             signal,
-            _resolve(body.receivers, Kind.RECEIVER, signal, components, f"{path}::receivers", errors),
-            _resolve(body.processors, Kind.PROCESSOR, signal, components, f"{path}::processors", errors),
-            _resolve(body.exporters, Kind.EXPORTER, signal, components, f"{path}::exporters", errors),
+            _resolve(body.receivers, Kind.RECEIVER, signal, components, f"{path}::receivers", errors, connectors_in,
+                     declared[Kind.RECEIVER] | declared[Kind.CONNECTOR]),
+            _resolve(body.processors, Kind.PROCESSOR, signal, components, f"{path}::processors", errors,
+                     declared=declared[Kind.PROCESSOR]),
+            _resolve(body.exporters, Kind.EXPORTER, signal, components, f"{path}::exporters", errors, connectors_out,
+                     declared[Kind.EXPORTER] | declared[Kind.CONNECTOR]),
+            connectors_in,
+            connectors_out,
         )
     return pipelines
+
+
+def _check_connectors(components, pipelines: dict[str, Pipeline], errors: list[str]) -> None:
+    """The Collector's rules: a connector used as an exporter is used as a receiver too
+    (and vice versa), through a signal pair it supports; pipelines joined by connectors
+    form no cycle."""
+    for connector_id, entry in components[Kind.CONNECTOR].items():
+        pairs = entry.factory.connector_pairs
+        feeds = [p for p in pipelines.values() if connector_id in p.connectors_out]
+        fed = [p for p in pipelines.values() if connector_id in p.connectors_in]
+        path = f"connectors::{connector_id}"
+        if not feeds and not fed:
+            continue  # configured but unused, as an unused receiver is
+        for pipeline in feeds:
+            if not any((pipeline.signal, q.signal) in pairs for q in fed):
+                errors.append(f"service::pipelines::{pipeline.name}::exporters: connector {str(connector_id)!r} is used as an exporter "
+                              f"of {pipeline.signal.value} but no pipeline receives from it a signal it can produce from {pipeline.signal.value}")
+        for pipeline in fed:
+            if not any((p.signal, pipeline.signal) in pairs for p in feeds):
+                errors.append(f"service::pipelines::{pipeline.name}::receivers: connector {str(connector_id)!r} is used as a receiver "
+                              f"of {pipeline.signal.value} but no pipeline exports to it a signal it turns into {pipeline.signal.value}")
+        if not pairs:
+            errors.append(f"{path}: the connector factory declares no signal pairs")
+    cycle = _find_cycle(components, pipelines)
+    if cycle:
+        errors.append(f"service::pipelines::{cycle[0]}: pipelines form a cycle through connectors: {' -> '.join(cycle)}")
+
+
+def _find_cycle(components, pipelines: dict[str, Pipeline]) -> list[str] | None:
+    """A cycle of pipeline names (first repeated at the end), or None."""
+    def edges(pipeline: Pipeline):
+        for connector_id in pipeline.connectors_out:
+            entry = components[Kind.CONNECTOR].get(connector_id)
+            pairs = entry.factory.connector_pairs if entry else frozenset()
+            for q in pipelines.values():
+                if connector_id in q.connectors_in and (pipeline.signal, q.signal) in pairs:
+                    yield q.name
+
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name: str, trail: list[str]) -> list[str] | None:
+        state[name] = 1
+        for nxt in edges(pipelines[name]):
+            if state.get(nxt) == 1:
+                return trail[trail.index(nxt):] + [name, nxt] if nxt in trail else [name, nxt]
+            if nxt not in state:
+                found = visit(nxt, trail + [name])
+                if found:
+                    return found
+        state[name] = 2
+        return None
+
+    for name in pipelines:
+        if name not in state:
+            found = visit(name, [])
+            if found:
+                return found
+    return None
 
 
 def _service_extensions(raw: RawConfig, components, errors: list[str]) -> list[ComponentID]:

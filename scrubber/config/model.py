@@ -56,6 +56,7 @@ class RawConfig(_Strict):
     processors: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     exporters: dict[str, dict[str, Any] | None] = Field(min_length=1)
     extensions: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    connectors: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     service: ServiceConfig
 
 
@@ -65,15 +66,25 @@ class ComponentEntry:
     kind: Kind
     factory: Factory
     config: ComponentConfig
+    #: exporters only: where the exporter sends data (`scrubber.residency.model`): a
+    #: jurisdiction id (`eu`), `global` (the global stack) or `local` (stays on this
+    #: deployment, e.g. quarantine); None if the config does not say
+    jurisdiction: str | None = None
 
 
 @dataclass(frozen=True)
 class Pipeline:
     name: str  # e.g. "traces/eu"
     signal: Signal
+    #: real receivers (the `receivers` list without connectors)
     receivers: list[ComponentID]
     processors: list[ComponentID]
+    #: real exporters (the `exporters` list without connectors)
     exporters: list[ComponentID]
+    #: connectors this pipeline receives from (listed under its `receivers`)
+    connectors_in: list[ComponentID] = field(default_factory=list)
+    #: connectors this pipeline feeds (listed under its `exporters`)
+    connectors_out: list[ComponentID] = field(default_factory=list)
 
 
 @dataclass
@@ -90,5 +101,14 @@ class Config:
         return self.components[kind][component_id]
 
     def pipelines_using(self, kind: Kind, component_id: ComponentID) -> list[Pipeline]:
+        if kind == Kind.CONNECTOR:
+            return [p for p in self.pipelines.values() if component_id in p.connectors_in + p.connectors_out]
         attribute = {Kind.RECEIVER: "receivers", Kind.PROCESSOR: "processors", Kind.EXPORTER: "exporters"}[kind]
         return [p for p in self.pipelines.values() if component_id in getattr(p, attribute)]
+
+    def downstream(self, connector_id: ComponentID, signal_in: Signal) -> list[Pipeline]:
+        """Pipelines a connector instance for `signal_in` feeds: those listing it as a
+        receiver whose signal the connector can produce from `signal_in`."""
+        pairs = self.entry(Kind.CONNECTOR, connector_id).factory.connector_pairs
+        return [p for p in self.pipelines.values()
+                if connector_id in p.connectors_in and (signal_in, p.signal) in pairs]

@@ -5,9 +5,16 @@ Shape (as the Collector's `service/internal/graph`):
 - one processor instance per (pipeline, processor id), chained back to front,
   the last one feeding a fan-out to the pipeline's exporters;
 - one receiver instance per receiver id, handed per signal a fan-out to the
-  first consumer of every pipeline of that signal that lists it.
-Start order: extensions, exporters, processors, receivers; shutdown the reverse,
-so data in flight drains downstream before its destination stops.
+  first consumer of every pipeline of that signal that lists it;
+- one connector instance per (connector id, input signal): it is one of the
+  exporters of the pipelines listing it under `exporters`, and is handed the
+  first consumer of every pipeline listing it under `receivers` whose signal it
+  can produce (by pipeline name). Pipelines are built downstream first, which
+  the loader's no-cycle rule makes possible.
+Start order: extensions, exporters, then pipelines downstream first (each one's
+outgoing connectors, then its processors back to front), receivers last;
+shutdown the reverse, so data in flight drains downstream before its
+destination stops.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ class Graph:
         self.extensions: dict[ComponentID, Any] = {}
         self.exporters: dict[ComponentID, Any] = {}
         self.processors: dict[str, list[Any]] = {}  # pipeline name -> processors in order
+        self.connectors: dict[tuple[ComponentID, Signal], Any] = {}
+        self._heads: dict[str, Consumer] = {}  # pipeline name -> its first consumer
+        self._order: list[str] = []  # pipeline names, downstream first
         self.receivers: dict[ComponentID, Any] = {}
         self._shared: dict[str, Any] = {}
         self.ready = False
@@ -68,7 +78,7 @@ class Graph:
             self.extensions[component_id] = entry.factory.create(self._settings(Kind.EXTENSION, component_id), entry.config)
         heads: dict[Signal, dict[ComponentID, list[Consumer]]] = {}
         for pipeline in config.pipelines.values():
-            head = self._build_pipeline(pipeline)
+            head = self._pipeline_head(pipeline)
             for receiver_id in pipeline.receivers:
                 heads.setdefault(pipeline.signal, {}).setdefault(receiver_id, []).append(head)
         for receiver_id in sorted({r for p in config.pipelines.values() for r in p.receivers}):
@@ -82,8 +92,26 @@ class Graph:
             self.exporters[component_id] = entry.factory.create(self._settings(Kind.EXPORTER, component_id), entry.config)
         return self.exporters[component_id]
 
+    def _connector(self, component_id: ComponentID, signal: Signal) -> Any:
+        key = (component_id, signal)
+        if key not in self.connectors:
+            entry = self.config.entry(Kind.CONNECTOR, component_id)
+            consumers = {p.name: self._pipeline_head(p) for p in self.config.downstream(component_id, signal)}
+            settings = self._settings(Kind.CONNECTOR, component_id)
+            self.connectors[key] = entry.factory.create(settings, entry.config, signal, consumers)
+        return self.connectors[key]
+
+    def _pipeline_head(self, pipeline: Pipeline) -> Consumer:
+        """The first consumer of `pipeline`, building it (and what it feeds) once."""
+        if pipeline.name not in self._heads:
+            self._heads[pipeline.name] = self._build_pipeline(pipeline)
+            self._order.append(pipeline.name)
+        return self._heads[pipeline.name]
+
     def _build_pipeline(self, pipeline: Pipeline) -> Consumer:
-        next_consumer: Consumer = _fanout([self._exporter(e) for e in pipeline.exporters])
+        tail = [self._exporter(e) for e in pipeline.exporters]
+        tail += [self._connector(c, pipeline.signal) for c in pipeline.connectors_out]
+        next_consumer: Consumer = _fanout(tail)
         chain = []
         for processor_id in reversed(pipeline.processors):
             entry = self.config.entry(Kind.PROCESSOR, processor_id)
@@ -95,8 +123,13 @@ class Graph:
 
     # -- lifecycle ------------------------------------------------------------
     def _start_order(self) -> list[Any]:
-        processors = [p for chain in self.processors.values() for p in reversed(chain)]
-        return [*self.extensions.values(), *self.exporters.values(), *processors, *self.receivers.values()]
+        middle = []
+        for name in self._order:  # downstream pipelines were built (and listed) first
+            signal = self.config.pipelines[name].signal
+            middle += [self.connectors[(c, signal)] for c in self.config.pipelines[name].connectors_out]
+            middle += list(reversed(self.processors[name]))
+        unique = list({id(c): c for c in middle}.values())
+        return [*self.extensions.values(), *self.exporters.values(), *unique, *self.receivers.values()]
 
     async def start(self) -> None:
         """Start everything in order; if one fails, stop what started and re-raise."""

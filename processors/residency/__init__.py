@@ -1,0 +1,1 @@
+"""The `residency` processor: stamps every item with its jurisdiction."""

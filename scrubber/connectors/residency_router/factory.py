@@ -1,0 +1,14 @@
+from scrubber.component import Factory, Kind, Stability
+from scrubber.pdata import Signal
+
+from scrubber.connectors.residency_router.config import ResidencyRouterConfig
+from scrubber.connectors.residency_router.router import ResidencyRouter
+
+factory = Factory(
+    type="residency_router",
+    kind=Kind.CONNECTOR,
+    config_class=ResidencyRouterConfig,
+    create=ResidencyRouter,
+    connector_pairs=frozenset((s, s) for s in Signal),
+    stability=Stability.ALPHA,
+)

@@ -1,0 +1,76 @@
+"""Splitting one request item by item into one request per jurisdiction.
+
+Resource and scope (with their schema URLs) are copied into every part that
+holds one of their items, so each part is a well-formed export request; a
+metric's descriptor (name, unit, type, temporality) is copied with the points
+that go with it. The common case, every item of one jurisdiction, returns the
+request itself with no copy.
+"""
+
+from __future__ import annotations
+
+from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
+from scrubber.residency.resolve import resource_stamp, stamped
+
+
+def _scope_items(scope_group):
+    """(metric or None, item) for every item of a scope group."""
+    if hasattr(scope_group, "spans"):
+        return [(None, span) for span in scope_group.spans]
+    if hasattr(scope_group, "log_records"):
+        return [(None, record) for record in scope_group.log_records]
+    return [(metric, point) for metric in scope_group.metrics for point in metric_data_points(metric)]
+
+
+def jurisdictions(request: Request) -> list[list[list[tuple[object, object, str]]]]:
+    """Per resource group, per scope group: (metric, item, jurisdiction) in order."""
+    result = []
+    for resource_group in resource_groups(request):
+        fallback = resource_stamp(resource_group.resource)
+        result.append([[(metric, item, stamped(item, fallback)) for metric, item in _scope_items(scope_group)]
+                       for scope_group in scope_groups(resource_group)])
+    return result
+
+
+class _Part:
+    """One jurisdiction's request, built lazily group by group."""
+
+    def __init__(self, signal: Signal):
+        self.request = signal.new_request()
+        self._resource = self._scope = self._metric = None
+        self._keys: tuple = ()
+
+    def add(self, resource_group, scope_group, metric, item, keys: tuple) -> None:
+        if self._keys[:1] != keys[:1]:
+            self._resource = resource_groups(self.request).add()
+            self._resource.resource.CopyFrom(resource_group.resource)
+            self._resource.schema_url = resource_group.schema_url
+        if self._keys[:2] != keys[:2]:
+            self._scope = scope_groups(self._resource).add()
+            self._scope.scope.CopyFrom(scope_group.scope)
+            self._scope.schema_url = scope_group.schema_url
+        if metric is None:
+            field = "spans" if hasattr(self._scope, "spans") else "log_records"
+            getattr(self._scope, field).add().CopyFrom(item)
+        else:
+            if self._keys[:3] != keys[:3]:
+                self._metric = self._scope.metrics.add()
+                self._metric.CopyFrom(metric)
+                getattr(self._metric, metric.WhichOneof("data")).ClearField("data_points")
+            metric_data_points(self._metric).add().CopyFrom(item)
+        self._keys = keys
+
+
+def split(signal: Signal, request: Request) -> dict[str, Request]:
+    """{jurisdiction: request holding exactly its items}, in first-seen order."""
+    layout = jurisdictions(request)
+    seen = {j for groups in layout for scope in groups for _, _, j in scope}
+    if len(seen) <= 1:
+        return {j: request for j in seen}
+    parts: dict[str, _Part] = {}
+    for r, resource_group in enumerate(resource_groups(request)):
+        for s, scope_group in enumerate(scope_groups(resource_group)):
+            for metric, item, j in layout[r][s]:
+                part = parts.get(j) or parts.setdefault(j, _Part(signal))
+                part.add(resource_group, scope_group, metric, item, (r, s, id(metric)))
+    return {j: part.request for j, part in parts.items()}

@@ -1,0 +1,78 @@
+"""Jurisdiction resolution, in the design's order (first match wins):
+
+1. attribute `residency.jurisdiction` on the span, log record or data point;
+2. the same attribute on the resource;
+3. resource `cloud.region` (or a configured key) through the region table;
+4. the deployment's default jurisdiction;
+5. otherwise `unknown`.
+
+A `residency.jurisdiction` that is present but malformed (not a string, not a
+short lowercase-able id) resolves to `unknown` rather than falling through: the
+app said something we cannot read, so we do not guess a jurisdiction for it
+(fail closed: it is quarantined). A region missing from the table falls through
+to step 4, as the design says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from scrubber.residency.model import ATTRIBUTE, UNKNOWN, normalize
+
+_ABSENT = object()
+
+
+def attribute(attributes: Iterable, key: str):
+    """The AnyValue of `key` in a repeated KeyValue field, or None."""
+    for kv in attributes:
+        if kv.key == key:
+            return kv.value
+    return None
+
+
+def declared(attributes: Iterable) -> object:
+    """Step 1/2 on one attribute list: the normalized id, UNKNOWN if malformed, or _ABSENT."""
+    value = attribute(attributes, ATTRIBUTE)
+    if value is None:
+        return _ABSENT
+    if value.WhichOneof("value") != "string_value":
+        return UNKNOWN
+    return normalize(value.string_value) or UNKNOWN
+
+
+@dataclass(frozen=True)
+class Resolver:
+    #: region (lowercase) -> jurisdiction
+    regions: Mapping[str, str] = field(default_factory=dict)
+    region_attribute: str = "cloud.region"
+    #: the deployment's default jurisdiction (None: none configured)
+    default: str | None = None
+
+    def for_resource(self, resource) -> str:
+        """Steps 2-5 for items of this resource that say nothing themselves."""
+        found = declared(resource.attributes)
+        if found is not _ABSENT:
+            return found
+        region = attribute(resource.attributes, self.region_attribute)
+        if region is not None and region.WhichOneof("value") == "string_value":
+            jurisdiction = self.regions.get(region.string_value.strip().lower())
+            if jurisdiction:
+                return jurisdiction
+        return self.default or UNKNOWN
+
+    def for_item(self, item, resource_jurisdiction: str) -> str:
+        """Step 1, else what `for_resource` found."""
+        found = declared(item.attributes)
+        return resource_jurisdiction if found is _ABSENT else found
+
+
+def stamped(item, resource_jurisdiction: str = UNKNOWN) -> str:
+    """What the router reads: the item's stamp, else the resource's, else `resource_jurisdiction`."""
+    found = declared(item.attributes)
+    return resource_jurisdiction if found is _ABSENT else found
+
+
+def resource_stamp(resource) -> str:
+    found = declared(resource.attributes)
+    return UNKNOWN if found is _ABSENT else found
