@@ -218,8 +218,10 @@ class Walker:
             return False
         style = structured.JSONStyle.of(text)
         holder = [document]
-        self._json_node(holder, 0, Rule(Role.STRUCTURED), label, ctx)
+        # registered before the walk, so that JSON nested inside (registered during it)
+        # is finalized first when the engine runs finalizers in reverse
         self.finalizers.append(lambda: setter(style.dumps(holder[0])))
+        self._json_node(holder, 0, Rule(Role.STRUCTURED), label, ctx)
         return True
 
     def _json_node(self, container, key, rule: Rule, label: str, ctx: Context) -> None:
