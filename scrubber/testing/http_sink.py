@@ -29,6 +29,9 @@ class HttpSink(Recorder):
         self.port = port
         self._loop = LoopThread("http-sink")
         self._runner: web.AppRunner | None = None
+        #: what `GET /counts` serves (default: this sink's own counts); the sink process
+        #: points it at the totals of its gRPC and HTTP sinks
+        self.counts_provider = self.json_counts
 
     @property
     def url(self) -> str:
@@ -64,9 +67,11 @@ class HttpSink(Recorder):
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def json_counts(self) -> dict:
+        return {key: {s.value: n for s, n in values.items()} for key, values in self.counts().items()}
+
     async def _counts(self, _request: web.Request) -> web.Response:
-        counts = {key: {s.value: n for s, n in values.items()} for key, values in self.counts().items()}
-        return web.json_response(counts)
+        return web.json_response(self.counts_provider())
 
     async def _export(self, http_request: web.Request) -> web.Response:
         signal = PATHS.get(http_request.path)

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     sinks = [GrpcSink(args.host, args.port, **recorder_args)]
     if args.http_port is not None:
         sinks.append(HttpSink(args.host, args.http_port, **recorder_args))
+        sinks[1].counts_provider = lambda: _counts_json(sinks)
     ports = {"grpc": sinks[0].start(), "http": sinks[1].start() if len(sinks) > 1 else None}
     print(json.dumps(ports), flush=True)
     done = threading.Event()
