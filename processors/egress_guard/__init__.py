@@ -1,0 +1,1 @@
+"""The `egress_guard` processor: nothing personal leaves for a global exporter."""

@@ -1,0 +1,221 @@
+"""The check itself: which items of a request may leave for the global stack.
+
+Every string an item carries is collected: its name, status message, body,
+attribute values at any depth (inside kvlists and arrays, keys included),
+event and link attributes, and, shared by all its items, the resource and
+scope. One batched call to the pattern detectors scans them all (pseudonym
+tokens are blanked out first: their hex is not a phone number). Every
+top-level attribute key must be on the allow-list; identifier keys
+(`enduser.id`...) pass only when their whole value is a pseudonym token.
+
+An item is dropped if it, or the resource or scope or metric it belongs to,
+has a violation. A violation names where it was found (an allow-listed key,
+or a fixed label such as `body`), never the value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from processors.egress_guard.config import EgressGuardConfig
+from processors.pii.keys import TOKEN_RE
+from scrubber.detection import Detector
+from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
+
+KEY_NOT_ALLOWED = "key_not_allowed"
+PATTERN = "pattern"
+NOT_PSEUDONYMIZED = "not_pseudonymized"
+EXEMPLAR = "exemplar"
+SIGNAL_NOT_ALLOWED = "signal_not_allowed"
+GUARD_ERROR = "guard_error"
+NO_ENTITY = "none"
+
+
+@dataclass(frozen=True)
+class Violation:
+    reason: str
+    entity_type: str
+    where: str  # an allow-listed key or a fixed label; `key:` marks a key that was not allowed
+
+
+def compile_keys(patterns: Iterable[str]) -> re.Pattern:
+    """`*` is any non-empty suffix, `{i}` one integer index; the rest is literal."""
+    bodies = []
+    for pattern in patterns:
+        parts = re.split(r"(\{i\}|\*)", pattern)
+        bodies.append("".join(r"\d+" if p == "{i}" else ".+" if p == "*" else re.escape(p) for p in parts))
+    return re.compile("(?:" + "|".join(bodies or ["(?!)"]) + r")\Z")
+
+
+@dataclass
+class _Scan:
+    """Texts to scan and the violations found so far, by unit (resource, scope, metric, item)."""
+
+    texts: list[str] = field(default_factory=list)
+    owners: list[tuple[int, str]] = field(default_factory=list)
+    violations: dict[int, Violation] = field(default_factory=dict)
+    units: int = 0
+
+    def unit(self) -> int:
+        self.units += 1
+        return self.units
+
+    def text(self, unit: int, where: str, text: str) -> None:
+        if text:
+            self.texts.append(text)
+            self.owners.append((unit, where))
+
+    def violate(self, unit: int, violation: Violation) -> None:
+        self.violations.setdefault(unit, violation)
+
+
+class Guard:
+    def __init__(self, config: EgressGuardConfig, detector: Detector | None = None):
+        self.config = config
+        detection = config.detection.model_copy(update={"ner": config.detection.ner.model_copy(update={"enabled": False})})
+        self.detector = detector or Detector(detection)
+        self.allowed = compile_keys(config.effective_allowed_keys())
+        pseudonym_keys = config.effective_pseudonym_keys()
+        self.pseudonym = compile_keys(pseudonym_keys) if pseudonym_keys else None
+        self.int_floor = 10 ** (config.scan_integers_from_digits - 1)
+
+    # -- entry point ------------------------------------------------------------
+    def inspect(self, signal: Signal, request) -> list[Violation | None]:
+        """One verdict per item, in `scrubber.pdata.items` order (None: may leave)."""
+        scan = _Scan()
+        chains = list(self._walk(signal, request, scan))
+        self._detect(scan)
+        verdicts = []
+        for chain in chains:  # the item's own violation first, then metric, scope, resource
+            verdicts.append(next((scan.violations[u] for u in reversed(chain) if u in scan.violations), None))
+        return verdicts
+
+    def _detect(self, scan: _Scan) -> None:
+        if not scan.texts:
+            return
+        texts = [TOKEN_RE.sub(" ", t) for t in scan.texts]
+        for (unit, where), findings in zip(scan.owners, self.detector.detect(texts, [False] * len(texts))):
+            if findings:
+                scan.violate(unit, Violation(PATTERN, findings[0].entity_type, where))
+
+    # -- walking ------------------------------------------------------------------
+    def _walk(self, signal: Signal, request, scan: _Scan):
+        for group in resource_groups(request):
+            r = scan.unit()
+            self._attributes(scan, r, group.resource.attributes, "resource:")
+            for scope_group in scope_groups(group):
+                s = scan.unit()
+                scope = scope_group.scope
+                scan.text(s, "scope.name", scope.name)
+                scan.text(s, "scope.version", scope.version)
+                self._attributes(scan, s, scope.attributes, "scope:")
+                if signal == Signal.METRICS:
+                    for metric in scope_group.metrics:
+                        m = scan.unit()
+                        for label in ("name", "description", "unit"):
+                            scan.text(m, f"metric.{label}", getattr(metric, label))
+                        for point in metric_data_points(metric):
+                            yield (r, s, m, self._point(scan, point))
+                else:
+                    for item in (scope_group.spans if signal == Signal.TRACES else scope_group.log_records):
+                        yield (r, s, (self._span if signal == Signal.TRACES else self._log)(scan, item))
+
+    def _span(self, scan: _Scan, span) -> int:
+        u = scan.unit()
+        scan.text(u, "span.name", span.name)
+        scan.text(u, "status.message", span.status.message)
+        scan.text(u, "trace_state", span.trace_state)
+        self._attributes(scan, u, span.attributes, "")
+        for event in span.events:
+            scan.text(u, "event.name", event.name)
+            self._attributes(scan, u, event.attributes, "event:")
+        for link in span.links:
+            scan.text(u, "link.trace_state", link.trace_state)
+            self._attributes(scan, u, link.attributes, "link:")
+        return u
+
+    def _log(self, scan: _Scan, record) -> int:
+        u = scan.unit()
+        scan.text(u, "severity_text", record.severity_text)
+        scan.text(u, "event_name", record.event_name)
+        self._value(scan, u, record.body, "body")
+        self._attributes(scan, u, record.attributes, "")
+        return u
+
+    def _point(self, scan: _Scan, point) -> int:
+        u = scan.unit()
+        self._attributes(scan, u, point.attributes, "")
+        if len(point.exemplars):
+            scan.violate(u, Violation(EXEMPLAR, NO_ENTITY, "exemplars"))
+        return u
+
+    def _attributes(self, scan: _Scan, unit: int, key_values, prefix: str) -> None:
+        for kv in key_values:
+            where = prefix + kv.key
+            if self.pseudonym is not None and self.pseudonym.match(kv.key):
+                if not _is_token(kv.value):
+                    scan.violate(unit, Violation(NOT_PSEUDONYMIZED, "IDENTIFIER", where))
+                continue
+            if not self.allowed.match(kv.key):
+                scan.violate(unit, Violation(KEY_NOT_ALLOWED, NO_ENTITY, "key:" + where))
+                scan.text(unit, "key:" + where, kv.key)
+                continue
+            self._value(scan, unit, kv.value, where)
+
+    def _value(self, scan: _Scan, unit: int, value, where: str) -> None:
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            scan.text(unit, where, value.string_value)
+        elif kind == "int_value" and abs(value.int_value) >= self.int_floor:
+            scan.text(unit, where, str(value.int_value))
+        elif kind == "bytes_value":
+            scan.text(unit, where, value.bytes_value.decode("utf-8", "replace"))
+        elif kind == "array_value":
+            for element in value.array_value.values:
+                self._value(scan, unit, element, where)
+        elif kind == "kvlist_value":
+            for kv in value.kvlist_value.values:
+                scan.text(unit, where, kv.key)
+                self._value(scan, unit, kv.value, where)
+
+
+def _is_token(value) -> bool:
+    """A pseudonym token, or a redaction placeholder `<TYPE>`: nothing left to identify."""
+    if value.WhichOneof("value") != "string_value":
+        return False
+    text = value.string_value
+    return bool(TOKEN_RE.fullmatch(text) or re.fullmatch(r"<[A-Z][A-Z0-9_]*>", text))
+
+
+def remove_items(signal: Signal, request, keep: list[bool]) -> None:
+    """Delete the items whose `keep` is False (in `items` order), then empty containers."""
+    flags = iter(keep)
+    for group in resource_groups(request):
+        for scope_group in scope_groups(group):
+            if signal == Signal.METRICS:
+                for metric in scope_group.metrics:
+                    _delete(metric_data_points(metric), flags)
+                _delete_where(scope_group.metrics, lambda m: len(metric_data_points(m)) == 0)
+            else:
+                _delete(scope_group.spans if signal == Signal.TRACES else scope_group.log_records, flags)
+        _delete_where(scope_groups(group), lambda sg: _empty_scope(signal, sg))
+    _delete_where(resource_groups(request), lambda g: len(scope_groups(g)) == 0)
+
+
+def _delete(repeated, flags) -> None:
+    doomed = [i for i in range(len(repeated)) if not next(flags)]
+    for i in reversed(doomed):
+        del repeated[i]
+
+
+def _delete_where(repeated, predicate) -> None:
+    for i in reversed([i for i, x in enumerate(repeated) if predicate(x)]):
+        del repeated[i]
+
+
+def _empty_scope(signal: Signal, scope_group) -> bool:
+    if signal == Signal.METRICS:
+        return len(scope_group.metrics) == 0
+    return len(scope_group.spans if signal == Signal.TRACES else scope_group.log_records) == 0
