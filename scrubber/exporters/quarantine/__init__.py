@@ -1,0 +1,1 @@
+"""The `quarantine` exporter: unknown-jurisdiction data, kept local and bounded, never sent on."""
