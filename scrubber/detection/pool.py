@@ -120,10 +120,16 @@ class DetectionPool:
         return self._fingerprint
 
     # -- lifecycle ----------------------------------------------------------------
-    async def start(self) -> None:
-        """Spawn the workers and return; batches queue until a worker is ready. Idempotent."""
-        if self._started:
-            return
+    async def start(self, wait: bool = True) -> None:
+        """Spawn the workers; with `wait`, return once one of them has loaded its models, so
+        the receivers (started after the processors) never accept data the pool cannot yet
+        serve. Idempotent: every pii processor sharing the pool may call it."""
+        if not self._started:
+            self._launch()
+        if wait:
+            await self.wait_ready(self.config.start_timeout)
+
+    def _launch(self) -> None:
         self._started = True
         count = self.config.worker_count()
         self._executor = ThreadPoolExecutor(max_workers=count + 1, thread_name_prefix="detection-pool")
@@ -157,7 +163,7 @@ class DetectionPool:
         if self._closed:
             raise RetryableError("detection pool is closed", retry_after=1.0)
         if not self._started:
-            await self.start()
+            self._launch()
         results: list = [None] * len(texts)
         waits: list[tuple[int, asyncio.Future]] = []
         new_jobs: list[_Job] = []

@@ -334,6 +334,8 @@ def token_entropy(value: str, text: str, start: int, end: int) -> bool:
 
 
 def email(value: str, text: str, start: int, end: int) -> bool:
+    if "://" in text[text.rfind(" ", 0, start) + 1:start]:
+        return False  # user info of a URL (postgres://app@db.internal), not a mailbox
     local, _, domain = value.rpartition("@")
     if not local or ".." in value or local[0] == "." or local[-1] == ".":
         return False

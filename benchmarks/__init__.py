@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy (benchmarks.accuracy) and throughput."""

@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.accuracy.run import main
+
+sys.exit(main())
