@@ -27,18 +27,25 @@ def check(config: Config) -> list[str]:
     if not residency_aware(config):
         return []
     errors = _undeclared(config) + _router_wiring(config)
+    grouped: dict[tuple, list[str]] = {}  # one line per path and problem, naming every jurisdiction
     for flow in trace(config):
         problem = violation(flow)
         if problem:
-            errors.append(f"service::pipelines::{flow.pipeline}: {describe(flow)}: {problem}")
+            grouped.setdefault((flow.pipeline, describe(flow), problem), []).append(label(flow.jurisdiction))
+    for (pipeline, what, problem), who in grouped.items():
+        errors.append(f"service::pipelines::{pipeline}: {what.format(who=', '.join(dict.fromkeys(who)))}: {problem}")
     return list(dict.fromkeys(errors))
 
 
+def label(jurisdiction: str) -> str:
+    return {ANY: "unrouted (any jurisdiction)", UNKNOWN: "unknown-jurisdiction", "default": "default-policy"}.get(
+        jurisdiction, jurisdiction)
+
+
 def describe(flow: Flow) -> str:
-    who = {ANY: "unrouted (any jurisdiction)", UNKNOWN: "unknown-jurisdiction", "default": "default-policy"}.get(
-        flow.jurisdiction, flow.jurisdiction)
+    """The flow without its jurisdiction (`{who}` stands for it)."""
     where = flow.exporter_jurisdiction or "undeclared"
-    return (f"{flow.form} {who} {flow.signal.value} can reach {where} exporter {flow.exporter} "
+    return (f"{flow.form} {{who}} {flow.signal.value} can reach {where} exporter {flow.exporter} "
             f"via {' -> '.join(flow.path)}")
 
 
@@ -71,7 +78,7 @@ def _global_violation(flow: Flow) -> str | None:
     policy = flow.policy()
     allowed = "none" if policy is None else policy.global_
     if allowed == "none" or (allowed == AGGREGATES and flow.form != AGGREGATES):
-        return f"the {flow.jurisdiction} policy allows global: {allowed}"
+        return f"its policy allows global: {allowed}"
     return _key_violation(flow)
 
 

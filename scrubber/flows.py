@@ -1,0 +1,118 @@
+"""`scrubber flows`: the data-flow map of a config, for the records of processing.
+
+From the config alone (nothing is started), it lists which data of which
+jurisdiction can reach which exporter, in which form (raw, pseudonymized,
+aggregates), as a table, as Mermaid text, and as a PNG or SVG picture drawn
+with matplotlib (a real renderer that needs no system binary such as `dot`).
+The rows come from `scrubber.residency.paths.trace`, the same analysis
+`scrubber validate` proves the residency guarantee with.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrubber.config.loader import load_config
+from scrubber.config.model import Config
+from scrubber.errors import ConfigError
+from scrubber.residency.check import check, label, violation
+from scrubber.residency.paths import AGGREGATES, PSEUDONYMIZED, RAW, trace
+
+FORMS = (RAW, PSEUDONYMIZED, AGGREGATES)
+_SIGNAL_ORDER = {"traces": 0, "logs": 1, "metrics": 2}
+
+
+@dataclass
+class Row:
+    jurisdiction: str  # as labelled for people: "eu", "default-policy", "unknown-jurisdiction"
+    exporter: str
+    exporter_jurisdiction: str
+    form: str
+    signals: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
+    #: some path of this row breaks the residency guarantee (`scrubber validate` rejects it)
+    violation: bool = False
+
+
+def rows(config: Config) -> list[Row]:
+    """One row per (data jurisdiction, exporter, form), signals and paths merged."""
+    table: dict[tuple, Row] = {}
+    for flow in trace(config):
+        key = (label(flow.jurisdiction), str(flow.exporter), flow.exporter_jurisdiction or "undeclared", flow.form)
+        row = table.setdefault(key, Row(*key))
+        row.signals.add(flow.signal.value)
+        row.paths.add(" -> ".join(flow.path))
+        row.violation = row.violation or violation(flow) is not None
+    return sorted(table.values(), key=lambda r: (r.jurisdiction, FORMS.index(r.form), r.exporter))
+
+
+def _signals(row: Row) -> str:
+    return ", ".join(sorted(row.signals, key=_SIGNAL_ORDER.get))
+
+
+def table_text(all_rows: list[Row]) -> str:
+    header = ("DATA OF", "FORM", "SIGNALS", "EXPORTER", "EXPORTER IN", "")
+    lines = [header] + [(r.jurisdiction, r.form, _signals(r), r.exporter, r.exporter_jurisdiction,
+                         "VIOLATION" if r.violation else "") for r in all_rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _node_id(prefix: str, name: str) -> str:
+    return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+_ARROWS = {RAW: "==>", PSEUDONYMIZED: "-->", AGGREGATES: "-.->"}
+
+
+def mermaid_text(all_rows: list[Row]) -> str:
+    """A Mermaid flowchart: jurisdictions on the left, exporters (by where they are) on the right."""
+    lines = ["flowchart LR", "  subgraph data[\"data of jurisdiction\"]"]
+    for name in dict.fromkeys(r.jurisdiction for r in all_rows):
+        lines.append(f"    {_node_id('j_', name)}([\"{name}\"])")
+    lines += ["  end", "  subgraph exporters[\"exporters\"]"]
+    for row in {r.exporter: r for r in all_rows}.values():
+        lines.append(f"    {_node_id('x_', row.exporter)}[\"{row.exporter}<br/>in: {row.exporter_jurisdiction}\"]")
+    lines.append("  end")
+    for row in all_rows:
+        flag = "VIOLATION " if row.violation else ""
+        lines.append(f"  {_node_id('j_', row.jurisdiction)} {_ARROWS[row.form]}|\"{flag}{row.form}: {_signals(row)}\"| "
+                     f"{_node_id('x_', row.exporter)}")
+    return "\n".join(lines)
+
+
+def run_flows(config_path: str, output: str, fmt: str) -> int:
+    """Print the table and the Mermaid text, write the picture. Exit 1 if the config is
+    invalid; a config that only breaks residency is still mapped (its violations marked
+    and listed), since that map is what one needs to fix it."""
+    try:
+        config = load_config(config_path, checks=False)
+    except ConfigError as error:
+        print(f"{config_path}: invalid configuration ({len(error.errors)} errors):", file=sys.stderr)
+        for line in error.errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    all_rows = rows(config)
+    if not all_rows:
+        print(f"{config_path}: no pipeline reaches an exporter", file=sys.stderr)
+        return 1
+    from scrubber.residency.render import render
+
+    target = Path(f"{output}.{fmt}")
+    render(all_rows, target, fmt, title=f"scrubber data flows: {config_path}")
+    print(table_text(all_rows))
+    print()
+    print("```mermaid")
+    print(mermaid_text(all_rows))
+    print("```")
+    print()
+    print(f"wrote {target}")
+    problems = check(config)
+    for line in problems:
+        print(f"VIOLATION {line}", file=sys.stderr)
+    return 1 if problems else 0
