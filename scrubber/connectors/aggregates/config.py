@@ -42,7 +42,8 @@ DEFAULT_TELEMETRY_COUNTERS = (
     "quarantine_items",
     "quarantine_dropped_items",
     "egress_guard_dropped_items",
-    "pii_detected_entities",
+    "pii_detections",
+    "pii_fail_closed",
 )
 
 

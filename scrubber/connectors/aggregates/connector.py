@@ -33,6 +33,12 @@ def _now() -> int:
     return time.time_ns()
 
 
+def _label_key(label: str) -> str:
+    """Telemetry labels as attribute keys: `jurisdiction` is the residency one, the rest
+    are namespaced (`scrubber.entity_type`) so the egress guard's allow-list can name them."""
+    return "residency.jurisdiction" if label == "jurisdiction" else f"scrubber.{label}"
+
+
 class AggregatesCore:
     def __init__(self, settings: Settings, config: AggregatesConfig):
         self.settings = settings
@@ -101,7 +107,7 @@ class AggregatesCore:
             definition = self._counter_def(family)
             for sample in family.samples:
                 if sample.name.endswith("_total"):
-                    labels = tuple(sorted((k, str(v)) for k, v in sample.labels.items()))
+                    labels = tuple(sorted((_label_key(k), str(v)) for k, v in sample.labels.items()))
                     self.store.set(definition, ((), labels), sample.value, now)
 
     def _counter_def(self, family) -> MetricDef:
