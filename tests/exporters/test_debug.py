@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from scrubber.exporters.debug.config import DebugExporterConfig
 from scrubber.exporters.debug.factory import create_exporter
-from scrubber.pdata import Signal, item_count
+from scrubber.pdata import Signal, item_count, merge
 from scrubber.testing.data import fixture_requests, planted_values, synthetic_request
 from tests.exporters.conftest import make_settings, value
 
@@ -23,6 +23,8 @@ def test_logs_counts_and_never_values(caplog, verbosity):
     exporter = create_exporter(settings, DebugExporterConfig(verbosity=verbosity, sampling_initial=100))
     batches = [(s, r) for s in Signal for r in fixture_requests(s)]
     batches.append((Signal.LOGS, synthetic_request(Signal.LOGS, 3, PLANTED, payload=f"mail {PLANTED}")))
+    two_resources = merge(Signal.METRICS, [synthetic_request(Signal.METRICS, 2), synthetic_request(Signal.METRICS, 5)])
+    batches.append((Signal.METRICS, two_resources))
 
     async def scenario():
         for signal, request in batches:
@@ -38,6 +40,7 @@ def test_logs_counts_and_never_values(caplog, verbosity):
         assert secret not in text
     if verbosity == "normal":
         assert "log_records_per_resource=[3]" in text
+        assert "metrics: resources=2 metric_points=7 scopes=2 metric_points_per_resource=[2, 5]" in text
     assert value(settings, "exporter_sent_log_records_total") == sum(item_count(r) for s, r in batches if s == Signal.LOGS)
 
 

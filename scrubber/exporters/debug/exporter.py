@@ -12,7 +12,7 @@ import time
 from scrubber.component import LifecycleMixin, Settings
 from scrubber.exporters.debug.config import DebugExporterConfig
 from scrubber.exporters.exporterhelper.metrics import ExporterMetrics
-from scrubber.pdata import Request, Signal, item_count, items, resource_groups, scope_groups
+from scrubber.pdata import Request, Signal, item_count, metric_data_points, resource_groups, scope_groups
 
 
 def summary(signal: Signal, request: Request, verbosity: str) -> str:
@@ -21,11 +21,17 @@ def summary(signal: Signal, request: Request, verbosity: str) -> str:
     line = f"{signal.value}: resources={len(groups)} {signal.item_name}={count}"
     if verbosity == "normal":
         scopes = sum(len(scope_groups(group)) for group in groups)
-        per_resource: dict[int, int] = {}
-        for group, _scope, _item in items(request):
-            per_resource[id(group)] = per_resource.get(id(group), 0) + 1
-        line += f" scopes={scopes} {signal.item_name}_per_resource={[per_resource.get(id(g), 0) for g in groups]}"
+        per_resource = [sum(_items_in_scope(scope) for scope in scope_groups(group)) for group in groups]
+        line += f" scopes={scopes} {signal.item_name}_per_resource={per_resource}"
     return line
+
+
+def _items_in_scope(scope) -> int:
+    if hasattr(scope, "spans"):
+        return len(scope.spans)
+    if hasattr(scope, "log_records"):
+        return len(scope.log_records)
+    return sum(len(metric_data_points(metric)) for metric in scope.metrics)
 
 
 class _Sampler:
