@@ -19,8 +19,8 @@ from scrubber.component import Kind
 from scrubber.config.model import Config
 from scrubber.pdata import Signal
 from scrubber.residency.model import GLOBAL, LOCAL, UNKNOWN
-from scrubber.residency.paths import (ANY, AGGREGATES, PSEUDONYMIZED, RAW, ROUTER, Flow, key_ring,
-                                      residency_aware, trace)
+from scrubber.residency.paths import (ANY, AGGREGATES, PSEUDONYMIZED, QUARANTINE, RAW, ROUTER, Flow,
+                                      exporter_place, key_ring, residency_aware, trace)
 
 
 def check(config: Config) -> list[str]:
@@ -98,7 +98,7 @@ def _undeclared(config: Config) -> list[str]:
     used = {e for p in config.pipelines.values() for e in p.exporters}
     return [f"exporters::{exporter_id}::jurisdiction: required in a config that routes by jurisdiction: "
             f"a jurisdiction id (e.g. eu), global or local"
-            for exporter_id in sorted(used) if config.entry(Kind.EXPORTER, exporter_id).jurisdiction is None]
+            for exporter_id in sorted(used) if exporter_place(config.entry(Kind.EXPORTER, exporter_id)) is None]
 
 
 def _router_wiring(config: Config) -> list[str]:
@@ -113,6 +113,10 @@ def _router_wiring(config: Config) -> list[str]:
         quarantined = {n.partition("/")[0] for n in entry.config.quarantine}
         for signal in sorted(feeding - {Signal(s) for s in quarantined}):
             errors.append(f"{path}::quarantine: no {signal.value} pipeline, but the router receives {signal.value}")
+        for i, name in enumerate(entry.config.quarantine):
+            pipeline = config.pipelines.get(name)
+            if pipeline and not any(config.entry(Kind.EXPORTER, e).factory.type == QUARANTINE for e in pipeline.exporters):
+                errors.append(f"{path}::quarantine::{i}: pipeline {name!r} has no quarantine exporter")
         for i, name in enumerate(entry.config.global_):
             if name.startswith("metrics"):
                 errors.append(f"{path}::global::{i}: metrics go global only as aggregates; list {name!r} under aggregates")

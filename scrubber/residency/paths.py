@@ -23,12 +23,12 @@ from typing import Any, Iterator
 from scrubber.component import ComponentID, Kind
 from scrubber.config.model import Config, Pipeline
 from scrubber.pdata import Signal
-from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
+from scrubber.residency.model import DEFAULT_POLICY, LOCAL, UNKNOWN
 from scrubber.residency.policy import Policy
 
 ANY = "*"
 RAW, PSEUDONYMIZED, AGGREGATES = "raw", "pseudonymized", "aggregates"
-ROUTER, AGGREGATOR, PII, GUARD = "residency_router", "aggregates", "pii", "egress_guard"
+ROUTER, AGGREGATOR, PII, GUARD, QUARANTINE = "residency_router", "aggregates", "pii", "egress_guard", "quarantine"
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,21 @@ def _walk(config: Config, pipeline: Pipeline, flow: Flow) -> Iterator[Flow]:
         flow = _through_processor(config.entry(Kind.PROCESSOR, processor_id), flow)
     for exporter_id in pipeline.exporters:
         entry = config.entry(Kind.EXPORTER, exporter_id)
-        yield replace(flow, signal=pipeline.signal, exporter=exporter_id, exporter_jurisdiction=entry.jurisdiction)
+        yield replace(flow, signal=pipeline.signal, exporter=exporter_id, exporter_jurisdiction=exporter_place(entry))
     for connector_id in pipeline.connectors_out:
         entry = config.entry(Kind.CONNECTOR, connector_id)
         for downstream in config.downstream(connector_id, pipeline.signal):
             for out in _through_connector(entry, pipeline.signal, downstream, flow):
                 out = replace(out, path=out.path + (str(connector_id), downstream.name), signal=downstream.signal)
                 yield from _walk(config, downstream, out)
+
+
+def exporter_place(entry) -> str | None:
+    """Where an exporter's data goes: its declared jurisdiction; the quarantine store is
+    `local` by nature (it never exports)."""
+    if entry.jurisdiction is None and entry.factory.type == QUARANTINE:
+        return LOCAL
+    return entry.jurisdiction
 
 
 def _through_processor(entry, flow: Flow) -> Flow:
