@@ -16,12 +16,13 @@ or a fixed label such as `body`), never the value.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from processors.egress_guard.config import EgressGuardConfig
 from processors.pii.keys import TOKEN_RE
-from scrubber.detection import Detector
+from scrubber.detection import DetectionConfig, Detector
 from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
 
 KEY_NOT_ALLOWED = "key_not_allowed"
@@ -71,11 +72,27 @@ class _Scan:
         self.violations.setdefault(unit, violation)
 
 
+_DETECTORS: dict[str, Detector] = {}
+_DETECTORS_LOCK = threading.Lock()
+
+
+def pattern_detector(config: DetectionConfig) -> Detector:
+    """One pattern-only Detector per distinct config, shared by every guard of the process
+    (a guard per global pipeline would otherwise compile the same table three times).
+    Detector.detect is thread-safe."""
+    config = config.model_copy(update={"ner": config.ner.model_copy(update={"enabled": False})})
+    key = config.model_dump_json()
+    with _DETECTORS_LOCK:
+        detector = _DETECTORS.get(key)
+        if detector is None:
+            detector = _DETECTORS[key] = Detector(config)
+        return detector
+
+
 class Guard:
     def __init__(self, config: EgressGuardConfig, detector: Detector | None = None):
         self.config = config
-        detection = config.detection.model_copy(update={"ner": config.detection.ner.model_copy(update={"enabled": False})})
-        self.detector = detector or Detector(detection)
+        self.detector = detector or pattern_detector(config.detection)
         self.allowed = compile_keys(config.effective_allowed_keys())
         pseudonym_keys = config.effective_pseudonym_keys()
         self.pseudonym = compile_keys(pseudonym_keys) if pseudonym_keys else None

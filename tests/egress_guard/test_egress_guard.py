@@ -1,0 +1,180 @@
+"""The egress guard: exactly the item carrying personal data is dropped, counted and logged
+by key and entity type (never the value); in `aggregates` mode no span or log leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from processors.egress_guard.config import EgressGuardConfig
+from processors.egress_guard.processor import create_processor
+from scrubber.component import ComponentID, Kind, Settings
+from scrubber.connectors.aggregates.config import AggregatesConfig
+from scrubber.connectors.aggregates.connector import AggregatesConnector
+from scrubber.consumer import SinkConsumer
+from scrubber.pdata import Signal, item_count, items, otlpjson
+from scrubber.registry import default_registry
+from scrubber.service.telemetry import Telemetry
+from tests.aggregates import builders as b
+
+FIXTURES = Path("/work/shared/fixtures/instrumented")
+TOKEN = "<USER_ID:eu-2026a:5f1c9e07b2a4>"
+
+
+def planted(kinds=("EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE")) -> list[tuple[str, str]]:
+    seen = {}
+    for path in sorted(FIXTURES.glob("*/planted.json")):
+        for entry in json.loads(path.read_text()):
+            if entry["kind"] in kinds:
+                seen.setdefault(entry["value"], entry["kind"])
+    return sorted((kind, value) for value, kind in seen.items())
+
+
+PLANTED = planted()
+
+
+class Guarded:
+    """The processor in front of an in-memory sink, with its own telemetry."""
+
+    def __init__(self, signal: Signal, **config):
+        self.telemetry = Telemetry()
+        settings = Settings(ComponentID("egress_guard", "global"), Kind.PROCESSOR,
+                            logging.getLogger("test.egress_guard"), self.telemetry, f"{signal}/global")
+        self.sink = SinkConsumer()
+        self.processor = create_processor(settings, EgressGuardConfig(**config), signal, self.sink)
+        self.signal = signal
+
+    def send(self, request):
+        asyncio.run(self.processor.consume(self.signal, request))
+        return self.sink.received[-1][1] if self.sink.received else None
+
+    def dropped(self, reason: str, entity_type: str) -> float:
+        return self.telemetry.value("egress_guard_dropped_items_total",
+                                    {"signal": str(self.signal), "reason": reason, "entity_type": entity_type})
+
+
+def _names(request) -> list[str]:
+    return [item.name for _, _, item in items(request)]
+
+
+def test_fixture_planted_values_are_present():
+    kinds = {kind for kind, _ in PLANTED}
+    assert kinds == {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE"} and len(PLANTED) >= 6
+
+
+@pytest.mark.parametrize("kind, value", PLANTED)
+def test_pseudonymized_spans_drop_exactly_the_item_carrying_a_planted_value(kind, value, caplog):
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    messages = json.dumps([{"role": "user", "parts": [{"type": "text", "content": f"please use {value} for it"}]}])
+    clean = json.dumps([{"role": "user", "parts": [{"type": "text", "content": f"hello {TOKEN}"}]}])
+    request = b.spans([
+        {"name": "chat a", "attrs": {"gen_ai.request.model": "gpt-4o", "gen_ai.input.messages": clean, "enduser.id": TOKEN}},
+        {"name": "chat b", "attrs": {"gen_ai.request.model": "gpt-4o", "gen_ai.input.messages": messages}},
+        {"name": "chat c", "attrs": {"gen_ai.usage.input_tokens": 12}},
+    ])
+    with caplog.at_level(logging.WARNING, logger="test.egress_guard"):
+        out = guard.send(request)
+    assert _names(out) == ["chat a", "chat c"]
+    assert value not in otlpjson.dumps(out)
+    assert guard.dropped("pattern", kind) == 1
+    assert "gen_ai.input.messages" in caplog.text and kind in caplog.text
+    assert value not in caplog.text
+
+
+@pytest.mark.parametrize("kind, value", PLANTED[:3])
+def test_aggregates_mode_drops_the_data_point_with_a_planted_value(kind, value, caplog):
+    guard = Guarded(Signal.METRICS, mode="aggregates")
+    request = b.counter("requests", [({"gen_ai.request.model": "gpt-4o"}, 1),
+                                     ({"gen_ai.request.model": f"model {value}"}, 2),
+                                     ({"residency.jurisdiction": "eu"}, 3)])
+    with caplog.at_level(logging.WARNING, logger="test.egress_guard"):
+        out = guard.send(request)
+    assert [p.as_int for _, _, p in items(out)] == [1, 3]
+    assert guard.dropped("pattern", kind) == 1
+    assert "gen_ai.request.model" in caplog.text and value not in caplog.text
+
+
+def test_values_are_found_at_any_depth_in_bodies_and_as_integers():
+    card = next(v for k, v in PLANTED if k == "CREDIT_CARD")
+    guard = Guarded(Signal.LOGS, mode="pseudonymized")
+    out = guard.send(b.logs([
+        {"body": {"event": "payment", "details": [{"note": "ok"}, {"card": card}]}},
+        {"body": "fine", "attrs": {"gen_ai.usage.input_tokens": int(card)}},
+        {"body": {"event": "clean", "details": ["nothing"]}},
+    ]))
+    assert item_count(out) == 1
+    assert guard.dropped("pattern", "CREDIT_CARD") == 2
+
+
+def test_keys_off_the_allow_list_drop_the_item_and_a_key_holding_pii_is_not_logged(caplog):
+    guard = Guarded(Signal.METRICS, mode="aggregates")
+    with caplog.at_level(logging.WARNING, logger="test.egress_guard"):
+        out = guard.send(b.counter("requests", [({"enduser.id": "u-1"}, 1), ({"x.jane@example.com": "1"}, 1),
+                                                ({"service.name": "a"}, 5)]))
+    assert [p.as_int for _, _, p in items(out)] == [5]
+    assert guard.dropped("key_not_allowed", "none") == 2
+    assert "enduser.id" in caplog.text and "jane@example.com" not in caplog.text
+
+
+def test_identifier_keys_pass_only_as_pseudonym_tokens():
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    out = guard.send(b.spans([{"name": "a", "attrs": {"enduser.id": TOKEN}}, {"name": "b", "attrs": {"enduser.id": "u-26139505"}},
+                              {"name": "c", "attrs": {"session.id": "<USER_ID>"}}]))
+    assert _names(out) == ["a", "c"]
+    assert guard.dropped("not_pseudonymized", "IDENTIFIER") == 1
+
+
+def test_resource_with_pii_drops_all_its_items():
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    out = guard.send(b.spans([{"name": "a"}, {"name": "b"}], resource={"service.name": "svc-jane@example.com"}))
+    assert out is None
+    assert guard.dropped("pattern", "EMAIL_ADDRESS") == 2
+
+
+@pytest.mark.parametrize("signal, request_", [
+    (Signal.TRACES, b.spans([{"name": "a"}, {"name": "b"}])),
+    (Signal.LOGS, b.logs([{"body": "x"}, {"body": "y"}])),
+])
+def test_aggregates_mode_drops_every_span_and_log(signal, request_):
+    guard = Guarded(signal, mode="aggregates")
+    assert guard.send(request_) is None
+    assert guard.sink.received == []
+    assert guard.dropped("signal_not_allowed", "none") == 2
+
+
+def test_exemplars_are_a_violation():
+    guard = Guarded(Signal.METRICS)
+    assert guard.send(b.histogram("latency", [({"service.name": "a"}, [1, 0, 0], 1.0)])) is None
+    assert guard.dropped("exemplar", "none") == 1
+
+
+def test_the_aggregates_connector_output_passes_untouched():
+    """The two halves agree: everything the aggregates connector derives from the raw
+    fixtures is allowed by the guard's default allow-list in aggregates mode."""
+    telemetry = Telemetry()
+    settings = Settings(ComponentID("aggregates"), Kind.CONNECTOR, logging.getLogger("t"), telemetry)
+    sink = SinkConsumer()
+    connectors = {s: AggregatesConnector(settings, AggregatesConfig(), s, {"metrics": sink}) for s in Signal}
+    for lib in ("otel-genai", "openinference", "openllmetry"):
+        for signal in Signal:
+            for line in (FIXTURES / lib / f"{signal}.jsonl").read_text().splitlines():
+                asyncio.run(connectors[signal].consume(signal, otlpjson.loads(signal, line)))
+    telemetry.counter("pii_detections", "p", ("entity_type", "role", "jurisdiction", "operator")).labels(
+        "EMAIL_ADDRESS", "content", "eu", "pseudonymize").inc()
+    asyncio.run(connectors[Signal.TRACES].core.flush())
+    export = sink.received[-1][1]
+    count = item_count(export)
+    guard = Guarded(Signal.METRICS, mode="aggregates")
+    out = guard.send(export)
+    assert item_count(out) == count > 20
+
+
+def test_registered_and_defaults_fail_closed():
+    factory = default_registry().get(Kind.PROCESSOR, "egress_guard")
+    assert factory is not None and factory.default_config().mode == "aggregates"
+    with pytest.raises(ValueError):
+        EgressGuardConfig(mode="raw")
