@@ -28,8 +28,11 @@ PATHS = {
 class GrpcSink(Recorder):
     """TraceService, MetricsService and LogsService on `host:port` (port 0 picks a free one)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, max_workers: int = 16, **recorder_args):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, max_workers: int = 16,
+                 tls: tuple[bytes, bytes] | None = None, **recorder_args):
+        """`tls`: (certificate chain PEM, private key PEM) to serve TLS instead of plaintext."""
         super().__init__(**recorder_args)
+        self._tls = tls
         self.host = host
         self.port = port
         self._max_workers = max_workers
@@ -50,7 +53,12 @@ class GrpcSink(Recorder):
         server = grpc.server(futures.ThreadPoolExecutor(self._max_workers),
                              options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)])
         server.add_generic_rpc_handlers((_Handler(self),))
-        self.port = server.add_insecure_port(f"{self.host}:{self.port}")
+        address = f"{self.host}:{self.port}"
+        if self._tls is not None:
+            credentials = grpc.ssl_server_credentials([(self._tls[1], self._tls[0])])
+            self.port = server.add_secure_port(address, credentials)
+        else:
+            self.port = server.add_insecure_port(address)
         if not self.port:
             raise OSError(f"cannot bind the gRPC sink to {self.host}")
         server.start()

@@ -23,8 +23,10 @@ PROTOBUF = "application/x-protobuf"
 
 
 class HttpSink(Recorder):
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, **recorder_args):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, ssl_context=None, **recorder_args):
+        """`ssl_context`: an `ssl.SSLContext` to serve https instead of http."""
         super().__init__(**recorder_args)
+        self._ssl = ssl_context
         self.host = host
         self.port = port
         self._loop = LoopThread("http-sink")
@@ -35,7 +37,7 @@ class HttpSink(Recorder):
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self._ssl else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> int:
         if self._runner is None:
@@ -49,7 +51,7 @@ class HttpSink(Recorder):
         app.router.add_get("/counts", self._counts)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self._ssl)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
