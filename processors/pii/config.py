@@ -10,6 +10,7 @@ from processors.pii.keys import DEFAULT, JurisdictionKeys, check_keys
 from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration
 from scrubber.detection.config import DetectionConfig
+from scrubber.detection.pool import DetectionPoolConfig
 
 OperatorName = Literal["pseudonymize", "redact", "mask", "drop", "keep"]
 EntityName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
@@ -115,6 +116,8 @@ class PIIProcessorConfig(ComponentConfig):
     detection_timeout: Duration = 10.0
     #: the detectors: patterns, NER, thresholds, cache (see scrubber/detection)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    #: run detection on a pool of worker processes (scrubber/detection/pool.py); absent = in-process thread
+    pool: DetectionPoolConfig | None = None
     metrics: MetricsOptions = Field(default_factory=MetricsOptions)
     audit: AuditOptions = Field(default_factory=AuditOptions)
 

@@ -28,6 +28,7 @@ from processors.pii.config import OperatorSpec, PIIProcessorConfig
 from processors.pii.keys import TOKEN_RE, KeyStore
 from processors.pii.merge import merge_points
 from processors.pii.walker import Field, Walker
+from scrubber.errors import ResourceExhaustedError
 from scrubber.pdata import Request, Signal
 
 MIN_PROPAGATED = 4  # shorter values are not searched for elsewhere (too many false hits)
@@ -90,6 +91,8 @@ class Engine:
             results = await asyncio.wait_for(detection.detect(texts, ner), self.config.detection_timeout)
             if len(results) != len(texts):
                 raise ValueError(f"detection answered {len(results)} results for {len(texts)} texts")
+        except ResourceExhaustedError:
+            raise  # the pool is saturated: refuse the whole request (RESOURCE_EXHAUSTED), forward nothing
         except Exception as exc:  # noqa: BLE001 - any failure of detection fails closed
             reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else "detector_error"
             for f in wanted:

@@ -19,6 +19,7 @@ from processors.pii.keys import KeyError_, KeyStore
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.detection import DetectionConfig
+from scrubber.detection.pool import DetectionPool
 from scrubber.detection.service import InProcessDetection
 from scrubber.errors import ConfigError
 from scrubber.pdata import Request, Signal
@@ -72,8 +73,15 @@ class PIIProcessor(ProcessorHelper):
         keys = load_keys(self.settings, self.config)
         self.engine = build_engine(self.config, keys)
         detection_config = self.config.detection
-        self.detection = host.shared(detection_name(detection_config), lambda: InProcessDetection(detection_config))
-        await self.detection.start()
+        pool = self.config.pool
+        if pool is not None:  # one pool per process and detection config, shared by every pii processor
+            make = lambda: DetectionPool(detection_config, pool, self.settings.telemetry)  # noqa: E731
+            self.detection = host.shared(detection_name(detection_config) + "/pool", make)
+        else:
+            self.detection = host.shared(detection_name(detection_config), lambda: InProcessDetection(detection_config))
+        start = getattr(self.detection, "start", None)  # the pool may need none
+        if start is not None:
+            await start()
 
     async def _scrub(self, signal: Signal, request: Request) -> Request:
         report = await self.engine.scrub(signal, request, self.detection)
