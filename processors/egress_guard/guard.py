@@ -32,6 +32,7 @@ EXEMPLAR = "exemplar"
 SIGNAL_NOT_ALLOWED = "signal_not_allowed"
 GUARD_ERROR = "guard_error"
 NO_ENTITY = "none"
+CANARY = "contact canary.check@example.com"
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,21 @@ class Guard:
     def __init__(self, config: EgressGuardConfig, detector: Detector | None = None):
         self.config = config
         self.detector = detector or pattern_detector(config.detection)
+        self._self_test(config.detection)
         self.allowed = compile_keys(config.effective_allowed_keys())
         pseudonym_keys = config.effective_pseudonym_keys()
         self.pseudonym = compile_keys(pseudonym_keys) if pseudonym_keys else None
         self.int_floor = 10 ** (config.scan_integers_from_digits - 1)
+
+    def _self_test(self, detection: DetectionConfig) -> None:
+        """Fail closed at build time: a guard whose detectors find nothing would let
+        everything through while looking healthy."""
+        if "email" in detection.disabled_patterns or (detection.entities is not None and "EMAIL_ADDRESS" not in detection.entities):
+            return
+        found = self.detector.detect([CANARY], [False])[0]
+        if not any(f.entity_type == "EMAIL_ADDRESS" for f in found):
+            raise RuntimeError("egress_guard: the pattern detectors did not find a test e-mail address; "
+                               "refusing to run a guard that cannot see personal data")
 
     # -- entry point ------------------------------------------------------------
     def inspect(self, signal: Signal, request) -> list[Violation | None]:

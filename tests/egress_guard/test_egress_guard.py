@@ -178,3 +178,13 @@ def test_registered_and_defaults_fail_closed():
     assert factory is not None and factory.default_config().mode == "aggregates"
     with pytest.raises(ValueError):
         EgressGuardConfig(mode="raw")
+
+
+def test_a_guard_whose_detectors_see_nothing_refuses_to_start():
+    class Blind:
+        def detect(self, texts, ner):
+            return [[] for _ in texts]
+
+    from processors.egress_guard.guard import Guard
+    with pytest.raises(RuntimeError, match="test e-mail"):
+        Guard(EgressGuardConfig(), detector=Blind())
