@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import subprocess
 import sys
 import threading
+import urllib.request
 
 from scrubber.testing.grpc_sink import GrpcSink
 from scrubber.testing.http_sink import HttpSink
@@ -67,6 +69,55 @@ def main(argv: list[str] | None = None) -> int:
     if out is not None:
         out.close()
     return 0
+
+
+class SinkProcess:
+    """Runs this module as a child process: `with SinkProcess(out=..., count_only=True) as sink:`.
+    `grpc_port` / `http_port` are the bound ports; `counts()` asks the running sink
+    (needs `http=True`); `stop()` returns the final counts."""
+
+    def __init__(self, out: str | None = None, count_only: bool = False, http: bool = False, port: int = 0):
+        self.args = [sys.executable, "-m", "scrubber.testing.sink", "--port", str(port)]
+        if out:
+            self.args += ["--out", out]
+        if count_only:
+            self.args.append("--count-only")
+        if http:
+            self.args += ["--http-port", "0"]
+        self.process: subprocess.Popen | None = None
+        self.grpc_port = self.http_port = None
+
+    def start(self) -> "SinkProcess":
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the sink process exited with {self.process.wait()}")
+        ports = json.loads(line)
+        self.grpc_port, self.http_port = ports["grpc"], ports["http"]
+        return self
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    def counts(self) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/counts", timeout=5) as response:
+            return json.loads(response.read())
+
+    def stop(self, timeout: float = 10.0) -> dict:
+        if self.process is None:
+            return {}
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=timeout)
+        self.process = None
+        lines = out.strip().splitlines()
+        return json.loads(lines[-1]) if lines else {}
+
+    def __enter__(self) -> "SinkProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 if __name__ == "__main__":

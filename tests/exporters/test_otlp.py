@@ -177,7 +177,7 @@ def test_gives_up_after_max_elapsed_time_and_counts(grpc_sink):
 
     elapsed = asyncio.run(scenario())
     assert 0.4 < elapsed < 2.0
-    assert 3 <= grpc_sink.calls[Signal.LOGS] <= 8
+    assert 2 <= grpc_sink.calls[Signal.LOGS] <= 8  # retried, but not beyond the budget
     assert value(settings, "exporter_sent_log_records_total") == 0
 
 
@@ -188,7 +188,7 @@ def test_full_queue_refuses_with_a_retryable_error(grpc_sink):
     async def scenario():
         await exporter.start(None)
         await exporter.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 1, "a"))
-        await asyncio.sleep(0.1)  # the consumer took "a" and waits on the slow backend
+        assert await wait_until(lambda: grpc_sink.calls[Signal.TRACES] == 1)  # "a" is at the slow backend
         await exporter.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 1, "b"))
         await exporter.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 1, "c"))
         with pytest.raises(RetryableError):

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import urllib.request
 
 import grpc
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -16,13 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from scrubber.pdata import Signal, otlpjson
 from scrubber.testing import GrpcSink
-
-
-def start_sink(*args: str) -> tuple[subprocess.Popen, dict]:
-    process = subprocess.Popen([sys.executable, "-m", "scrubber.testing.sink", "--port", "0", *args],
-                               stdout=subprocess.PIPE, text=True)
-    ports = json.loads(process.stdout.readline())
-    return process, ports
+from scrubber.testing.sink import SinkProcess
 
 
 def emit_spans(port: int, count: int) -> None:
@@ -35,18 +25,11 @@ def emit_spans(port: int, count: int) -> None:
     provider.shutdown()
 
 
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=10)
-    assert process.returncode == 0
-    return out
-
-
 def test_sink_process_writes_otlp_json_lines(tmp_path):
     out = tmp_path / "received.jsonl"
-    process, ports = start_sink("--out", str(out))
-    emit_spans(ports["grpc"], 3)
-    counts = json.loads(stop(process).strip().splitlines()[-1])
+    sink = SinkProcess(out=str(out)).start()
+    emit_spans(sink.grpc_port, 3)
+    counts = sink.stop()
     assert counts["items"]["traces"] == 3
     requests = [otlpjson.load_line(line) for line in out.read_text().splitlines()]
     names = [span.name for s, r in requests for rs in r.resource_spans for ss in rs.scope_spans for span in ss.spans]
@@ -55,12 +38,9 @@ def test_sink_process_writes_otlp_json_lines(tmp_path):
 
 def test_sink_process_count_only_serves_counts(tmp_path):
     out = tmp_path / "counts.json"
-    process, ports = start_sink("--count-only", "--http-port", "0", "--out", str(out))
-    try:
-        emit_spans(ports["grpc"], 5)
-        served = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ports['http']}/counts", timeout=5).read())
-    finally:
-        stop(process)
+    with SinkProcess(out=str(out), count_only=True, http=True) as sink:
+        emit_spans(sink.grpc_port, 5)
+        served = sink.counts()
     assert served["items"]["traces"] == 5 and served["bytes"]["traces"] > 0
     assert json.loads(out.read_text())["items"]["traces"] == 5
 
