@@ -20,12 +20,20 @@ _STREET_EN = (
     "Terrace|Crescent|Close|Gardens|Park|Parkway|Pkwy|Crossing|Orchard|Hill|Hills|Mews|Row|Grove|"
     "Circle|Cir|Trail|Heights|Ridge|Loop|Pike|Highway|Hwy|Meadow|Meadows|Green|Walk|Wharf|Causeway|"
     "Spur|Burg|Burgs|Mountain|Mountains|Valley|View|Village|Villages|Union|Unions|Point|Points|Port|"
-    "Plaza|Route|Rue|Fort|Island|Lake|Lakes|Landing|Manor|Mill|Mills|Station|Summit|Turnpike|Vista"
+    "Plaza|Route|Rue|Fort|Island|Lake|Lakes|Landing|Manor|Mill|Mills|Station|Summit|Turnpike|Vista|"
+    "Shoal|Shoals|Stream|Center|Centre|Mall|Ford|Fords|Forge|Forges|Glen|Glens|Harbor|Harbour|Haven|"
+    "Junction|Key|Keys|Knoll|Knolls|Neck|Oval|Pass|Path|Pines|Prairie|Ramp|Ranch|Rapids|Rest|Shore|"
+    "Shores|Skyway|Springs|Square|Squares|Track|Trafficway|Tunnel|Underpass|Ville|Well|Wells|Estate|"
+    "Estates|Expressway|Extension|Falls|Ferry|Field|Fields|Flat|Flats|Freeway|Garden|Gateway|Creek|"
+    "Crest|Curve|Dale|Dam|Divide|Bypass|Camp|Canyon|Cape|Cliff|Cliffs|Club|Common|Commons|Corner|"
+    "Corners|Course|Courts|Cove|Coves|Bridge|Brook|Brooks|Bluff|Bluffs|Bottom|Branch|Alley|Annex|Arcade|"
+    "Beach|Bend|Isle|Light|Lights|Lock|Locks|Lodge|Motorway|Mount|Overpass|Parks|Plain|Plains|Radial|"
+    "Ways|Ganj|Marg|Chowk|Nagar|Path|Zila|Road"
 )
 _STREET_DE = "stra(?:ß|ss)e|str\\.|weg|ring|allee|platz|gasse|damm|ufer|chaussee|steig|pfad|markt"
 _STREET_DE_CAP = "Stra(?:ß|ss)e|Str\\.|Weg|Ring|Allee|Platz|Gasse|Damm|Ufer|Chaussee|Steig|Pfad|Markt"
 _DE_WORD = "[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.]*"
-_CAP = "[A-ZÄÖÜÉ][A-Za-zÄÖÜäöüßéèàç'\\-]+"
+_CAP = "[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'\\-]+"
 
 BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(
@@ -37,6 +45,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
         context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "contact"),
         regex=r"(?:\+\d{1,3}|\b00\d{1,3}|\(\d{2,5}\)|\b\d{2,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,6}"
               r"(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
+    ),
+    PatternSpec(
+        name="phone_bare", entity="PHONE_NUMBER", score=0.3, validator="phone_bare",
+        context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "contact"),
+        regex=r"(?:\+|\b)\d{7,15}\b",
     ),
     PatternSpec(
         name="credit_card", entity="CREDIT_CARD", score=0.95, validator="credit_card",
@@ -146,22 +159,24 @@ BUILTIN: tuple[PatternSpec, ...] = (
     ),
     # -- street addresses: NER misses most of them -------------------------------------
     PatternSpec(
-        name="street_address_en", entity="ADDRESS", score=0.7,
+        name="street_address_en", entity="ADDRESS", score=0.9,
         context=("address", "lives", "live", "located", "ship", "deliver"),
-        regex=r"\b\d{1,5}[A-Za-z]?,?\s(?:" + _CAP + r" ){1,3}(?:" + _STREET_EN + r")\b",
+        regex=r"\b\d{1,5}[A-Za-z]?(?:/\d{1,4})?,?\s(?:" + _CAP + r" ){1,3}(?:" + _STREET_EN + r")\b"
+              r"(?: (?:Apt\.|Suite|Unit) \d{1,5})?",
     ),
     PatternSpec(
-        name="street_address_de", entity="ADDRESS", score=0.7,
+        name="street_address_de", entity="ADDRESS", score=0.9,
         context=("adresse", "anschrift", "wohnt", "address", "lives"),
         regex=r"\b(?:(?:" + _DE_WORD + r"-)+(?:" + _STREET_DE_CAP + r")|[A-ZÄÖÜ][a-zäöüß]+(?:" + _STREET_DE + r"))"
               r" \d{1,5}(?:[a-z]|-\d{1,4})?\b",
     ),
     PatternSpec(
-        name="street_address_fr_es", entity="ADDRESS", score=0.7,
+        name="street_address_fr_es", entity="ADDRESS", score=0.9,
         context=("adresse", "dirección", "direccion", "address"),
         regex=r"\b\d{1,4},? (?:rue|avenue|boulevard|impasse|chemin|place|allée|quai) (?:(?:de |du |des |la |l')?"
               + _CAP + r" ?){1,3}"
-              r"|\b(?:Calle|Avenida|Paseo|Plaza|Camino|Ronda|Callejón|Cuesta|Vía|Pasaje|Rambla) (?:(?:de |del |la )?"
+              r"|\b(?:Calle|Avenida|Paseo|Plaza|Camino|Ronda|Callejón|Cuesta|Vía|Via|Pasaje|Rambla|Cañada|Urbanización|"
+              r"Travesía|Glorieta|Carretera|Alameda|Acceso|Pasadizo|Vial|Camino) (?:(?:de |del |la |las |los )?"
               + _CAP + r" ){1,3}\d{1,4}\b",
     ),
 )

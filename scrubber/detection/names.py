@@ -54,7 +54,7 @@ def _clean(span: str) -> str | None:
 def cue_names(text: str) -> list[Finding]:
     """PERSON findings from honorific, introduction and `<Name> lives at` frames."""
     out = []
-    for regex, group, multi, single in ((_HONORIFIC, 0, 0.9, 0.8), (_INTRO, 1, 0.85, 0.6), (_FOLLOWED, 1, 0.75, 0.0), (_WEAK_INTRO, 1, 0.6, 0.0)):
+    for regex, group, multi, single in ((_HONORIFIC, 0, 0.9, 0.8), (_INTRO, 1, 0.87, 0.6), (_FOLLOWED, 1, 0.75, 0.0), (_WEAK_INTRO, 1, 0.6, 0.0)):
         for m in regex.finditer(text):
             start, end = m.span(group)
             name = _clean(text[start:end])

@@ -18,6 +18,13 @@ import phonenumbers
 Validator = Callable[[str, str, int, int], bool]
 
 _NON_DIGIT = re.compile(r"\D")
+
+
+def _valid_in(number: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, region))
+    except phonenumbers.NumberParseException:
+        return False
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
 
@@ -56,13 +63,13 @@ def card_brand(number: str) -> str | None:
         return "amex"
     if (p4 == 6011 or 644 <= p3 <= 649 or p2 == 65 or 622126 <= p6 <= 622925) and 16 <= n <= 19:
         return "discover"
-    if 3528 <= p4 <= 3589 and 16 <= n <= 19:
+    if (3528 <= p4 <= 3589 and 16 <= n <= 19) or (p4 in (2131, 1800) and n == 15):
         return "jcb"
     if (300 <= p3 <= 305 or p2 in (36, 38, 39) or p4 == 3095) and 14 <= n <= 19:
         return "diners"
     if p2 == 62 and 16 <= n <= 19:
         return "unionpay"
-    if (p2 == 50 or 56 <= p2 <= 69) and 12 <= n <= 19:
+    if (p2 == 50 or 56 <= p2 <= 69 or p4 == 604) and 12 <= n <= 19:
         return "maestro"
     return None
 
@@ -149,8 +156,11 @@ _DOTTED_SMALL = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|#)\s*\d{1,6}$", re.IGNORECASE)
 
 
-def make_phone_validator(regions: tuple[str, ...]) -> Validator:
-    """A phone validator for numbers with a country code, or national numbers of `regions`."""
+def make_phone_validator(regions: tuple[str, ...], bare: bool = False) -> Validator:
+    """A phone validator for numbers with a country code, or national numbers of `regions`.
+
+    `bare=True` accepts an unformatted run of digits (the pattern then needs a context word).
+    """
 
     def phone(value: str, text: str, start: int, end: int) -> bool:
         core = _EXTENSION.sub("", value).strip()
@@ -160,7 +170,7 @@ def make_phone_validator(regions: tuple[str, ...]) -> Validator:
         if _DATE_LIKE.match(core) or _DOTTED_SMALL.match(core) or _numeric_neighbours(text, start, end):
             return False
         international = core.startswith("+") or core.startswith("00")
-        if not international and core.isdigit():
+        if not international and core.isdigit() and not bare:
             return False  # a bare run of digits is an id or a timestamp, not a phone number
         if international:
             probe = "+" + core[2:] if core.startswith("00") else core
@@ -170,6 +180,8 @@ def make_phone_validator(regions: tuple[str, ...]) -> Validator:
                 return False
         if _SSN_SHAPE.match(core):
             return False
+        if bare:
+            return any(_valid_in(core, region) for region in regions)
         # national formats: the digit groups must be the ones the region really uses
         for region in regions:
             for m in phonenumbers.PhoneNumberMatcher(core, region, leniency=phonenumbers.Leniency.STRICT_GROUPING):
@@ -362,6 +374,7 @@ VALIDATORS: dict[str, Validator] = {
     "luhn": lambda value, text, start, end: luhn_ok(digits(value)),
     "nl_bsn": nl_bsn,
     "phone": make_phone_validator(("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN")),
+    "phone_bare": make_phone_validator(("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN"), bare=True),
     "pl_pesel": pl_pesel,
     "secret_value": secret_value,
     "token_entropy": token_entropy,

@@ -150,3 +150,12 @@ def test_invalid_config_is_rejected() -> None:
 def test_luhn_and_brand(number: str) -> None:
     assert v.luhn_ok(number) and v.card_brand(number)
     assert not v.luhn_ok(number[:-1] + str((int(number[-1]) + 1) % 10))
+
+
+def test_custom_pattern_outside_re2_syntax_still_runs() -> None:
+    """Look-behind is not RE2: such a pattern skips the prefilter and always runs (fails closed)."""
+    config = DetectionConfig(
+        ner={"enabled": False},
+        patterns=[PatternSpec(name="badge", entity="BADGE_ID", regex=r"(?<=badge )\d{5}\b", score=0.9)],
+    )
+    assert spans(Detector(config), "my badge 12345 expired") == [("BADGE_ID", "12345")]
