@@ -49,13 +49,15 @@ def route_names(config: ResidencyRouterConfig, signal: Signal, policy: Policy | 
 
 
 class ResidencyRouter:
-    mutates_data = False  # parts are new requests; a single-jurisdiction request is passed on read-only
 
     def __init__(self, settings: Settings, config: ResidencyRouterConfig, signal: Signal,
                  consumers: Mapping[str, Consumer]):
         self.signal = signal
         self.log = settings.logger
         self._consumers = dict(consumers)
+        #: a request of one jurisdiction is passed on as is, so the router changes it exactly
+        #: when a downstream consumer does (the Collector derives connector capabilities alike)
+        self.mutates_data = any(c.mutates_data for c in self._consumers.values())
         self._policies = config.policies
         self._routes: dict[str, Consumer | None] = {}
         self._config = config
