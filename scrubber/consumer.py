@@ -45,10 +45,12 @@ class FanoutConsumer:
         shared = clone(request) if mutating else request
         calls = [c.consume(signal, clone(request) if c.mutates_data else shared) for c in self.consumers]
         results = await asyncio.gather(*calls, return_exceptions=True)
-        _raise_combined(results)
+        raise_combined(results)
 
 
-def _raise_combined(results: list) -> None:
+def raise_combined(results: list) -> None:
+    """Re-raise the outcome of concurrent deliveries (`gather(..., return_exceptions=True)`):
+    the first hard error wins; partial successes add up into one."""
     errors = [r for r in results if isinstance(r, BaseException)]
     if not errors:
         return

@@ -27,6 +27,14 @@ def fixtures_dir() -> Path | None:
     return None
 
 
+def require_fixtures_dir() -> Path:
+    """The fixtures directory; tests that need it fail loudly (never skip) when it is absent."""
+    root = fixtures_dir()
+    if root is None:
+        raise FileNotFoundError("GenAI fixtures not found: set SCRUBBER_FIXTURES or put shared/ beside the repository")
+    return root
+
+
 def fixture_requests(signal: Signal) -> list[Request]:
     root = fixtures_dir()
     if root is None:

@@ -20,8 +20,9 @@ from scrubber.pdata import Signal, otlpjson
 from scrubber.registry import default_registry
 from scrubber.service.telemetry import Telemetry
 from tests.aggregates import builders as b
+from scrubber.testing.data import require_fixtures_dir
 
-FIXTURES = Path("/work/shared/fixtures/instrumented")
+FIXTURES = require_fixtures_dir()
 LIBRARIES = ("otel-genai", "openinference", "openllmetry")
 ERROR, OK = 2, 1
 SERVER, CLIENT = 2, 3

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from scrubber.detection import Detector
+from scrubber.testing.data import require_fixtures_dir
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "instrumented"
+FIXTURES = require_fixtures_dir()
 KINDS = {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "ADDRESS"}
 ACCEPTED = {"ADDRESS": {"ADDRESS", "LOCATION"}}
 

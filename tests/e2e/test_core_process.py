@@ -36,8 +36,9 @@ from scrubber.pdata import Signal, otlpjson
 from scrubber.testing import GrpcSink
 from tests.support.otlp import flatten
 from tests.support.process import ScrubberProcess, free_port
+from scrubber.testing.data import require_fixtures_dir
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "instrumented"
+FIXTURES = require_fixtures_dir()
 RESOURCE = Resource.create({"service.name": "e2e-app", "cloud.region": "eu-central-1"})
 
 

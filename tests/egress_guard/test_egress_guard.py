@@ -20,8 +20,9 @@ from scrubber.pdata import Signal, item_count, items, otlpjson
 from scrubber.registry import default_registry
 from scrubber.service.telemetry import Telemetry
 from tests.aggregates import builders as b
+from scrubber.testing.data import require_fixtures_dir
 
-FIXTURES = Path("/work/shared/fixtures/instrumented")
+FIXTURES = require_fixtures_dir()
 TOKEN = "<USER_ID:eu-2026a:5f1c9e07b2a4>"
 
 

@@ -15,8 +15,9 @@ from scrubber.exporters.quarantine.exporter import QuarantineExporter
 from scrubber.pdata import Signal, item_count, otlpjson
 from scrubber.registry import default_registry
 from scrubber.service.telemetry import Telemetry
+from scrubber.testing.data import require_fixtures_dir
 
-FIXTURES = Path("/work/shared/fixtures/instrumented")
+FIXTURES = require_fixtures_dir()
 
 
 def fixture_requests(signal: Signal) -> list:

@@ -19,9 +19,9 @@ from scrubber.detection import DetectionConfig, Detector
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import otlpjson
 from scrubber.service.telemetry import Telemetry
-from scrubber.testing.data import fixtures_dir
+from scrubber.testing.data import require_fixtures_dir
 
-FIXTURES = fixtures_dir()
+FIXTURES = require_fixtures_dir()
 
 KEY_ENV = {"SCRUBBER_TEST_PII_KEY": "default-test-key-0123456789", "SCRUBBER_TEST_PII_KEY_EU": "eu-test-key-0123456789abc",
            "SCRUBBER_TEST_PII_KEY_EU_OLD": "eu-old-test-key-0123456789"}

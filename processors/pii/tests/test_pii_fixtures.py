@@ -17,7 +17,6 @@ SAFE_KEYS = {"gen_ai.request.model", "gen_ai.response.model", "gen_ai.usage.inpu
              "embedding.model_name", "gen_ai.operation.name", "service.name", "cloud.region", "openinference.span.kind",
              "llm.input_messages.0.message.role", "input.mime_type", "gen_ai.response.finish_reasons", "route"}
 
-pytestmark = pytest.mark.skipif(not fixture_dirs(), reason="shared fixtures not present")
 
 
 def _forms(value: str) -> set[str]:

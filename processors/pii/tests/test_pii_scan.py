@@ -37,7 +37,6 @@ def config_file(tmp_path):
     return path
 
 
-@pytest.mark.skipif(not fixture_dirs(), reason="shared fixtures not present")
 def test_scan_prints_table_and_writes_scrubbed_lines(config_file, tmp_path):
     folder = fixture_dirs()[0]
     source = tmp_path / "capture.jsonl"

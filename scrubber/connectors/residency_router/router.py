@@ -24,7 +24,7 @@ import asyncio
 from typing import Mapping
 
 from scrubber.component import Host, Settings
-from scrubber.consumer import Consumer, FanoutConsumer, _raise_combined
+from scrubber.consumer import Consumer, FanoutConsumer, raise_combined
 from scrubber.pdata import Request, Signal, item_count
 from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
 from scrubber.residency.policy import Policy
@@ -91,7 +91,7 @@ class ResidencyRouter:
         if len(calls) == 1:
             await calls[0]
         elif calls:
-            _raise_combined(await asyncio.gather(*calls, return_exceptions=True))
+            raise_combined(await asyncio.gather(*calls, return_exceptions=True))
 
     async def start(self, host: Host) -> None:
         return None
