@@ -36,6 +36,7 @@ CONTENT_KEYS = (
     "input.value", "input.mime_type", "output.value", "output.mime_type",
     "traceloop.entity.*", "traceloop.span.kind", "traceloop.workflow.name",
     "exception.type", "exception.message", "exception.stacktrace", "event.name",
+    "code.*",  # source locations the OTel logging handler adds to every record
 )
 
 #: identifier keys: allowed in `pseudonymized` mode only when the whole value is a token
