@@ -1,0 +1,144 @@
+"""`python -m benchmarks.throughput`: scrubber end to end over OTLP/gRPC, against two references.
+
+    .venv/bin/python -m benchmarks.throughput [--duration 20] [--quick] [--workloads plain,genai-chat]
+
+Starts a count-only OTLP sink process and scrubber (`python -m scrubber run`, pii
+processor with the detection pool), then per workload:
+1. `max`: closed loop from `--loadgens` processes (`--concurrency` calls in flight
+   each) for `--duration` s: accepted spans/s and MB/s, CPU and peak RSS of
+   scrubber's process tree;
+2. `half`: open loop at half the max request rate for duration/2: export latency;
+3. `direct`: the same open loop straight to the sink: the latency scrubber adds is
+   (half) - (direct), per percentile;
+and the references on the same spans: the naive baseline (Presidio on every string
+attribute value, one process) and the transport floor (parse, walk, re-serialize,
+one process per core). Prints a table, writes results/throughput.json and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import multiprocessing
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.throughput import loadgen, references, report
+from benchmarks.throughput.procs import Scrubber, Sink, Monitor
+from benchmarks.throughput.workloads import WORKLOADS
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+SPANS_PER_REQUEST = {"plain": 100, "genai-chat": 10, "genai-unique": 10}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of the max-rate phase per workload")
+    parser.add_argument("--quick", action="store_true", help="smoke run: short phases, small request sets")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--workers", type=int, default=0, help="detection workers (0: one per core)")
+    parser.add_argument("--loadgens", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="calls in flight per load generator")
+    parser.add_argument("--naive-seconds", type=float, default=20.0, help="time box of the naive baseline per workload")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="directory for throughput.json / .png")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.naive_seconds = min(args.duration, 3.0), min(args.naive_seconds, 3.0)
+    return args
+
+
+def _requests_needed(workload: str, args) -> int:
+    """Requests each load generator builds: enough that GenAI texts do not repeat in a phase."""
+    if args.quick:
+        return 20
+    return 200 if workload == "plain" else 400
+
+
+def _phase(target: str, workload: str, args, seed: int, duration: float, rate: float | None) -> dict:
+    """Run the load generators once; their merged report."""
+    context = multiprocessing.get_context("spawn")
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    per_rate = rate / args.loadgens if rate else None
+    plans = [loadgen.Plan(target, workload, seed * 100 + i, _requests_needed(workload, args), SPANS_PER_REQUEST[workload],
+                          duration, per_rate, args.concurrency) for i in range(args.loadgens)]
+    procs = [context.Process(target=loadgen.run, args=(plan, ready, go, results)) for plan in plans]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.get(timeout=300)
+    began = time.monotonic()
+    go.set()
+    parts = [results.get(timeout=duration + 120) for _ in procs]
+    ended = time.monotonic()
+    for proc in procs:
+        proc.join(10)
+    return report.merge_phase(parts, duration, began, ended)
+
+
+def run_workload(workload: str, args, scrubber: Scrubber, sink: Sink, monitor: Monitor, seed: int) -> dict:
+    print(f"[{workload}] max rate, {args.duration:.0f}s ...", flush=True)
+    before = report.pool_metrics(scrubber)
+    top = _phase(scrubber.grpc, workload, args, seed, args.duration, None)
+    top.update(monitor.window(top.pop("began"), top.pop("ended")))
+    top["pool"] = report.metrics_delta(before, report.pool_metrics(scrubber))
+    half_rate = max(0.5, top["requests_per_s"] / 2)
+    half_duration = max(2.0, args.duration / 2)
+    print(f"[{workload}] half rate ({half_rate:.1f} req/s), {half_duration:.0f}s; then direct to the sink ...", flush=True)
+    half = _phase(scrubber.grpc, workload, args, seed + 1, half_duration, half_rate)
+    half.update(monitor.window(half.pop("began"), half.pop("ended")))
+    direct = _phase(sink.grpc, workload, args, seed + 2, min(half_duration, 5.0), half_rate)
+    for key in ("began", "ended"):
+        direct.pop(key)
+    print(f"[{workload}] references: naive baseline ({args.naive_seconds:.0f}s), transport floor ...", flush=True)
+    n = _requests_needed(workload, args)
+    naive = references.in_process(references.naive, workload, n, SPANS_PER_REQUEST[workload], args.naive_seconds)
+    floor = references.floor(workload, min(n, 100), SPANS_PER_REQUEST[workload], 2.0 if args.quick else 5.0,
+                             os.cpu_count() or 1)
+    return report.workload_result(workload, top, half, direct, naive, floor)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    unknown = set(workloads) - set(WORKLOADS)
+    if unknown:
+        print(f"unknown workloads: {sorted(unknown)}; known: {', '.join(WORKLOADS)}", file=sys.stderr)
+        return 2
+    workers = args.workers or os.cpu_count() or 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {"command": " ".join(["python -m benchmarks.throughput", *(argv if argv is not None else sys.argv[1:])]),
+               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": report.machine(), "settings": {**{k: str(v) for k, v in vars(args).items()}, "workers": workers},
+               "workloads": {}}
+    with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
+        sink = Sink()
+        scrubber = Scrubber(Path(tmp), sink.grpc, workers)
+        monitor = None
+        try:
+            results["startup_s"] = scrubber.wait_ready()
+            monitor = Monitor(scrubber.proc.pid)
+            monitor.start()
+            for i, workload in enumerate(workloads):
+                results["workloads"][workload] = run_workload(workload, args, scrubber, sink, monitor, 1000 * (i + 1))
+            results["peak_rss_mib"] = monitor.peak_rss / 2**20
+            results["sink_spans"] = sink.spans()
+        finally:
+            if monitor is not None:
+                monitor.stop()
+            scrubber.stop()
+            sink.stop()
+    results["targets"] = report.targets(results)
+    (args.out / "throughput.json").write_text(json.dumps(results, indent=2))
+    report.plot(results, args.out / "throughput.png")
+    print(report.table(results))
+    print(f"\nwrote {args.out / 'throughput.json'} and {args.out / 'throughput.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
