@@ -245,8 +245,11 @@ class DetectionPool:
                 return []
         if len(self._pending) < self.config.max_batch_texts and self.config.max_wait > 0:
             await asyncio.sleep(self.config.max_wait)
+        # share what is queued among the workers: one request's texts in one batch on one
+        # worker would leave the other cores idle and double the latency at low load
+        limit = min(self.config.max_batch_texts, -(-len(self._pending) // max(1, len(self._workers))))
         batch = []
-        while self._pending and len(batch) < self.config.max_batch_texts:
+        while self._pending and len(batch) < limit:
             batch.append(self._pending.popleft())
         self._pending_bytes -= sum(len(j.text) for j in batch)
         self._pending_gauge.set(len(self._pending))
