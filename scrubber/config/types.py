@@ -66,3 +66,13 @@ HttpURL = Annotated[str, BeforeValidator(parse_url)]
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+def parse_path(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("path must not be empty")
+    return value
+
+
+#: a file or directory path that must not be empty
+NonEmptyPath = Annotated[str, BeforeValidator(parse_path)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from scrubber.component import ComponentConfig
-from scrubber.config.types import Duration
+from scrubber.config.types import Duration, NonEmptyPath
 
 
 class RotationConfig(ComponentConfig):
@@ -25,7 +25,7 @@ class RotationConfig(ComponentConfig):
 
 class FileExporterConfig(ComponentConfig):
     #: the file to write; parent directories are created
-    path: str = "data/telemetry.jsonl"
+    path: NonEmptyPath = "data/telemetry.jsonl"
     #: `json`: one OTLP/JSON export request per line; `proto`: each request as
     #: protobuf prefixed by its length (4 bytes, big-endian)
     format: Literal["json", "proto"] = "json"
@@ -34,10 +34,3 @@ class FileExporterConfig(ComponentConfig):
     flush_interval: Duration = 1.0
     #: keep the file's existing content at start (the Collector truncates by default)
     append: bool = False
-
-    @field_validator("path")
-    @classmethod
-    def _path_not_empty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("path must not be empty")
-        return value

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from scrubber.component import ComponentConfig
-from scrubber.config.types import Duration
+from scrubber.config.types import Duration, NonEmptyPath
 
 
 class QuarantineExporterConfig(ComponentConfig):
     #: directory of the store (local, in the region of this scrubber); one file per signal
-    path: str = "data/quarantine"
+    path: NonEmptyPath = "data/quarantine"
     #: total size of the store in MiB; once reached, new data is refused (and counted)
     max_megabytes: float = Field(default=100.0, gt=0)
     #: size of one file before it is rotated, in MiB (at most max_megabytes)
     file_megabytes: float = Field(default=16.0, gt=0)
     #: how often buffered writes reach the disk
     flush_interval: Duration = 1.0
-
-    @field_validator("path")
-    @classmethod
-    def _path_not_empty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("path must not be empty")
-        return value
