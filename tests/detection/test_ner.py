@@ -64,7 +64,7 @@ def test_model_loaded_once_with_ner_components_only(ner_detector: Detector) -> N
     Detector(DetectionConfig()).detect(["John Smith"], [True])  # a second Detector shares the model
     assert ner_module.load_count == 1
     nlp = ner_module.load_nlp(DetectionConfig().ner.model)
-    assert nlp.pipe_names == ["tok2vec", "ner"]
+    assert nlp.pipe_names == ["ner"]  # its own Tok2Vec inside; the shared one is dropped
 
 
 def test_long_text_is_split_with_correct_offsets(ner_detector: Detector) -> None:

@@ -1,0 +1,79 @@
+"""NER speed-ups that must not change a single result: the unread tok2vec is dropped, and NER is
+skipped on text where no finding could survive the technical filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.accuracy.corpus import generate
+from scrubber.detection import DetectionConfig, Detector
+from scrubber.detection import ner as ner_module
+from scrubber.detection.ner import EXCLUDED_COMPONENTS, load_nlp, may_hold_names, ner_listens_to_tok2vec
+
+MODEL = DetectionConfig().ner.model
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    """Prompts, RAG chunks, outputs, short values and technical text (seeded, with planted names)."""
+    counts = {"prompt": 60, "rag": 25, "output": 25, "short": 60, "technical": 80}
+    return [s.text for s in generate(20260101, counts)]
+
+
+def test_shared_tok2vec_dropped_only_because_ner_has_its_own() -> None:
+    nlp = load_nlp(MODEL)
+    assert nlp.pipe_names == ["ner"]
+    assert not ner_listens_to_tok2vec(nlp)
+
+
+def test_a_listening_ner_keeps_tok2vec() -> None:
+    """A model whose NER reads the shared tok2vec (md/lg/trf-style) must keep it."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 96, "upstream": "*"}
+    nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+                                          "hidden_width": 64, "maxout_pieces": 2, "use_upper": True,
+                                          "tok2vec": listener}})
+    assert ner_listens_to_tok2vec(nlp)
+    ner_module.drop_unread_tok2vec(nlp)
+    assert nlp.pipe_names == ["tok2vec", "ner"]
+
+
+def test_entities_identical_with_and_without_tok2vec(corpus_texts: list[str]) -> None:
+    import spacy
+
+    full = spacy.load(MODEL, exclude=list(EXCLUDED_COMPONENTS))
+    assert full.pipe_names == ["tok2vec", "ner"]
+    lean = load_nlp(MODEL)
+    with_t2v = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in full.pipe(corpus_texts)]
+    without = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in lean.pipe(corpus_texts)]
+    assert sum(map(len, with_t2v)) > 100  # the comparison is about real entities
+    assert with_t2v == without
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "12345 67.5 -3", '{"a": 1, "b": [2, 3.5]}', "please call me back tomorrow about my order",
+    "https://Example.com/Users/Jane?Name=Doe", "/srv/App/Main.py", "jane.Doe@example.com", "über straße größe",
+])
+def test_no_candidate_word_skips_ner(text: str) -> None:
+    assert not may_hold_names(text)
+
+
+@pytest.mark.parametrize("text", [
+    "jane doe met Maria", "ÉMILE", "see Zoë", "北京", "Ünal wrote", "contact: O'Brien",
+])
+def test_candidate_word_runs_ner(text: str) -> None:
+    assert may_hold_names(text)
+
+
+def test_gate_changes_no_result(corpus_texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same findings with and without the gate, on the corpus plus lower-cased and URL-only variants."""
+    texts = corpus_texts + [t.lower() for t in corpus_texts[:80]] + ["see https://x.org/Jane_Doe?q=Berlin"]
+    config = DetectionConfig(cache={"max_entries": 0})
+    gated = Detector(config).detect(texts, [True] * len(texts))
+    monkeypatch.setattr(ner_module, "may_hold_names", lambda text: True)
+    ungated = Detector(config).detect(texts, [True] * len(texts))
+    assert gated == ungated
+    assert sum(f.detector == "ner" for fs in gated for f in fs) > 50
