@@ -11,7 +11,7 @@ repeat in every span.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
@@ -25,6 +25,8 @@ class Role(StrEnum):
     CONTENT = "content"  # free text: patterns + NER
     STRUCTURED = "structured"  # JSON / kvlist: parse, scrub leaves, keep structure
     SAFE = "safe"  # never personal
+    URL = "url"  # a URL / query string: named parameters by name, other pieces patterns (urls.py)
+    SQL = "sql"  # SQL text: patterns, string literals replaced (urls.py)
     PATTERNS = "patterns"  # not in the catalog: pattern detection only (no NER)
     REDACT = "redact"  # not allowed in strict mode: whole value redacted
 
@@ -79,7 +81,17 @@ class Catalog:
     def __init__(self, tiers: Iterable[Iterable[tuple[str, Rule]]], unknown: Rule):
         self._tiers = [_Tier(rules) for rules in tiers]
         self._unknown = unknown
-        self.lookup = lru_cache(maxsize=4096)(self._lookup)
+        self._memo: dict[str, Rule] = {}
+
+    def lookup(self, key: str) -> Rule:
+        """The rule for `key` (the unknown-key rule if none): a dict hit after the first time,
+        since the same few keys repeat in every span (bounded: cleared when it grows large)."""
+        rule = self._memo.get(key)
+        if rule is None:
+            if len(self._memo) >= 8192:
+                self._memo.clear()
+            rule = self._memo[key] = self._lookup(key)
+        return rule
 
     def find(self, key: str) -> Rule | None:
         """The rule for `key`, or None if no tier has one."""
@@ -99,10 +111,22 @@ class Catalog:
 
 @dataclass(frozen=True)
 class FieldNames:
-    """Field names inside structured content (JSON objects, kvlists)."""
+    """Field names inside structured content (JSON objects, kvlists), and query
+    parameter names of URLs (`url_parameters`: an entity type, or "content")."""
 
     identifiers: dict[str, str]
     safe: frozenset[str]
+    url_parameters: dict[str, str] = field(default_factory=dict)
+
+    def url_parameter(self, name: str) -> tuple[Role, str]:
+        """(role, entity) of a query parameter's value: by the URL table, else by the
+        identifier field names, else pattern-scanned."""
+        entity = self.url_parameters.get(name) or self.identifiers.get(name)
+        if not entity:
+            return Role.PATTERNS, ""
+        if entity == "content":
+            return Role.CONTENT, ""
+        return Role.IDENTIFIER, entity
 
     def rule(self, name: str) -> Rule | None:
         entity = self.identifiers.get(name) or self.identifiers.get(name.lower())
@@ -125,6 +149,8 @@ def shipped_rules() -> list[tuple[str, Rule]]:
     data = shipped()
     rules = [(key, Rule(Role.IDENTIFIER, entity)) for key, entity in data["identifier"].items()]
     rules += [(key, Rule(Role.CONTENT)) for key in data["content"]]
+    rules += [(key, Rule(Role.URL)) for key in data["url"]]
+    rules += [(key, Rule(Role.SQL)) for key in data["sql"]]
     rules += [(key, Rule(Role.STRUCTURED)) for key in data["structured"]]
     rules += [(key, Rule(Role.SAFE)) for key in data["safe"]]
     return rules
@@ -132,7 +158,7 @@ def shipped_rules() -> list[tuple[str, Rule]]:
 
 def shipped_field_names() -> FieldNames:
     fields = shipped()["fields"]
-    return FieldNames(dict(fields["identifier"]), frozenset(fields["safe"]))
+    return FieldNames(dict(fields["identifier"]), frozenset(fields["safe"]), dict(shipped()["url_parameters"]))
 
 
 def build_catalog(user_rules: Iterable[tuple[str, Rule]], allow_keys: Iterable[str], unknown: Role,

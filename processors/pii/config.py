@@ -14,7 +14,7 @@ from scrubber.detection.pool import DetectionPoolConfig
 
 OperatorName = Literal["pseudonymize", "redact", "mask", "drop", "keep"]
 EntityName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
-RuleRole = Literal["identifier", "content", "structured", "safe"]
+RuleRole = Literal["identifier", "content", "structured", "url", "sql", "safe"]
 OperatorRole = Literal["identifier", "content", "structured", "patterns"]
 
 
@@ -48,7 +48,8 @@ class Operators(_Strict):
 
     default: Operator = Field(default_factory=lambda: OperatorSpec(operator="pseudonymize"))
     entities: dict[EntityName, Operator] = Field(
-        default_factory=lambda: {"SECRET": OperatorSpec(operator="redact")})
+        default_factory=lambda: {"SECRET": OperatorSpec(operator="redact"),
+                                 "SQL_LITERAL": OperatorSpec(operator="redact")})
     roles: dict[OperatorRole, RoleOperators] = Field(default_factory=dict)
 
     def resolve(self, role: str, entity: str) -> OperatorSpec:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from processors.pii import operators
+from processors.pii import operators, urls
 from processors.pii.audit import ScrubReport, write_item_attributes
 from processors.pii.catalog import Catalog, FieldNames, Role
 from processors.pii.config import OperatorSpec, PIIProcessorConfig
@@ -57,18 +57,22 @@ class Engine:
         """Scrub `request` in place; the report says what was found (never values)."""
         report = ScrubReport()
         walker = Walker(self.catalog, self.names, self.config.jurisdiction_attribute,
-                        self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub")
+                        self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub",
+                        audit_items=self.config.audit.attributes)
         walker.walk(request)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
         hits = await self._detect(walker.fields, detection, report)
         if self.config.propagate_values:
             self._propagate(walker.fields, hits)
+        drops: dict[int, tuple] = {}
         for f in walker.fields:
-            self._apply(f, hits.get(id(f)), report)
+            if self._apply(f, hits.get(id(f)), report) and f.drop is not None:
+                container, key = f.drop
+                drops.setdefault(id(container), (container, set()))[1].add(key)
         for finalize in reversed(walker.finalizers):
             finalize()
-        _remove_dropped(walker.drops)
+        _remove_dropped(drops)
         if self.config.audit.attributes:
             for item, audit in walker.items:
                 write_item_attributes(item, audit)
@@ -99,27 +103,36 @@ class Engine:
                 self._fail_closed(f, reason, report)
             return {}
         per_text = [[Hit(x.entity_type, x.start, x.end) for x in result] for result in results]
-        return {id(f): per_text[index[(f.text, f.ner)]] for f in wanted}
+        hits = {id(f): per_text[index[(f.text, f.ner)]] for f in wanted}
+        for f in wanted:
+            if f.sql:
+                literals = [Hit(urls.SQL_LITERAL, start, end) for start, end in urls.sql_literals(f.text)]
+                if literals:
+                    hits[id(f)] = _union(literals, hits[id(f)])
+        return hits
 
     def _propagate(self, fields: list[Field], hits: dict[int, list[Hit]]) -> None:
         """Add hits for values already known personal in this batch where detection missed them."""
         known: dict[str, str] = {}
         for f in fields:
-            if f.role is Role.IDENTIFIER and len(f.text.strip()) >= MIN_PROPAGATED:
-                known.setdefault(f.text.strip(), f.entity)
+            if f.role is Role.IDENTIFIER:
+                value = f.text.strip()
+                if len(value) >= MIN_PROPAGATED:
+                    known.setdefault(value, f.entity)
             for hit in hits.get(id(f), ()):
                 value = f.text[hit.start:hit.end]
                 if len(value) >= MIN_PROPAGATED and self._operator(f, hit.entity).operator != "keep":
                     known.setdefault(value, hit.entity)
         if not known:
             return
-        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in sorted(known, key=len, reverse=True)) + r")(?!\w)")
+        finder = KnownValues(known)
         for f in fields:
-            if id(f) not in hits:
+            found = hits.get(id(f))
+            if found is None:
                 continue
-            extra = [Hit(known[m.group()], m.start(), m.end()) for m in pattern.finditer(f.text)]
+            extra = finder.find(f.text)
             if extra:
-                hits[id(f)] = _union(hits[id(f)], extra)
+                hits[id(f)] = _union(found, extra)
 
     # ---- replacement --------------------------------------------------------------
     def _operator(self, f: Field, entity: str) -> OperatorSpec:
@@ -132,19 +145,21 @@ class Engine:
         role = "structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns")
         return self.operators.resolve(role, entity)
 
-    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport) -> None:
+    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport) -> bool:
+        """Replace what was found in `f`; True if the attribute is to be dropped."""
         if f.text is None:  # already failed closed
-            return
+            return False
         if f.role is Role.IDENTIFIER:
             if not TOKEN_RE.fullmatch(f.text):
-                self._replace(f, [Hit(f.entity, 0, len(f.text))], report)
+                return self._replace(f, [Hit(f.entity, 0, len(f.text))], report)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
-            f.setter(operators.REDACTED)
+            f.set(operators.REDACTED)
         elif hits:
-            self._replace(f, hits, report)
+            return self._replace(f, hits, report)
+        return False
 
-    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport) -> None:
+    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport) -> bool:
         pieces, last, drop = [], 0, False
         try:
             for hit in hits:
@@ -158,11 +173,11 @@ class Engine:
                 last = hit.end
         except operators.NoKey:
             self._fail_closed(f, "no_key", report)
-            return
-        if drop and f.dropper is not None:
-            f.dropper()
-            return
-        f.setter("".join(pieces) + f.text[last:])
+            return False
+        if drop and f.drop is not None:
+            return True
+        f.set("".join(pieces) + f.text[last:])
+        return False
 
     def _record(self, f: Field, entity: str, operator: str, report: ScrubReport) -> None:
         role = "structured" if f.in_json else f.role.value
@@ -172,11 +187,61 @@ class Engine:
             f.audit.keys.add(f.label)
 
     def _fail_closed(self, f: Field, reason: str, report: ScrubReport) -> None:
-        f.setter(operators.REDACTED)
+        f.set(operators.REDACTED)
         f.text = None  # nothing more to do for this field
         report.fail_closed[reason] += 1
         if f.audit is not None:
             f.audit.fail_closed += 1
+
+
+class KnownValues:
+    """Finds known values as whole words in texts, without one regex per batch.
+
+    Every run of word characters inside a value is a whole word run of any text where the
+    value occurs as a whole word (the value is bounded by non-word characters there). So a
+    text whose set of word runs does not contain a value's longest run cannot contain the
+    value, and only the few texts that pass this set test are searched, with `str.find`.
+    Values without a word character (rare) are searched in every text.
+    """
+
+    def __init__(self, known: dict[str, str]):
+        self.known = known
+        self.by_run: dict[str, list[str]] = {}
+        self.unindexed: list[str] = []
+        for value in known:
+            runs = _WORD.findall(value)
+            if runs:
+                self.by_run.setdefault(max(runs, key=len), []).append(value)
+            else:
+                self.unindexed.append(value)
+
+    def find(self, text: str) -> list[Hit]:
+        runs = self.by_run.keys() & set(_WORD.findall(text))
+        candidates = [v for run in runs for v in self.by_run[run]] + self.unindexed
+        if not candidates:
+            return []
+        found = []
+        for value in candidates:
+            start = text.find(value)
+            while start >= 0:
+                end = start + len(value)
+                if (start == 0 or not _is_word(text[start - 1])) and (end == len(text) or not _is_word(text[end])):
+                    found.append(Hit(self.known[value], start, end))
+                start = text.find(value, start + 1)
+        found.sort(key=lambda h: (h.start, h.start - h.end))  # leftmost, then longest
+        chosen, last = [], 0
+        for hit in found:
+            if hit.start >= last:
+                chosen.append(hit)
+                last = hit.end
+        return chosen
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:

@@ -149,6 +149,7 @@ class KeyStore:
         self._keys = {j: (active, dict(material)) for j, (active, material) in keys.items()}
         self._by_id = {kid: m for _, (_, ms) in self._keys.items() for kid, m in ms.items()}
         self.length = length
+        self._prepared: dict[bytes, hmac.HMAC] = {}
 
     @classmethod
     def load(cls, keys: Mapping[str, JurisdictionKeys], length: int = 12,
@@ -183,7 +184,12 @@ class KeyStore:
         return f"<{entity}:{key_id}:{self._digest(key, entity, value)}>"
 
     def _digest(self, key: bytes, entity: str, value: str, length: int | None = None) -> str:
-        mac = hmac.new(key, normalize(entity, value).encode("utf-8"), hashlib.sha256)
+        # HMAC state with the key already absorbed, copied per value: half the cost of hmac.new
+        base = self._prepared.get(key)
+        if base is None:
+            base = self._prepared[key] = hmac.new(key, digestmod=hashlib.sha256)
+        mac = base.copy()
+        mac.update(normalize(entity, value).encode("utf-8"))
         return mac.hexdigest()[: length or self.length]
 
     def knows(self, key_id: str) -> bool:

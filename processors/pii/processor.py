@@ -43,7 +43,7 @@ def build_engine(config: PIIProcessorConfig, keys: KeyStore) -> Engine:
                             config.use_shipped_catalog)
     shipped = shipped_field_names() if config.use_shipped_catalog else FieldNames({}, frozenset())
     names = FieldNames({**shipped.identifiers, **config.structured_fields.identifiers},
-                       shipped.safe | frozenset(config.structured_fields.safe))
+                       shipped.safe | frozenset(config.structured_fields.safe), shipped.url_parameters)
     return Engine(config, catalog, names, keys)
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from processors.pii import structured
+from processors.pii import structured, urls
 from processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from processors.pii.config import OperatorSpec
 from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
@@ -37,17 +37,26 @@ class Field:
     role: Role  # IDENTIFIER, CONTENT, PATTERNS or REDACT
     label: str  # where, for reports: "span:gen_ai.input.messages[*].parts[*].content"
     jurisdiction: str
-    setter: Callable[[str], None]
-    dropper: Callable[[], None] | None = None  # None where nothing can be dropped
+    setter: Callable[[str], None] | None  # None: `setattr(target, slot, value)` (no closure per field)
+    drop: tuple | None = None  # (container, key) of the attribute; None where nothing can be dropped
     entity: str = ""  # identifiers: the entity type
     operator: OperatorSpec | None = None  # a key rule's override
     audit: ItemAudit | None = None
     in_json: bool = False
     metric: bool = False  # a metric data point attribute
+    target: Any = None
+    slot: str = "string_value"
+    sql: bool = False  # SQL text: string literals are findings too
 
     @property
     def ner(self) -> bool:
         return self.role is Role.CONTENT
+
+    def set(self, value: str) -> None:
+        if self.setter is None:
+            setattr(self.target, self.slot, value)
+        else:
+            self.setter(value)
 
 
 @dataclass
@@ -60,7 +69,7 @@ class Context:
 
 class Walker:
     def __init__(self, catalog: Catalog, names: FieldNames, jurisdiction_attribute: str,
-                 default_jurisdiction: str, scrub_exemplars: bool):
+                 default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True):
         self.catalog = catalog
         self.names = names
         self.jurisdiction_attribute = jurisdiction_attribute
@@ -71,6 +80,8 @@ class Walker:
         self.drops: dict[int, tuple[Any, set[str]]] = {}
         self.items: list[tuple[Any, ItemAudit]] = []  # spans / log records with their audit
         self.invalid_json: list[Field] = []
+        self.audit_items = audit_items  # ItemAudit per span / log record only when audit attributes are written
+        self._labels: dict[tuple[str, str], str] = {}
 
     # ---- request level -------------------------------------------------------------
     def walk(self, request: Request) -> None:
@@ -97,8 +108,8 @@ class Walker:
 
     def _span(self, span, resource_j: str) -> None:
         ctx = self._item_context("span", span, resource_j)
+        self.attributes(span.attributes, ctx, item=True)
         self._text(span, "name", Role.PATTERNS, "span:<name>", ctx)
-        self.attributes(span.attributes, ctx)
         for event in span.events:
             event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
             self._text(event, "name", Role.PATTERNS, "span.event:<name>", event_ctx)
@@ -110,15 +121,14 @@ class Walker:
 
     def _log(self, record, resource_j: str) -> None:
         ctx = self._item_context("log", record, resource_j)
-        self.attributes(record.attributes, ctx)
+        self.attributes(record.attributes, ctx, item=True)
         if record.event_name:
             self._text(record, "event_name", Role.PATTERNS, "log:<event_name>", ctx)
         if not record.HasField("body"):
             return
         body, rule = record.body, Rule(Role.CONTENT, label="<body>")
         if body.WhichOneof("value") == "string_value":  # a JSON body is scrubbed as JSON
-            self._string(body.string_value, rule, "log:<body>", ctx, lambda s: setattr(body, "string_value", s), None,
-                         parse_json=True)
+            self._string(body.string_value, rule, "log:<body>", ctx, None, None, parse_json=True, target=body)
         else:
             self.value(body, rule, "log:<body>", ctx, None)
 
@@ -133,47 +143,58 @@ class Walker:
                 self.attributes(exemplar.filtered_attributes, Context("metric.exemplar", ctx.jurisdiction, None, True))
 
     def _item_context(self, where: str, item, resource_j: str) -> Context:
-        audit = ItemAudit()
-        self.items.append((item, audit))
-        return Context(where, self._jurisdiction(item.attributes, resource_j), audit)
+        """The item's context; its jurisdiction is set by `attributes(..., item=True)`."""
+        audit = None
+        if self.audit_items:
+            audit = ItemAudit()
+            self.items.append((item, audit))
+        return Context(where, resource_j, audit)
 
     def _text(self, message, name: str, role: Role, label: str, ctx: Context) -> None:
         text = getattr(message, name)
         if text:
-            self._add(Field(text, role, label, ctx.jurisdiction, lambda s: setattr(message, name, s), audit=ctx.audit))
+            self._add(Field(text, role, label, ctx.jurisdiction, None, audit=ctx.audit, target=message, slot=name))
 
     def _add(self, f: Field) -> None:
         self.fields.append(f)
 
     # ---- attributes and AnyValues --------------------------------------------------
-    def attributes(self, container, ctx: Context) -> None:
+    def attributes(self, container, ctx: Context, item: bool = False) -> None:
+        """Every non-safe attribute. For a span / log record (`item`), its own
+        `residency.jurisdiction` is read in the same pass and set on `ctx` first."""
+        lookup, safe, jurisdiction_key = self.catalog.lookup, Role.SAFE, self.jurisdiction_attribute
+        todo = []
         for kv in container:
-            rule = self.catalog.lookup(kv.key)
-            if rule.role is Role.SAFE:
-                continue
-            dropper = self._dropper(container, kv.key)
-            self.value(kv.value, rule, f"{ctx.where}:{rule.label}", ctx, dropper)
+            key = kv.key
+            if item and key == jurisdiction_key and kv.value.WhichOneof("value") == "string_value":
+                ctx.jurisdiction = kv.value.string_value or ctx.jurisdiction
+            rule = lookup(key)
+            if rule.role is not safe:
+                todo.append((kv, key, rule))
+        for kv, key, rule in todo:
+            self.value(kv.value, rule, self._label(ctx.where, rule.label), ctx, (container, key))
 
-    def _dropper(self, container, key: str) -> Callable[[], None]:
-        def drop() -> None:
-            self.drops.setdefault(id(container), (container, set()))[1].add(key)
-        return drop
+    def _label(self, where: str, label: str) -> str:
+        text = self._labels.get((where, label))
+        if text is None:
+            text = self._labels[(where, label)] = f"{where}:{label}"
+        return text
 
-    def value(self, any_value, rule: Rule, label: str, ctx: Context, dropper) -> None:
+    def value(self, any_value, rule: Rule, label: str, ctx: Context, drop) -> None:
         kind = any_value.WhichOneof("value")
         if kind == "string_value":
-            self._string(any_value.string_value, rule, label, ctx, lambda s: setattr(any_value, "string_value", s), dropper)
+            self._string(any_value.string_value, rule, label, ctx, None, drop, target=any_value)
         elif kind in ("int_value", "double_value", "bool_value") and rule.role is Role.IDENTIFIER:
             text = str(getattr(any_value, kind))
-            self._string(text, rule, label, ctx, lambda s: setattr(any_value, "string_value", s), dropper)
+            self._string(text, rule, label, ctx, None, drop, target=any_value)
         elif kind == "array_value":
             for element in any_value.array_value.values:
-                self.value(element, rule, label + "[*]", ctx, dropper)
+                self.value(element, rule, label + "[*]", ctx, drop)
         elif kind == "kvlist_value":
             for kv in any_value.kvlist_value.values:
                 child = self._child_rule(kv.key, rule)
                 if child.role is not Role.SAFE:
-                    self.value(kv.value, child, f"{label}.{kv.key}", ctx, self._dropper(any_value.kvlist_value.values, kv.key))
+                    self.value(kv.value, child, f"{label}.{kv.key}", ctx, (any_value.kvlist_value.values, kv.key))
 
     def _child_rule(self, name: str, parent: Rule) -> Rule:
         """The role of a field inside structured content: its own name decides if it is an
@@ -187,29 +208,51 @@ class Walker:
             return Rule(Role.CONTENT, label=name)
         return Rule(parent.role, label=name)
 
-    def _string(self, text: str, rule: Rule, label: str, ctx: Context, setter, dropper,
-                in_json: bool = False, parse_json: bool = False) -> None:
+    def _string(self, text: str, rule: Rule, label: str, ctx: Context, setter, drop,
+                in_json: bool = False, parse_json: bool = False, target=None) -> None:
         """One string value. Inside JSON (and in log bodies), text that is itself JSON (tool
         call arguments) is parsed and scrubbed as JSON; if it does not parse it is text."""
         if not text:
             return
-        if rule.role is Role.STRUCTURED:
-            self._structured(text, rule, label, ctx, setter, dropper)
+        role = rule.role
+        if role is Role.STRUCTURED:
+            self._structured(text, rule, label, ctx, setter or _attr_setter(target), drop)
             return
-        if rule.role is Role.CONTENT and (in_json or parse_json) and structured.looks_like_json(text):
-            if self._json(text, label, ctx, setter):
+        if role is Role.URL:
+            self._url(text, rule, label, ctx, setter or _attr_setter(target))
+            return
+        if role is Role.CONTENT and (in_json or parse_json) and structured.looks_like_json(text):
+            if self._json(text, label, ctx, setter or _attr_setter(target)):
                 return
-        self._add(Field(text, rule.role, label, ctx.jurisdiction, setter, dropper, rule.entity,
-                        rule.operator or None, ctx.audit, in_json, ctx.metric))
+        self._add(Field(text, Role.PATTERNS if role is Role.SQL else role, label, ctx.jurisdiction, setter, drop,
+                        rule.entity, rule.operator or None, ctx.audit, in_json, ctx.metric, target,
+                        sql=role is Role.SQL))
 
-    def _structured(self, text: str, rule: Rule, label: str, ctx: Context, setter, dropper) -> None:
+    def _url(self, text: str, rule: Rule, label: str, ctx: Context, setter) -> None:
+        """A URL as pieces (urls.py): named parameter values by name, the rest scanned; a
+        finalizer writes it back if a piece changed. A URL piece cannot be dropped alone."""
+        raw, pieces = urls.split(text, query_only=rule.label in urls.QUERY_KEYS)
+        rebuild = urls.Rebuild(raw, setter)
+        self.finalizers.append(rebuild)
+        for piece in pieces:
+            role, entity = Role.PATTERNS, ""
+            where = label
+            if piece.kind == "userinfo":
+                role, entity = Role.IDENTIFIER, "SECRET"
+            elif piece.name:
+                role, entity = self.names.url_parameter(piece.name)
+                where = self._label(label, "?" + piece.name)
+            self._add(Field(piece.text, role, where, ctx.jurisdiction, rebuild.piece_setter(piece), None, entity,
+                            None, ctx.audit, False, ctx.metric))
+
+    def _structured(self, text: str, rule: Rule, label: str, ctx: Context, setter, drop) -> None:
         """A key that holds JSON. Plain text (it does not start like JSON) is content;
         text that starts like JSON but does not parse fails closed."""
         if text.lstrip()[:1] not in ("{", "["):
-            self._add(Field(text, Role.CONTENT, label, ctx.jurisdiction, setter, dropper, audit=ctx.audit, metric=ctx.metric))
+            self._add(Field(text, Role.CONTENT, label, ctx.jurisdiction, setter, drop, audit=ctx.audit, metric=ctx.metric))
             return
         if not self._json(text, label, ctx, setter):
-            self.invalid_json.append(Field(text, Role.REDACT, label, ctx.jurisdiction, setter, dropper, audit=ctx.audit))
+            self.invalid_json.append(Field(text, Role.REDACT, label, ctx.jurisdiction, setter, drop, audit=ctx.audit))
 
     def _json(self, text: str, label: str, ctx: Context, setter) -> bool:
         try:
@@ -237,6 +280,12 @@ class Walker:
         elif isinstance(node, str) or (rule.role is Role.IDENTIFIER and isinstance(node, (int, float)) and not isinstance(node, bool)):
             leaf_rule = Rule(Role.CONTENT, label=rule.label) if rule.role is Role.STRUCTURED else rule
             self._string(str(node), leaf_rule, label, ctx, _item_setter(container, key), None, in_json=True)
+
+
+def _attr_setter(target) -> Callable[[str], None]:
+    def set_string(value: str) -> None:
+        target.string_value = value
+    return set_string
 
 
 def _item_setter(container, key) -> Callable[[str], None]:

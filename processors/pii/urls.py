@@ -1,0 +1,131 @@
+"""URLs (`url.full`, `http.target`, `url.query`...) and SQL text, scrubbed by structure.
+
+A URL is not prose: NER on it finds little and costs a model call per unique
+URL. What identifies someone in a URL is a *query parameter value*, named
+(`email=`, `user_id=`, `token=`), or a pattern inside a path segment, the host
+or a value (an e-mail address, a card number). So a URL is split into pieces:
+named parameter values become identifier fields (pseudonymized or redacted
+by name, no detection), every other path segment, parameter value, host and
+fragment is pattern-scanned, and search-box parameters (`q=`, `search=`) are
+free text (patterns and NER). Pieces are decoded (`%40` -> `@`) before
+detection and pseudonymization, so the same e-mail in a URL and in `enduser.id`
+gets the same token; a replaced piece is percent-encoded again, so the URL
+stays valid. Untouched pieces keep their original bytes.
+
+SQL (`db.query.text`, `db.statement`): pattern-scanned, and every quoted string
+literal is a finding of its own (`SQL_LITERAL`, redacted by default): a literal
+is a value of unknown meaning (a name, a password in an UPDATE), so it fails
+closed; parameter placeholders (`$1`, `?`) and identifiers are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, unquote_plus
+
+#: keys whose whole value is a query string (no scheme, no path)
+QUERY_KEYS = frozenset({"url.query"})
+#: characters kept as they are when a replaced piece is encoded again (RFC 3986)
+_SAFE = {"path": "!$&'()*+,;=:@", "query": "!$'()*,;:@/?", "host": "!$&'()*+,;=:[]", "fragment": "!$&'()*+,;=:@/?"}
+_SCHEME_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*:)?(//[^/]*)?")
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
+SQL_LITERAL = "SQL_LITERAL"
+
+
+@dataclass(slots=True)
+class Piece:
+    """One scrubbable piece of a URL: `text` decoded; `name` the parameter name (lower
+    case, `-` as `_`) for query values, "" elsewhere."""
+
+    index: int  # position in the list of raw pieces
+    text: str
+    kind: str  # path | query | host | fragment | userinfo
+    name: str = ""
+
+
+def split(url: str, query_only: bool = False) -> tuple[list[str], list[Piece]]:
+    """The URL as raw pieces (joined they give `url` back) and the scrubbable ones."""
+    raw: list[str] = []
+    pieces: list[Piece] = []
+    if query_only:
+        _query(url, raw, pieces)
+        return raw, pieces
+    rest, hash_, fragment = url.partition("#")
+    base, question, query = rest.partition("?")
+    match = _SCHEME_AUTHORITY.match(base)
+    raw.append(match.group(1) or "")
+    if match.group(2):
+        _authority(match.group(2), raw, pieces)
+    _path(base[match.end():], raw, pieces)
+    if question:
+        raw.append("?")
+        _query(query, raw, pieces)
+    if hash_:
+        raw.append("#")
+        _add(raw, pieces, fragment, unquote(fragment), "fragment")
+    return raw, pieces
+
+
+def _add(raw: list[str], pieces: list[Piece], original: str, decoded: str, kind: str, name: str = "") -> None:
+    raw.append(original)
+    if original:
+        pieces.append(Piece(len(raw) - 1, decoded, kind, name))
+
+
+def _authority(authority: str, raw: list[str], pieces: list[Piece]) -> None:
+    """`//user:password@host:port`: user info is a secret, the host is scanned (an IP)."""
+    userinfo, at, host = authority[2:].rpartition("@")
+    raw.append("//")
+    if at:
+        _add(raw, pieces, userinfo, unquote(userinfo), "userinfo")
+        raw.append("@")
+    _add(raw, pieces, host, host, "host")
+
+
+def _path(path: str, raw: list[str], pieces: list[Piece]) -> None:
+    for i, segment in enumerate(path.split("/")):
+        if i:
+            raw.append("/")
+        _add(raw, pieces, segment, unquote(segment), "path")
+
+
+def _query(query: str, raw: list[str], pieces: list[Piece]) -> None:
+    for i, item in enumerate(query.split("&")):
+        if i:
+            raw.append("&")
+        name, eq, value = item.partition("=")
+        if not eq:  # `?jane@example.com`: a bare value
+            _add(raw, pieces, item, unquote_plus(item), "query")
+            continue
+        raw.append(name + "=")
+        _add(raw, pieces, value, unquote_plus(value), "query", unquote_plus(name).strip().lower().replace("-", "_"))
+
+
+def encode(text: str, kind: str) -> str:
+    """A replacement for a piece, percent-encoded for where it sits."""
+    return quote(text, safe=_SAFE.get(kind, ""))
+
+
+def sql_literals(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the contents of every single-quoted literal (quotes excluded)."""
+    return [(m.start() + 1, m.end() - 1) for m in _SQL_LITERAL.finditer(text) if m.end() - m.start() > 2]
+
+
+@dataclass(slots=True)
+class Rebuild:
+    """Writes a URL back once its pieces are replaced (a finalizer), only if one changed."""
+
+    raw: list[str]
+    setter: object
+    changed: bool = False
+
+    def piece_setter(self, piece: Piece):
+        def set_piece(value: str) -> None:
+            self.raw[piece.index] = encode(value, piece.kind)
+            self.changed = True
+        return set_piece
+
+    def __call__(self) -> None:
+        if self.changed:
+            self.setter("".join(self.raw))
