@@ -6,6 +6,9 @@
   the NER model embeds its own Tok2Vec instead of listening to the shared one
   (true of `en_core_web_sm`): its output would be computed and never read,
   about a third of the pipeline's time.
+- Its matrix products go through numpy (OpenBLAS) instead of thinc's bundled
+  BLIS: on these machines (AVX-512) OpenBLAS runs the tok2vec `gemm` about 3x
+  faster, single-threaded, which makes NER about 1.4x faster.
 - Presidio's own default NLP configuration (`presidio_analyzer/conf/default.yaml`)
   supplies the label mapping and, importantly, `labels_to_ignore`: a
   hand-written configuration silently drops that list and ORGANIZATION,
@@ -50,6 +53,7 @@ def load_nlp(model: str):
 
             nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS))
             drop_unread_tok2vec(nlp)
+            use_numpy_gemm(nlp)
             _models[model] = nlp
             load_count += 1
         return nlp
@@ -70,6 +74,23 @@ def drop_unread_tok2vec(nlp) -> None:
     """Remove the shared `tok2vec` component when no component listens to it (same entities, less work)."""
     if "tok2vec" in nlp.pipe_names and not ner_listens_to_tok2vec(nlp):
         nlp.remove_pipe("tok2vec")
+
+
+def use_numpy_gemm(nlp) -> None:
+    """Have every CPU layer of the pipeline multiply matrices with numpy's BLAS, not BLIS.
+
+    `NumpyOps(use_blis=False)` keeps thinc's own kernels (maxout, gather, seq2col)
+    and only sends `gemm` to `numpy.dot`. The parser's per-step products stay in
+    compiled code. Layers on other ops (a GPU) are left alone.
+    """
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        for node in model.walk() if model is not None else ():
+            if type(node.ops) is NumpyOps:
+                node.ops = ops
 
 
 def presidio_default_nlp_configuration(model: str) -> dict:

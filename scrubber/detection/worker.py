@@ -34,9 +34,16 @@ class BatchError(Exception):
     """The detector raised on this batch; the worker itself is fine and keeps serving."""
 
 
+#: one BLAS thread per worker: the pool already runs one worker per core, and idle BLAS threads
+#: spin, taking CPU from the other workers and the main process. Read once, when numpy loads.
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(conn: Connection, config_json: str) -> None:
     """Worker entry point: load once, then serve batches until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, "1")  # before numpy is imported (spawn: nothing is yet)
     from scrubber.detection import Detector, DetectionConfig  # heavy imports in the child only
 
     detector = Detector(DetectionConfig.model_validate_json(config_json))

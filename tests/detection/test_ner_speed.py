@@ -41,12 +41,17 @@ def test_a_listening_ner_keeps_tok2vec() -> None:
     assert nlp.pipe_names == ["tok2vec", "ner"]
 
 
-def test_entities_identical_with_and_without_tok2vec(corpus_texts: list[str]) -> None:
+def test_entities_identical_to_the_stock_pipeline(corpus_texts: list[str]) -> None:
+    """Without the shared tok2vec and with numpy's gemm instead of BLIS: the same entities."""
     import spacy
+    from thinc.api import NumpyOps
 
     full = spacy.load(MODEL, exclude=list(EXCLUDED_COMPONENTS))
     assert full.pipe_names == ["tok2vec", "ner"]
     lean = load_nlp(MODEL)
+    lean_ops = {type(n.ops) for n in lean.get_pipe("ner").model.walk()}
+    assert lean_ops == {NumpyOps} and not lean.get_pipe("ner").model.ops.use_blis
+    assert full.get_pipe("ner").model.ops.use_blis  # really two different gemm paths compared
     with_t2v = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in full.pipe(corpus_texts)]
     without = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in lean.pipe(corpus_texts)]
     assert sum(map(len, with_t2v)) > 100  # the comparison is about real entities

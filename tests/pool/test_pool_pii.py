@@ -77,7 +77,10 @@ def test_sigkill_while_scrubbing_fixtures_leaks_nothing_and_recovers(rig, monkey
 
     async def scenario():
         calls = [asyncio.ensure_future(processor.consume(Signal.TRACES, r)) for r in requests]
-        await asyncio.sleep(0.4)
+        # kill while the workers hold texts: some jobs in flight beyond those still queued
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(rig.pool._inflight) <= rig.pool.pending and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.002)
         os.kill(victim, signal.SIGKILL)
         return await asyncio.gather(*calls, return_exceptions=True)
 
