@@ -83,7 +83,8 @@ class Engine:
     # ---- detection ----------------------------------------------------------------
     async def _detect(self, fields: list[Field], detection: Detection, report: ScrubReport) -> dict[int, list[Hit]]:
         """Findings per field id, from one deduplicated detection call."""
-        wanted = [f for f in fields if f.role in (Role.CONTENT, Role.PATTERNS) and not TOKEN_RE.fullmatch(f.text)]
+        scanned = (Role.CONTENT, Role.PATTERNS)
+        wanted = [f for f in fields if f.role in scanned and not _is_token(f.text)]
         if not wanted:
             return {}
         index: dict[tuple[str, bool], int] = {}
@@ -125,12 +126,14 @@ class Engine:
                     known.setdefault(value, hit.entity)
         if not known:
             return
-        finder = KnownValues(known)
+        finder, seen = KnownValues(known), {}
         for f in fields:
             found = hits.get(id(f))
             if found is None:
                 continue
-            extra = finder.find(f.text)
+            extra = seen.get(f.text)
+            if extra is None:  # the same text (a path segment, a span name) repeats in a batch
+                extra = seen[f.text] = finder.find(f.text)
             if extra:
                 hits[id(f)] = _union(found, extra)
 
@@ -150,7 +153,7 @@ class Engine:
         if f.text is None:  # already failed closed
             return False
         if f.role is Role.IDENTIFIER:
-            if not TOKEN_RE.fullmatch(f.text):
+            if not _is_token(f.text):
                 return self._replace(f, [Hit(f.entity, 0, len(f.text))], report)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
@@ -242,6 +245,11 @@ _WORD = re.compile(r"\w+")
 
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
+
+
+def _is_token(text: str) -> bool:
+    """A pseudonym already (cheap first-character test before the regex)."""
+    return text[:1] == "<" and TOKEN_RE.fullmatch(text) is not None
 
 
 def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:
