@@ -73,6 +73,9 @@ class NerConfig(_Strict):
     batch_size: int = Field(default=64, ge=1)
     #: longer texts are cut into pieces of at most this many characters for NER
     max_chars: int = Field(default=100_000, ge=1000)
+    #: in texts of several sentences, run spaCy only on sentences with a capitalised word after
+    #: their first one (plus the sentence before, for context); see the detection README
+    sentence_gate: bool = True
 
     @field_validator("entities")
     @classmethod

@@ -182,6 +182,52 @@ def may_hold_names(text: str) -> bool:
     return any(_has_capital(word) and not _CHUNK_TECH.search(word) for word in text.split(" "))
 
 
+_SENTENCE_END = re.compile(r"(\S*)[.!?]+[\"')\]]*\s+")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms miss mx dr prof st mt jr sr sra srta fr rev gen col capt lt sgt hon vs etc no nr "
+    "inc ltd co corp dept approx e.g i.e".split()
+)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: a cut after `.`/`!`/`?` and whitespace, except after an
+    abbreviation or an initial ("Dr. Jane Doe", "J. Smith"), so a name is never cut off its frame."""
+    bounds = [0]
+    for m in _SENTENCE_END.finditer(text):
+        word = m.group(1).lower().lstrip("(\"'")
+        if len(word) <= 1 or word in _ABBREVIATIONS:
+            continue
+        bounds.append(m.end())
+    if bounds[-1] != len(text):
+        bounds.append(len(text))
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _sentence_has_candidate(sentence: str) -> bool:
+    """A capitalised, non-technical word after the sentence's first word."""
+    words = sentence.split(" ")
+    return any(_has_capital(w) and not _CHUNK_TECH.search(w) for w in words[1:])
+
+
+def candidate_runs(text: str) -> list[tuple[int, int]]:
+    """Stretches of `text` worth running NER on: sentences with a capitalised word after their first
+    word, each with the sentence before it as context. A text of one sentence is kept whole."""
+    spans = sentences(text)
+    if len(spans) <= 1:
+        return [(0, len(text))] if may_hold_names(text) else []
+    keep = [_sentence_has_candidate(text[a:b]) for a, b in spans]
+    keep = [k or (j + 1 < len(keep) and keep[j + 1]) for j, k in enumerate(keep)]
+    runs: list[tuple[int, int]] = []
+    for (a, b), k in zip(spans, keep):
+        if not k:
+            continue
+        if runs and runs[-1][1] == a:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    return runs
+
+
 class NerDetector:
     """PERSON/LOCATION findings for a batch of texts, run through `nlp.pipe` once."""
 
@@ -203,7 +249,7 @@ class NerDetector:
         out: list[list[Finding]] = [[] for _ in texts]
         if not self.entities:
             return out
-        pieces = [p for p in self._pieces(texts) if may_hold_names(p[2])]
+        pieces = list(self._gated(self._pieces(texts)))
         if not pieces:
             return out
         artifacts = self.engine.process_batch(
@@ -224,6 +270,16 @@ class NerDetector:
                 yield i, start, text[start:cut]
                 start = cut
             yield i, start, text[start:]
+
+    def _gated(self, pieces: Iterator[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
+        """Only the pieces (or, with `sentence_gate`, the sentence runs) where a name can be found."""
+        for index, offset, piece in pieces:
+            if not self.config.sentence_gate:
+                if may_hold_names(piece):
+                    yield index, offset, piece
+                continue
+            for a, b in candidate_runs(piece):
+                yield index, offset + a, piece[a:b]
 
     def _findings(self, text: str, offset: int, nlp_artifacts) -> list[Finding]:
         raw = []

@@ -14,10 +14,15 @@ MODEL = DetectionConfig().ner.model
 
 
 @pytest.fixture(scope="module")
-def corpus_texts() -> list[str]:
+def corpus():
     """Prompts, RAG chunks, outputs, short values and technical text (seeded, with planted names)."""
     counts = {"prompt": 60, "rag": 25, "output": 25, "short": 60, "technical": 80}
-    return [s.text for s in generate(20260101, counts)]
+    return generate(20260101, counts)
+
+
+@pytest.fixture(scope="module")
+def corpus_texts(corpus) -> list[str]:
+    return [s.text for s in corpus]
 
 
 def test_shared_tok2vec_dropped_only_because_ner_has_its_own() -> None:
@@ -76,9 +81,59 @@ def test_candidate_word_runs_ner(text: str) -> None:
 def test_gate_changes_no_result(corpus_texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Same findings with and without the gate, on the corpus plus lower-cased and URL-only variants."""
     texts = corpus_texts + [t.lower() for t in corpus_texts[:80]] + ["see https://x.org/Jane_Doe?q=Berlin"]
-    config = DetectionConfig(cache={"max_entries": 0})
+    config = DetectionConfig(cache={"max_entries": 0}, ner={"sentence_gate": False})
     gated = Detector(config).detect(texts, [True] * len(texts))
     monkeypatch.setattr(ner_module, "may_hold_names", lambda text: True)
     ungated = Detector(config).detect(texts, [True] * len(texts))
     assert gated == ungated
     assert sum(f.detector == "ner" for fs in gated for f in fs) > 50
+
+
+def _found_gold(corpus, findings) -> set[tuple[int, int]]:
+    """(sample, gold span) pairs of PERSON/LOCATION found by an overlapping finding of that type."""
+    unify = {"ADDRESS": "LOCATION"}
+    out = set()
+    for i, (sample, found) in enumerate(zip(corpus, findings)):
+        for j, (start, end, entity) in enumerate(sample.spans):
+            kind = unify.get(entity, entity)
+            if kind in ("PERSON", "LOCATION") and any(
+                    unify.get(f.entity_type, f.entity_type) == kind and f.start < end and start < f.end for f in found):
+                out.add((i, j))
+    return out
+
+
+def test_sentence_gate_loses_no_planted_name_or_place(corpus) -> None:
+    texts = [s.text for s in corpus]
+    on = Detector(DetectionConfig(cache={"max_entries": 0})).detect(texts, [True] * len(texts))
+    off = Detector(DetectionConfig(cache={"max_entries": 0}, ner={"sentence_gate": False})).detect(
+        texts, [True] * len(texts))
+    assert len(_found_gold(corpus, off)) > 100
+    assert _found_gold(corpus, on) >= _found_gold(corpus, off)
+
+
+def test_names_in_later_sentences_keep_their_offsets(ner_detector: Detector) -> None:
+    text = ("Thanks for writing. the parcel left today. it should arrive soon. "
+            "Please ask Dr. Maria Gonzalez in Berlin if it does not. have a nice day.")
+    found = [(f.entity_type, text[f.start:f.end]) for f in ner_detector.detect([text], [True])[0]]
+    assert ("LOCATION", "Berlin") in found
+    assert any(t == "PERSON" and "Maria Gonzalez" in v for t, v in found)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Hi Dr. Smith. the rest is lower case. ok", ["Hi Dr. Smith. "]),
+    ("Attendees: J. Smith, Flor Vigil. nothing here. Done.", ["Attendees: J. Smith, Flor Vigil. "]),
+    ("Meeting notes. Attendees: Nilo Daza. done.", ["Meeting notes. Attendees: Nilo Daza. "]),
+    ("one sentence only, Berlin", ["one sentence only, Berlin"]),
+    ("all lower. case text. here", []),
+])
+def test_candidate_runs(text: str, expected: list[str]) -> None:
+    assert [text[a:b] for a, b in ner_module.candidate_runs(text)] == expected
+
+
+def test_sentence_gate_can_be_switched_off() -> None:
+    """The trade-off: a lone capitalised word opening an otherwise lower-case sentence is not looked at."""
+    text = "We got your note. Berlin is lovely in june. see you there."
+    gated = Detector(DetectionConfig()).detect([text], [True])[0]
+    full = Detector(DetectionConfig(ner={"sentence_gate": False})).detect([text], [True])[0]
+    assert [text[f.start:f.end] for f in full] == ["Berlin"]
+    assert gated == []
