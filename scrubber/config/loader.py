@@ -73,8 +73,10 @@ def parse_config(data: dict[str, Any], registry: Registry | None = None, environ
     try:
         raw = RawConfig.model_validate(expanded)
     except ValidationError as exc:
-        raise ConfigError(errors + pydantic_errors(exc, "")) from exc
-    components = {kind: _components(raw, kind, registry, errors) for kind in Kind}
+        errors.extend(pydantic_errors(exc, ""))
+        _sections_alone(expanded, registry, errors)
+        raise ConfigError(errors) from exc
+    components = {kind: _components(getattr(raw, kind.value), kind, registry, errors) for kind in Kind}
     _check_ambiguous_connectors(components, errors)
     pipelines = _pipelines(raw, components, errors)
     _check_connectors(components, pipelines, errors)
@@ -89,8 +91,16 @@ def parse_config(data: dict[str, Any], registry: Registry | None = None, environ
     return config
 
 
-def _components(raw: RawConfig, kind: Kind, registry: Registry, errors: list[str]) -> dict[ComponentID, ComponentEntry]:
-    section = getattr(raw, kind.value)
+def _sections_alone(expanded: dict[str, Any], registry: Registry, errors: list[str]) -> None:
+    """When the top level is wrong (say a typo under `service`), the component sections
+    that are well-formed are still checked, so that every error comes out in one run."""
+    for kind in Kind:
+        section = expanded.get(kind.value)
+        if isinstance(section, dict) and all(isinstance(b, dict) or b is None for b in section.values()):
+            _components(section, kind, registry, errors)
+
+
+def _components(section: dict[str, Any], kind: Kind, registry: Registry, errors: list[str]) -> dict[ComponentID, ComponentEntry]:
     result: dict[ComponentID, ComponentEntry] = {}
     for key, body in section.items():
         path = f"{kind.value}::{key}"

@@ -126,3 +126,17 @@ def test_shipped_default_config_is_valid(monkeypatch, tmp_path):
     root = pathlib.Path(__file__).resolve().parents[2]
     config = load_config(root / "config" / "default.yaml")
     assert {p.signal for p in config.pipelines.values()} == set(Signal)
+
+
+def test_a_service_mistake_does_not_hide_the_component_mistakes():
+    data = {
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "localhost:99999"}}}},
+        "exporters": {"debug": {"colour": "red"}, "nosuch": {}},
+        "service": {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": []}}, "typo": 1},
+    }
+    errors = errors_of(data)
+    assert "service::typo: unknown key" in errors
+    assert any(e.startswith("service::pipelines::traces::exporters:") for e in errors)
+    assert any(e.startswith("receivers::otlp::protocols::grpc::endpoint:") for e in errors)
+    assert "exporters::debug::colour: unknown key" in errors
+    assert any(e.startswith("exporters::nosuch: unknown exporter type") for e in errors)
