@@ -89,8 +89,10 @@ def test_signal_without_consumer_is_404():
 
 @pytest.mark.parametrize(
     "content_type, payload",
-    [(PB, b"\xff\xff\xff\xff not protobuf"), (JSON, b'{"resourceSpans": [ {'), (JSON, b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}')],
-    ids=["protobuf", "json-syntax", "json-bad-id"],
+    [(PB, b"\xff\xff\xff\xff not protobuf"), (JSON, b'{"resourceSpans": [ {'), (JSON, b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}'),
+     (JSON, b'{"resourceSpans": [{"scopeSpans": [{"spans": 5}]}]}'), (JSON, b'{"resourceSpans": [{"\xff\xfe": 1}]}'),
+     (JSON, b"[" * 100_000 + b"]" * 100_000), (JSON, b'{"a":' * 5000 + b"1" + b"}" * 5000)],
+    ids=["protobuf", "json-syntax", "json-bad-id", "json-wrong-type", "json-not-utf8", "json-deep-array", "json-deep-object"],
 )
 def test_malformed_body_is_400_in_request_encoding_and_server_keeps_serving(content_type, payload):
     async def body():

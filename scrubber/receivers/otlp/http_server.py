@@ -81,6 +81,8 @@ def parse(signal: Signal, body: bytes, content_type: str):
     except (OTLPJSONError, DecodeError) as error:
         kind = "OTLP/JSON" if content_type == JSON else "protobuf"
         raise status.invalid(f"malformed {signal} export request ({kind}): {error}") from None
+    except RecursionError:  # json's C decoder on a body nested thousands deep
+        raise status.invalid(f"malformed {signal} export request: nested too deeply") from None
 
 
 def _decode(signal: Signal, body: bytes, encoding: str, content_type: str, limit: int):
