@@ -26,16 +26,23 @@ class ExporterMetrics:
         labels = ("exporter",)
         self._queue_size = telemetry.gauge("exporter_queue_size", "Requests waiting in the sending queue.", labels)
         self._queue_capacity = telemetry.gauge("exporter_queue_capacity", "Capacity of the sending queue.", labels)
+        # Declared up front so that every name is on the endpoint before the first send or
+        # failure (the Collector shows them from the start; dashboards and alerts expect them).
+        for signal in Signal:
+            self._counter("exporter_sent", signal, "successfully sent to the destination")
+            self._failed_counter(signal)
+            self._counter("exporter_enqueue_failed", signal, "refused because the sending queue was full")
 
     def sent(self, signal: Signal, count: int) -> None:
         self._counter("exporter_sent", signal, "successfully sent to the destination").labels(self._id).inc(count)
 
     def failed(self, signal: Signal, count: int, reason: str) -> None:
-        name = "exporter_send_failed"
-        counter = self._telemetry.counter(
-            f"{name}_{signal.item_name}", f"{signal.item_name} that could not be sent, by reason", ("exporter", "reason")
+        self._failed_counter(signal).labels(self._id, reason).inc(count)
+
+    def _failed_counter(self, signal: Signal):
+        return self._telemetry.counter(
+            f"exporter_send_failed_{signal.item_name}", f"{signal.item_name} that could not be sent, by reason", ("exporter", "reason")
         )
-        counter.labels(self._id, reason).inc(count)
 
     def enqueue_failed(self, signal: Signal, count: int) -> None:
         self._counter("exporter_enqueue_failed", signal, "refused because the sending queue was full").labels(self._id).inc(count)
