@@ -152,7 +152,7 @@ class Graph:
             try:
                 await asyncio.wait_for(component.shutdown(remaining), timeout=remaining + 1.0)
             except Exception as exc:  # one component's failure must not stop the others
-                log.error("shutdown of %s failed: %s", type(component).__name__, exc)
+                log.error("shutdown of %s failed: %s", type(component).__name__, type(exc).__name__)
         self._started.clear()
         await self._close_shared()
 
@@ -166,5 +166,5 @@ class Graph:
                 if asyncio.iscoroutine(result):
                     await result
             except Exception as exc:
-                log.error("closing shared %s failed: %s", name, exc)
+                log.error("closing shared %s failed: %s", name, type(exc).__name__)
         self._shared.clear()

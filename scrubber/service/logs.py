@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
+import traceback
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -21,8 +23,23 @@ class JSONFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")})
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+            entry["error"] = describe_exception(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def describe_exception(exc_info) -> str:
+    """The exception's type and where it was raised, never its message: the text of an
+    exception from a decoder, a dict lookup or a third-party library can quote a payload."""
+    exc_type, _exc, tb = exc_info
+    frames = traceback.extract_tb(tb)[-3:]
+    where = "; ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in frames)
+    name = exc_type.__name__ if exc_type else "error"
+    return f"{name} (at {where})" if where else name
+
+
+class ConsoleFormatter(logging.Formatter):
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        return describe_exception(ei)
 
 
 def setup_logging(level: str = "info", encoding: str = "json") -> None:
@@ -30,7 +47,7 @@ def setup_logging(level: str = "info", encoding: str = "json") -> None:
     if encoding == "json":
         handler.setFormatter(JSONFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(ConsoleFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel({"warn": "WARNING"}.get(level, level.upper()))
