@@ -37,6 +37,8 @@ def pydantic_errors(exc: ValidationError, prefix: str) -> list[str]:
             message = "unknown key"
         elif error["type"] == "missing":
             message = "required key is missing"
+        elif error["type"] == "too_short" and error.get("ctx", {}).get("min_length") == 1:
+            message = "must not be empty (list at least one)"
         message = message.removeprefix("Value error, ")
         lines.append(f"{'::'.join(p for p in parts if p)}: {message}")
     return lines

@@ -136,7 +136,7 @@ def test_a_service_mistake_does_not_hide_the_component_mistakes():
     }
     errors = errors_of(data)
     assert "service::typo: unknown key" in errors
-    assert any(e.startswith("service::pipelines::traces::exporters:") for e in errors)
+    assert "service::pipelines::traces::exporters: must not be empty (list at least one)" in errors
     assert any(e.startswith("receivers::otlp::protocols::grpc::endpoint:") for e in errors)
     assert "exporters::debug::colour: unknown key" in errors
     assert any(e.startswith("exporters::nosuch: unknown exporter type") for e in errors)
