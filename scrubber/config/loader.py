@@ -70,20 +70,22 @@ def load_config(path: str | Path, registry: Registry | None = None, environ: Map
 def parse_config(data: dict[str, Any], registry: Registry | None = None, environ: Mapping[str, str] | None = None,
                  checks: bool = True) -> Config:
     registry = registry or default_registry()
+    expansion_errors: list[str] = []
     errors: list[str] = []
-    expanded = expand(data, os.environ if environ is None else environ, errors=errors)
+    expanded = expand(data, os.environ if environ is None else environ, errors=expansion_errors)
     try:
         raw = RawConfig.model_validate(expanded)
     except ValidationError as exc:
         errors.extend(pydantic_errors(exc, ""))
         _sections_alone(expanded, registry, errors)
-        raise ConfigError(errors) from exc
+        raise ConfigError(_merge(expansion_errors, errors)) from exc
     components = {kind: _components(getattr(raw, kind.value), kind, registry, errors) for kind in Kind}
     _check_ambiguous_connectors(components, errors)
     pipelines = _pipelines(raw, components, errors)
     _check_connectors(components, pipelines, errors)
     extensions = _service_extensions(raw, components, errors)
     config = Config(components, pipelines, extensions, raw.service, raw=expanded)
+    errors = _merge(expansion_errors, errors)
     if not errors:
         errors.extend(_deployment_errors(config))
         if checks:
@@ -91,6 +93,13 @@ def parse_config(data: dict[str, Any], registry: Registry | None = None, environ
     if errors:
         raise ConfigError(errors)
     return config
+
+
+def _merge(expansion_errors: list[str], errors: list[str]) -> list[str]:
+    """Expansion errors first; a value whose reference could not be expanded is not
+    reported a second time by the validation of what it left behind."""
+    failed = {line.partition(": ")[0] for line in expansion_errors}
+    return expansion_errors + [line for line in errors if line.partition(": ")[0] not in failed]
 
 
 def _sections_alone(expanded: dict[str, Any], registry: Registry, errors: list[str]) -> None:

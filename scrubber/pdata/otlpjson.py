@@ -52,12 +52,14 @@ def request_from_dict(signal: Signal, data: Any) -> Request:
     """Build an export request from decoded OTLP/JSON (the dict is modified in place)."""
     if not isinstance(data, dict):
         raise OTLPJSONError(f"an OTLP/JSON {signal} request must be a JSON object")
-    _walk(data, _hex_to_b64)
     request = signal.new_request()
     try:
+        _walk(data, _hex_to_b64)
         json_format.ParseDict(data, request, ignore_unknown_fields=True)
     except (json_format.ParseError, binascii.Error, TypeError) as exc:
         raise OTLPJSONError(str(exc)) from exc
+    except RecursionError as exc:
+        raise OTLPJSONError("nested too deeply") from exc
     return request
 
 
@@ -67,6 +69,8 @@ def loads(signal: Signal, text: str | bytes) -> Request:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise OTLPJSONError(f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise OTLPJSONError("malformed JSON: nested too deeply") from exc
     return request_from_dict(signal, data)
 
 
@@ -98,6 +102,8 @@ def load_line(line: str) -> tuple[Signal, Request]:
         data = json.loads(line)
     except ValueError as exc:
         raise OTLPJSONError(f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise OTLPJSONError("malformed JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise OTLPJSONError("an OTLP/JSON request must be a JSON object")
     signal = sniff_signal(data)

@@ -140,3 +140,11 @@ def test_a_service_mistake_does_not_hide_the_component_mistakes():
     assert any(e.startswith("receivers::otlp::protocols::grpc::endpoint:") for e in errors)
     assert "exporters::debug::colour: unknown key" in errors
     assert any(e.startswith("exporters::nosuch: unknown exporter type") for e in errors)
+
+
+def test_a_bad_reference_is_reported_once():
+    data = {**VALID, "exporters": {"otlp": {"endpoint": "${file:/etc/endpoint}"}}}
+    data["service"] = {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}}}
+    errors = errors_of(data)
+    assert [e for e in errors if e.startswith("exporters::otlp::endpoint:")] == [
+        "exporters::otlp::endpoint: unsupported reference ${file:/etc/endpoint}: use ${env:VAR} or ${env:VAR:-default}"]
