@@ -168,6 +168,10 @@ class KeyStore:
             raise KeyError_("; ".join(errors))
         return cls(loaded, length)
 
+    def material(self) -> dict[str, tuple[str, dict[str, bytes]]]:
+        """The loaded keys, to rebuild this store in a detection worker (over its pipe only)."""
+        return {j: (active, dict(material)) for j, (active, material) in self._keys.items()}
+
     def has(self, jurisdiction: str) -> bool:
         return jurisdiction in self._keys or DEFAULT in self._keys
 

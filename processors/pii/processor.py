@@ -4,6 +4,9 @@
 file) and gets the process-wide detection service from the host, so that every
 pii processor of a process shares one NER model. Until `start` has run,
 detection is absent and every field that needs it fails closed.
+
+With `pool: {scope: requests}` the whole scrub of each request runs in a pool
+worker (`offload.py`); otherwise only detection leaves this process.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from processors.pii.catalog import FieldNames, Role, Rule, build_catalog, shippe
 from processors.pii.config import PIIProcessorConfig
 from processors.pii.engine import Engine
 from processors.pii.keys import KeyError_, KeyStore
+from processors.pii.offload import handler, scrub_remote
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.detection import DetectionConfig
@@ -68,6 +72,11 @@ class PIIProcessor(ProcessorHelper):
         #: what all batches so far found (for `scrubber scan`)
         self.report = ScrubReport()
         self.keep_report = False
+        #: the pool job kind when whole requests are scrubbed in the workers (`pool.scope: requests`)
+        self.job = None
+        self.offload_failed = settings.telemetry.counter(
+            "pii_offload_fail_closed", "Requests whose worker scrub was lost (crash, hang, timeout) and that were "
+            "scrubbed fail-closed in the main process instead")
 
     async def _start_pii(self, host: Host) -> None:
         keys = load_keys(self.settings, self.config)
@@ -79,12 +88,20 @@ class PIIProcessor(ProcessorHelper):
             self.detection = host.shared(detection_name(detection_config) + "/pool", make)
         else:
             self.detection = host.shared(detection_name(detection_config), lambda: InProcessDetection(detection_config))
+        if pool is not None and pool.scope == "requests":
+            self.job = handler(self.config, keys)
         start = getattr(self.detection, "start", None)  # the pool may need none
         if start is not None:
             await start()
 
     async def _scrub(self, signal: Signal, request: Request) -> Request:
-        report = await self.engine.scrub(signal, request, self.detection)
+        if self.job is not None:
+            report, failed = await scrub_remote(self.detection, self.job, self.engine, self.config.detection_timeout,
+                                                signal, request)
+            if failed:
+                self.offload_failed.inc()
+        else:
+            report = await self.engine.scrub(signal, request, self.detection)
         self.metrics.record(report)
         if self.keep_report:
             self.report.add(report)

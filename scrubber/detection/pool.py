@@ -18,6 +18,14 @@ one text:
    caller waiting on its batch gets `DetectionFailed` and fails closed (the pii
    processor redacts those fields). Counted as `detection_worker_restarts` and
    `detection_failed_texts`.
+
+`run_job(handler, payload, size)` sends a whole unit of work instead (the pii
+processor's `scope: requests`: one serialized request, scrubbed in the worker by
+the same engine). Jobs share the workers, the bound (a job counts as one
+pending text and `size` bytes) and the crash/hang handling: a lost job raises
+`DetectionFailed` and the caller fails closed. In that scope the workers keep
+their own findings cache (`detection.cache`), since the parent's never sees the
+texts.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from typing import Literal
+
 from pydantic import Field
 
 from scrubber.component import ComponentConfig
@@ -37,7 +47,7 @@ from scrubber.config.types import Duration
 from scrubber.detection.cache import FindingsCache
 from scrubber.detection.config import CacheConfig, DetectionConfig
 from scrubber.detection.detector import Detector
-from scrubber.detection.worker import BatchError, WorkerFailed, WorkerHandle
+from scrubber.detection.worker import BatchError, Handler, WorkerFailed, WorkerHandle
 from scrubber.errors import ResourceExhaustedError, RetryableError
 from scrubber.service.telemetry import Telemetry
 
@@ -61,6 +71,10 @@ class DetectionPoolConfig(ComponentConfig):
     timeout: Duration = 10.0
     #: how long a worker may take to load its models
     start_timeout: Duration = 120.0
+    #: what the workers get: `texts` (detection only; walk and rewrite stay in the main process)
+    #: or `requests` (the pii processor sends each whole request: parse, walk, detection,
+    #: rewrite and serialize all run in the workers, so they use every core)
+    scope: Literal["texts", "requests"] = "texts"
 
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
@@ -80,14 +94,26 @@ class _Job:
     future: asyncio.Future = field(repr=False)
 
 
+@dataclass(eq=False)
+class _Call:
+    """One job for a worker (a whole request in `scope: requests`)."""
+
+    handler: Handler
+    payload: object = field(repr=False)
+    size: int
+    future: asyncio.Future = field(repr=False)
+
+
 class DetectionPool:
     def __init__(self, detection: DetectionConfig | dict | None = None,
                  config: DetectionPoolConfig | dict | None = None,
                  telemetry: Telemetry | None = None):
         self.detection = detection if isinstance(detection, DetectionConfig) else DetectionConfig.model_validate(detection or {})
         self.config = config if isinstance(config, DetectionPoolConfig) else DetectionPoolConfig.model_validate(config or {})
-        # workers cache nothing: only misses reach them, and the parent's cache is the bounded one
-        worker_config = self.detection.model_copy(update={"cache": CacheConfig(max_entries=0)})
+        # texts scope: workers cache nothing, only misses reach them and the parent's cache is the
+        # bounded one; requests scope: the parent sees no texts, each worker keeps its own cache
+        worker_config = self.detection if self.config.scope == "requests" else \
+            self.detection.model_copy(update={"cache": CacheConfig(max_entries=0)})
         self._config_json = worker_config.model_dump_json()
         self._fingerprint = Detector(self.detection).fingerprint  # cheap: NER loads on first use
         self._ner_wanted = self.detection.ner.enabled and (
@@ -95,6 +121,7 @@ class DetectionPool:
         self._cache = FindingsCache(self.detection.cache.max_entries)
         self._pending: deque[_Job] = deque()
         self._pending_bytes = 0
+        self._calls: deque[_Call] = deque()
         self._inflight: dict[tuple, _Job] = {}
         self._wakeup = asyncio.Event()
         self._workers: list[WorkerHandle | None] = []
@@ -108,6 +135,8 @@ class DetectionPool:
     def _metrics(self, telemetry: Telemetry) -> None:
         self._restarts = telemetry.counter("detection_worker_restarts", "Detection workers replaced after a crash or hang")
         self._failed = telemetry.counter("detection_failed_texts", "Texts whose detection failed (their fields are redacted)")
+        self._failed_jobs = telemetry.counter("detection_failed_jobs",
+                                              "Jobs (whole requests) lost to a worker crash, hang or error (they fail closed)")
         self._refused = telemetry.counter("detection_refused_texts", "Texts refused because the detection pool was saturated")
         self._hits = telemetry.counter("detection_cache_hits", "Texts answered from the detection cache")
         self._misses = telemetry.counter("detection_cache_misses", "Texts not in the detection cache")
@@ -151,6 +180,9 @@ class DetectionPool:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._fail(list(self._pending), DetectionFailed("detection pool closed"))
         self._pending.clear()
+        for call in self._calls:
+            _settle(call.future, error=DetectionFailed("detection pool closed"))
+        self._calls.clear()
         loop = asyncio.get_running_loop()
         handles = [w for w in self._workers if w is not None]
         await asyncio.gather(*(loop.run_in_executor(None, w.stop, 2.0) for w in handles))
@@ -202,6 +234,23 @@ class DetectionPool:
         self._pending_gauge.set(len(self._pending))
         self._wakeup.set()
 
+    async def run_job(self, handler: Handler, payload: object, size: int) -> object:
+        """Run `payload` through `handler` on a worker; `size` (bytes) counts against the bound.
+        ResourceExhaustedError if the pool is saturated, DetectionFailed if the job was lost."""
+        if self._closed:
+            raise RetryableError("detection pool is closed", retry_after=1.0)
+        if not self._started:
+            self._launch()
+        if (len(self._pending) + len(self._calls) >= self.config.max_pending_texts
+                or self._pending_bytes + size > self.config.max_pending_bytes):
+            self._refused.inc()
+            raise ResourceExhaustedError("detection pool saturated", retry_after=self._retry_after())
+        call = _Call(handler, payload, size, asyncio.get_running_loop().create_future())
+        self._calls.append(call)
+        self._pending_bytes += size
+        self._wakeup.set()
+        return await call.future  # cancelled by a caller's timeout: skipped if not yet sent
+
     def _retry_after(self) -> float:
         """Roughly how long the queue takes to drain, between 0.5 and 5 seconds."""
         if self._rate <= 0:
@@ -217,7 +266,9 @@ class DetectionPool:
                 await asyncio.sleep(1.0)  # failed to start; try again
                 continue
             batch = await self._next_batch()
-            if batch:
+            if isinstance(batch, _Call):
+                await self._run_call(slot, worker, batch)
+            elif batch:
                 await self._run_batch(slot, worker, batch)
 
     async def _spawn(self, slot: int) -> WorkerHandle | None:
@@ -237,8 +288,13 @@ class DetectionPool:
         self._ready.set()
         return worker
 
-    async def _next_batch(self) -> list[_Job]:
-        while not self._pending:
+    async def _next_batch(self) -> list[_Job] | _Call:
+        while True:
+            call = self._next_call()  # whole requests first: their callers wait for nothing else
+            if call is not None:
+                return call
+            if self._pending:
+                break
             self._wakeup.clear()
             await self._wakeup.wait()
             if self._closed:
@@ -255,6 +311,43 @@ class DetectionPool:
         self._pending_gauge.set(len(self._pending))
         return batch
 
+    def _next_call(self) -> _Call | None:
+        while self._calls:
+            call = self._calls.popleft()
+            self._pending_bytes -= call.size
+            if not call.future.done():  # a caller that timed out cancelled it
+                return call
+        return None
+
+    async def _run_call(self, slot: int, worker: WorkerHandle, call: _Call) -> None:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            answer = await loop.run_in_executor(self._executor, worker.call, call.handler, call.payload,
+                                                self.config.timeout)
+        except BatchError as exc:
+            self._failed_jobs.inc()
+            _settle(call.future, error=DetectionFailed(str(exc)))
+            return
+        except (WorkerFailed, asyncio.CancelledError) as exc:
+            await self._lose_worker(slot, worker, exc)
+            self._failed_jobs.inc()
+            _settle(call.future, error=DetectionFailed(f"detection worker lost: {type(exc).__name__}"))
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
+        self._observe_rate(1, loop.time() - began)
+        _settle(call.future, answer)
+
+    async def _lose_worker(self, slot: int, worker: WorkerHandle, exc: BaseException) -> None:
+        """Kill and forget a crashed or hung worker (its slot spawns a new one)."""
+        self._workers[slot] = None
+        await asyncio.get_running_loop().run_in_executor(None, worker.kill)
+        if isinstance(exc, asyncio.CancelledError):
+            return  # the pool is closing: no replacement
+        self._restarts.inc()
+        log.warning("detection worker %d replaced: %s", slot, exc)
+
     async def _run_batch(self, slot: int, worker: WorkerHandle, batch: list[_Job]) -> None:
         loop = asyncio.get_running_loop()
         texts, flags = [j.text for j in batch], [j.ner for j in batch]
@@ -266,13 +359,10 @@ class DetectionPool:
             self._fail(batch, DetectionFailed(str(exc)))
             return
         except (WorkerFailed, asyncio.CancelledError) as exc:
-            self._workers[slot] = None
-            await loop.run_in_executor(None, worker.kill)
+            await self._lose_worker(slot, worker, exc)
             self._fail(batch, DetectionFailed(f"detection worker lost: {type(exc).__name__}"))
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            self._restarts.inc()
-            log.warning("detection worker %d replaced: %s", slot, exc)
             return
         self._observe_rate(len(batch), loop.time() - began)
         for job, found in zip(batch, findings, strict=True):
@@ -296,7 +386,18 @@ class DetectionPool:
     # -- introspection (tests, benchmarks) --------------------------------------------
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._calls)
 
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._workers if w is not None and w.pid is not None]
+
+
+def _settle(future: asyncio.Future, result: object = None, error: Exception | None = None) -> None:
+    """Resolve `future` unless its caller already gave up on it."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+        future.exception()  # mark retrieved: the caller may have gone away
+    else:
+        future.set_result(result)
