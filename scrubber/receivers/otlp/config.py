@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from scrubber.component import ComponentConfig
+from scrubber.component import ComponentConfig, ComponentID
 from scrubber.config.types import Duration, NonNegativeInt, PositiveInt, parse_endpoint
+from scrubber.receivers.otlp.tls import ServerTLSConfig
 
 MIB = 1024 * 1024
 
@@ -59,15 +60,46 @@ class KeepaliveConfig(ComponentConfig):
     enforcement_policy: KeepaliveEnforcementPolicy | None = None
 
 
-class GRPCConfig(ComponentConfig):
+def _component_id(value: str) -> str:
+    ComponentID.parse(value)
+    return value
+
+
+class AuthConfig(ComponentConfig):
+    """The Collector's `configauth`: the id of a server authenticator extension
+    (e.g. `bearertokenauth`), which must be configured and listed in `service.extensions`."""
+
+    authenticator: Annotated[str, AfterValidator(_component_id)]
+
+    @property
+    def authenticator_id(self) -> ComponentID:
+        return ComponentID.parse(self.authenticator)
+
+
+class _Server(ComponentConfig):
+    tls: ServerTLSConfig | None = None
+    auth: AuthConfig | None = None
+
+    def deployment_errors(self) -> list[str]:
+        return [f"tls::{line}" for line in self.tls.deployment_errors()] if self.tls else []
+
+
+class GRPCConfig(_Server):
     endpoint: ListenEndpoint = "localhost:4317"
     max_recv_msg_size_mib: PositiveInt = 4
     #: 0 leaves gRPC's own limit
     max_concurrent_streams: NonNegativeInt = 0
     keepalive: KeepaliveConfig | None = None
 
+    @model_validator(mode="after")
+    def _grpc_tls_version(self) -> "GRPCConfig":
+        if self.tls is not None and self.tls.min_version == "1.3":
+            raise ValueError("tls::min_version: '1.3' cannot be enforced by grpc's Python server (it accepts "
+                             "TLS 1.2 and 1.3); use '1.2' here, or '1.3' on the http protocol")
+        return self
 
-class HTTPConfig(ComponentConfig):
+
+class HTTPConfig(_Server):
     endpoint: ListenEndpoint = "localhost:4318"
     traces_url_path: URLPath = "/v1/traces"
     metrics_url_path: URLPath = "/v1/metrics"
@@ -105,3 +137,12 @@ class OTLPReceiverConfig(ComponentConfig):
         if isinstance(data, dict) and "protocols" in data and data["protocols"] is None:
             data = {**data, "protocols": {}}
         return data
+
+    def servers(self) -> dict[str, _Server]:
+        """The enabled protocols by name (`grpc`, `http`)."""
+        return {name: server for name in ("grpc", "http") if (server := getattr(self.protocols, name)) is not None}
+
+    def deployment_errors(self) -> list[str]:
+        """Missing TLS files, as `protocols::grpc::tls::cert_file: ...` (the loader adds the receiver's path)."""
+        return [f"protocols::{name}::{line}" for name, server in self.servers().items()
+                for line in server.deployment_errors()]

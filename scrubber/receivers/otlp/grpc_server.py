@@ -22,6 +22,7 @@ from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.config import MIB, GRPCConfig
 from scrubber.receivers.otlp.status import Refusal
+from scrubber.receivers.otlp.tls import grpc_credentials
 
 if TYPE_CHECKING:
     from scrubber.receivers.otlp.receiver import OTLPReceiver
@@ -73,6 +74,8 @@ class GRPCServer:
         self.host, self._requested_port = split_endpoint(config.endpoint)
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
+        #: set by the receiver at start from `auth.authenticator`
+        self.authenticator = None
 
     def _address(self, port: int) -> str:
         return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
@@ -81,7 +84,14 @@ class GRPCServer:
         server = grpc.aio.server(options=server_options(self.config))
         server.add_generic_rpc_handlers(tuple(self._handlers()))
         try:
-            port = server.add_insecure_port(self._address(self._requested_port))
+            address = self._address(self._requested_port)
+            if self.config.tls is not None:
+                port = server.add_secure_port(address, grpc_credentials(self.config.tls))
+            else:
+                port = server.add_insecure_port(address)
+        except OSError:
+            await server.stop(None)
+            raise
         except RuntimeError as error:
             port, cause = 0, error
         else:
@@ -105,6 +115,8 @@ class GRPCServer:
 
     def _export_method(self, signal: Signal):
         async def export(raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            if self.authenticator is not None and not self._admitted(context):
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
             try:
                 request = signal.request_type.FromString(raw)
             except DecodeError:
@@ -116,3 +128,10 @@ class GRPCServer:
             return response.SerializeToString()
 
         return export
+
+    def _admitted(self, context: grpc.aio.ServicerContext) -> bool:
+        headers = {}
+        for key, value in context.invocation_metadata() or ():
+            if isinstance(value, str):  # binary (-bin) metadata is no credential
+                headers.setdefault(key.lower(), value)
+        return self.receiver.admit(headers, "grpc")

@@ -24,6 +24,7 @@ from scrubber.pdata.otlpjson import OTLPJSONError, loads
 from scrubber.receivers.otlp import status
 from scrubber.receivers.otlp.config import HTTPConfig
 from scrubber.receivers.otlp.status import Refusal
+from scrubber.receivers.otlp.tls import ssl_context
 
 if TYPE_CHECKING:
     from scrubber.receivers.otlp.receiver import OTLPReceiver
@@ -115,6 +116,8 @@ class HTTPServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._in_flight = 0
+        #: set by the receiver at start from `auth.authenticator`
+        self.authenticator = None
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -131,9 +134,10 @@ class HTTPServer:
 
     async def start(self) -> None:
         # Own decompression (see module doc); no access log (URLs and agents are not ours to keep).
+        tls = ssl_context(self.config.tls) if self.config.tls is not None else None
         runner = web.AppRunner(self._app(), auto_decompress=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)
+        site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True, ssl_context=tls)
         try:
             await site.start()
         except OSError as error:
@@ -156,6 +160,8 @@ class HTTPServer:
 
     def _handler(self, signal: Signal):
         async def handle(request: web.Request) -> web.StreamResponse:
+            if self.authenticator is not None and not self._admitted(request):
+                return plain(401, "401 Unauthorized", **{"WWW-Authenticate": self._challenge()})
             if request.method != "POST":
                 return plain(405, "405 method not allowed, supported: [POST]", Allow="POST")
             content_type = request.content_type
@@ -171,6 +177,16 @@ class HTTPServer:
                     self._idle.set()
 
         return handle
+
+    def _admitted(self, request: web.Request) -> bool:
+        headers: dict[str, str] = {}
+        for key, value in request.headers.items():
+            headers.setdefault(key.lower(), value)
+        return self.receiver.admit(headers, "http")
+
+    def _challenge(self) -> str:
+        scheme = getattr(self.authenticator, "scheme", "") or "Bearer"
+        return f'{scheme} realm="otlp"'
 
     async def _export(self, signal: Signal, request: web.Request, content_type: str) -> web.Response:
         limit = self.config.max_request_body_size

@@ -14,7 +14,7 @@ from typing import Mapping
 
 import grpc
 
-from scrubber.component import Host, Settings
+from scrubber.component import ComponentID, Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.errors import ConsumerError, PartialSuccess
 from scrubber.pdata import Request, Signal, item_count, resource_groups
@@ -39,6 +39,11 @@ class OTLPReceiver:
             for signal in Signal
             for outcome in ("accepted", "refused")
         }
+        self._unauthenticated = settings.telemetry.counter(
+            "receiver_refused_requests",
+            "Requests refused by the receiver before decoding (reason: unauthenticated)",
+            ("receiver", "transport", "reason"),
+        )
         protocols = config.protocols
         self._grpc = GRPCServer(protocols.grpc, self) if protocols.grpc else None
         self._http = HTTPServer(protocols.http, self) if protocols.http else None
@@ -60,6 +65,7 @@ class OTLPReceiver:
             return
         self._started = True
         try:
+            self._resolve_authenticators(host)
             for server in filter(None, (self._grpc, self._http)):
                 await server.start()
         except BaseException:
@@ -69,6 +75,43 @@ class OTLPReceiver:
             "otlp receiver %s listening: grpc=%s http=%s", self.settings.id,
             self._grpc and f"{self._grpc.host}:{self.grpc_port}", self._http and f"{self._http.host}:{self.http_port}",
         )
+
+    def _resolve_authenticators(self, host: Host | None) -> None:
+        """Ask the host for every `auth.authenticator`; a missing one stops the start
+        (the config check reports it earlier, with its key path)."""
+        for name, server in (("grpc", self._grpc), ("http", self._http)):
+            auth = server and server.config.auth
+            if not auth:
+                continue
+            path = f"receivers::{self.settings.id}::protocols::{name}::auth::authenticator"
+            extension = host.extension(ComponentID.parse(auth.authenticator)) if host is not None else None
+            if extension is None:
+                raise RuntimeError(f"{path}: extension {auth.authenticator!r} is not running "
+                                   "(configure it under extensions and list it in service::extensions)")
+            if not callable(getattr(extension, "authenticate", None)):
+                raise RuntimeError(f"{path}: extension {auth.authenticator!r} is not a server authenticator")
+            server.authenticator = extension
+            if server.config.tls is None:
+                self._logger.warning("otlp receiver %s: %s auth without tls: credentials cross the network in clear text",
+                                     self.settings.id, name)
+
+    def admit(self, headers, transport: str) -> bool:
+        """True if the server has no authenticator or it accepts `headers` (lower-case names).
+        A refusal is counted; neither the presented nor the expected credential is logged."""
+        server = self._grpc if transport == "grpc" else self._http
+        authenticator = server.authenticator
+        if authenticator is None:
+            return True
+        try:
+            accepted = bool(authenticator.authenticate(headers))
+        except Exception as error:  # fail closed; the text may quote a header
+            self._logger.error("otlp receiver %s: authenticator raised %s; request refused",
+                               self.settings.id, type(error).__name__)
+            accepted = False
+        if not accepted:
+            labels = {"receiver": str(self.settings.id), "transport": transport, "reason": "unauthenticated"}
+            self._unauthenticated.labels(**labels).inc()
+        return accepted
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Stop accepting, let in-flight requests finish within `timeout`. Idempotent."""
