@@ -30,8 +30,7 @@ def test_registered_as_an_extension():
 
 
 @pytest.mark.parametrize("body, message", [
-    ({}, "set exactly one of token"),
-    ({"token": "a", "filename": "f"}, "set exactly one of token"),
+    ({"token": "a", "filename": "f"}, "set one of token or filename, not both"),
     ({"token": "a", "scheme": "Bear er"}, "must be one word"),
     ({"token": "a", "tokens": ["b"]}, "unknown key"),
 ])
@@ -46,6 +45,8 @@ def test_token_never_printed():
 
 
 def test_deployment_errors(tmp_path):
+    assert BearerTokenAuthConfig().deployment_errors()[0].startswith("no token configured")
+    assert not make(BearerTokenAuthConfig()).authenticate({"authorization": "Bearer "})  # admits nobody
     assert BearerTokenAuthConfig(token="  ").deployment_errors() == ["token: is empty (is its environment variable set?)"]
     missing = str(tmp_path / "absent")
     assert BearerTokenAuthConfig(filename=missing).deployment_errors() == [f"filename: file {missing!r} does not exist"]

@@ -38,11 +38,15 @@ class BearerTokenAuthConfig(ComponentConfig):
 
     @model_validator(mode="after")
     def _one_source(self) -> "BearerTokenAuthConfig":
-        if (self.token is None) == (self.filename is None):
-            raise ValueError("set exactly one of token (e.g. token: ${env:OTLP_TOKEN}) or filename")
+        if self.token is not None and self.filename is not None:
+            raise ValueError("set one of token or filename, not both")
         return self
 
     def deployment_errors(self) -> list[str]:
+        """No token at all is reported here, as a missing key is (the default config is
+        thus a valid instance that admits nobody): `validate` and `run` refuse it."""
+        if self.token is None and self.filename is None:
+            return ["no token configured; set token: ${env:OTLP_TOKEN} (or filename: /path/to/token)"]
         if self.token is not None and not self.token.get_secret_value().strip():
             return ["token: is empty (is its environment variable set?)"]
         if self.filename is not None and not os.path.isfile(self.filename):
