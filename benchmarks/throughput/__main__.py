@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: short phases, small request sets")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--workers", type=int, default=0, help="detection workers (0: one per core)")
+    parser.add_argument("--pii-scope", choices=("texts", "requests"), default="texts",
+                        help="pool scope of the pii processor: texts (detection only in the workers) or requests "
+                             "(the whole scrub in the workers)")
     parser.add_argument("--loadgens", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight per load generator")
     parser.add_argument("--naive-seconds", type=float, default=20.0, help="time box of the naive baseline per workload")
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                "workloads": {}}
     with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
         sink = Sink()
-        scrubber = Scrubber(Path(tmp), sink.grpc, workers)
+        scrubber = Scrubber(Path(tmp), sink.grpc, workers, scope=args.pii_scope)
         monitor = None
         try:
             results["startup_s"] = scrubber.wait_ready()

@@ -56,11 +56,11 @@ class Scrubber:
     """scrubber on a config rendered from `config.yaml` with fresh ports and pool settings."""
 
     def __init__(self, workdir: Path, sink: str, workers: int, max_pending: int = 20_000,
-                 template: Path = HERE / "config.yaml"):
+                 template: Path = HERE / "config.yaml", scope: str = "texts"):
         self.grpc = f"127.0.0.1:{free_port()}"
         self.health = free_port()
         self.metrics = free_port()
-        config = template.read_text().format(grpc=self.grpc, sink=sink, workers=workers, max_pending=max_pending,
+        config = template.read_text().format(grpc=self.grpc, sink=sink, workers=workers, max_pending=max_pending, scope=scope,
                                              health=self.health, metrics=self.metrics)
         self.config_path = workdir / "scrubber-bench.yaml"
         self.config_path.write_text(config)
