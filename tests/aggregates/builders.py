@@ -8,27 +8,14 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
+from scrubber.pdata.values import any_value
+
 T0 = 1_700_000_000_000_000_000
 CUMULATIVE = metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
 DELTA = metrics_pb2.AGGREGATION_TEMPORALITY_DELTA
 
 
-def value(v) -> AnyValue:
-    if isinstance(v, bool):
-        return AnyValue(bool_value=v)
-    if isinstance(v, int):
-        return AnyValue(int_value=v)
-    if isinstance(v, float):
-        return AnyValue(double_value=v)
-    if isinstance(v, dict):
-        out = AnyValue()
-        out.kvlist_value.values.extend(kv(k, x) for k, x in v.items())
-        return out
-    if isinstance(v, list):
-        out = AnyValue()
-        out.array_value.values.extend(value(x) for x in v)
-        return out
-    return AnyValue(string_value=str(v))
+value = any_value
 
 
 def kv(key: str, v) -> KeyValue:

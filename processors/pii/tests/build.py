@@ -7,24 +7,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-
-def any_value(value) -> AnyValue:
-    if isinstance(value, AnyValue):
-        return value
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, str):
-        return AnyValue(string_value=value)
-    result = AnyValue()
-    if isinstance(value, dict):
-        result.kvlist_value.values.extend(KeyValue(key=k, value=any_value(v)) for k, v in value.items())
-    else:
-        result.array_value.values.extend(any_value(v) for v in value)
-    return result
+from scrubber.pdata.values import any_value
 
 
 def set_attributes(container, attributes: dict) -> None:

@@ -10,6 +10,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
+from scrubber.pdata.values import any_value
 from scrubber.connectors.aggregates.store import Attrs, MetricDef, MetricKind, Point, SeriesKey
 
 _TEMPORALITY = {
@@ -18,14 +19,6 @@ _TEMPORALITY = {
 }
 
 
-def any_value(value: object) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    return AnyValue(string_value=str(value))
 
 
 def _set_attributes(target, attrs: Attrs) -> None:
