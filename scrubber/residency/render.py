@@ -54,6 +54,7 @@ def render(rows, target: Path, fmt: str, title: str = "") -> Path:
         colour = "#fde8e8" if place == "global" else "#eef7ee" if place == "local" else "#eef2fa"
         ax.text(0.86, y, f"{name}\nin: {place}", ha="center", va="center", fontsize=9, bbox={**box, "facecolor": colour})
     seen: dict[tuple[str, str], int] = {}
+    fanned: dict[str, int] = {}  # edges drawn so far from each source
     for row in rows:
         colour, style = _STYLE[row.form]
         colour = "#cc0000" if row.violation else colour
@@ -63,7 +64,10 @@ def render(rows, target: Path, fmt: str, title: str = "") -> Path:
         start, end = (0.2, left[row.jurisdiction]), (0.76, right[row.exporter])
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=colour,
                                      linestyle=style, linewidth=1.4, connectionstyle=f"arc3,rad={bend}"))
-        along = 0.3  # labels near their source, where the arrows are still apart
+        # labels near their source, where the arrows are still apart, staggered along the
+        # edge so that the labels of one source's neighbouring edges do not overlap
+        along = 0.22 + 0.13 * (fanned.get(row.jurisdiction, 0) % 5)
+        fanned[row.jurisdiction] = fanned.get(row.jurisdiction, 0) + 1
         mid = (start[0] + along * (end[0] - start[0]), start[1] + along * (end[1] - start[1]) + bend / 3)
         text = ("VIOLATION: " if row.violation else "") + ", ".join(sorted(row.signals))
         ax.text(*mid, text, fontsize=7, color=colour, ha="center", va="center",
