@@ -16,7 +16,7 @@ from scrubber.component import Host, Settings
 from scrubber.errors import RetryableError
 from scrubber.exporters.exporterhelper.metrics import ExporterMetrics
 from scrubber.exporters.file.config import FileExporterConfig
-from scrubber.exporters.file.writer import RotatingWriter
+from scrubber.exporters.file.writer import RotatingWriter, flush_every, stop_writers
 from scrubber.pdata import Request, Signal, item_count, otlpjson
 
 IO_ERROR = "io_error"
@@ -46,7 +46,9 @@ class FileExporter:
             if self.writer is not None or self._closed:
                 return
             self.writer = await asyncio.to_thread(RotatingWriter, self.config.path, self.config.rotation, self.config.append)
-        self._flusher = asyncio.create_task(self._flush_every(self.config.flush_interval), name=f"{self.settings.id}-flush")
+        flushing = flush_every(self.config.flush_interval, lambda: [self.writer], self.settings.logger,
+                               f"exporter {self.settings.id}")
+        self._flusher = asyncio.create_task(flushing, name=f"{self.settings.id}-flush")
 
     async def consume(self, signal: Signal, request: Request) -> None:
         if self._closed:
@@ -65,20 +67,8 @@ class FileExporter:
     def _write(self, request: Request) -> None:
         self.writer.write(encode(request, self.config.format))
 
-    async def _flush_every(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await asyncio.to_thread(self.writer.flush)
-            except OSError as exc:
-                self.settings.logger.error("exporter %s: flush failed: %s", self.settings.id, exc.strerror)
-
     async def shutdown(self, timeout: float = 5.0) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
-        if self.writer is not None:
-            await asyncio.wait_for(asyncio.to_thread(self.writer.close), timeout=max(timeout, 0.1))
+        await stop_writers(self._flusher, [self.writer] if self.writer is not None else [], timeout)

@@ -9,10 +9,13 @@ it on a worker thread; a lock makes it safe from several.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Callable, Iterable
 
 from scrubber.exporters.file.config import RotationConfig
 
@@ -93,3 +96,26 @@ class RotatingWriter:
                 os.remove(path)
             except FileNotFoundError:
                 pass
+
+
+async def flush_every(interval: float, writers: Callable[[], Iterable[RotatingWriter]], logger: logging.Logger,
+                      owner: str) -> None:
+    """Flush each writer every `interval` seconds, off the event loop, until cancelled; a failed
+    flush is logged (its OS reason only) and retried next time. Shared by the file and
+    quarantine exporters."""
+    while True:
+        await asyncio.sleep(interval)
+        for writer in list(writers()):
+            try:
+                await asyncio.to_thread(writer.flush)
+            except OSError as exc:
+                logger.error("%s: flush failed: %s", owner, exc.strerror)
+
+
+async def stop_writers(flusher: asyncio.Task | None, writers: Iterable[RotatingWriter], timeout: float) -> None:
+    """Stop the flush task, then close (flush) every writer within `timeout` seconds each."""
+    if flusher is not None:
+        flusher.cancel()
+        await asyncio.gather(flusher, return_exceptions=True)
+    for writer in list(writers):
+        await asyncio.wait_for(asyncio.to_thread(writer.close), timeout=max(timeout, 0.1))

@@ -25,7 +25,7 @@ from scrubber.component import Host, Settings
 from scrubber.errors import RetryableError
 from scrubber.exporters.file.config import RotationConfig
 from scrubber.exporters.file.exporter import encode
-from scrubber.exporters.file.writer import RotatingWriter
+from scrubber.exporters.file.writer import RotatingWriter, flush_every, stop_writers
 from scrubber.exporters.quarantine.config import QuarantineExporterConfig
 from scrubber.pdata import Request, Signal, item_count
 
@@ -68,7 +68,8 @@ class QuarantineExporter:
         self._started = True
         await asyncio.to_thread(os.makedirs, self.config.path, exist_ok=True)
         self.used = await asyncio.to_thread(directory_size, self.config.path)
-        self._flusher = asyncio.create_task(self._flush_every(), name=f"{self.settings.id}-flush")
+        flushing = flush_every(self.config.flush_interval, self.writers.values, self.log, f"quarantine {self.settings.id}")
+        self._flusher = asyncio.create_task(flushing, name=f"{self.settings.id}-flush")
 
     async def consume(self, signal: Signal, request: Request) -> None:
         if self._closed:
@@ -121,21 +122,8 @@ class QuarantineExporter:
             writer = self.writers[signal] = RotatingWriter(path, rotation, append=True)
         return writer
 
-    async def _flush_every(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.flush_interval)
-            for writer in list(self.writers.values()):
-                try:
-                    await asyncio.to_thread(writer.flush)
-                except OSError as exc:
-                    self.log.error("quarantine %s: flush failed: %s", self.settings.id, exc.strerror)
-
     async def shutdown(self, timeout: float = 5.0) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
-        for writer in self.writers.values():
-            await asyncio.wait_for(asyncio.to_thread(writer.close), timeout=max(timeout, 0.1))
+        await stop_writers(self._flusher, self.writers.values(), timeout)
