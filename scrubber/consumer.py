@@ -27,23 +27,23 @@ class Consumer(Protocol):
 class FanoutConsumer:
     """Hands every request to several consumers concurrently.
 
-    Consumers that mutate data get a clone each; the others share one read-only
-    copy. The first error wins, except that partial successes add up.
+    Consumers that mutate data get a clone each; the others share the request
+    itself, which nobody then changes. The first error wins, except that partial
+    successes add up.
     """
 
     def __init__(self, consumers: Sequence[Consumer]):
         if not consumers:
             raise ValueError("fan-out needs at least one consumer")
         self.consumers = list(consumers)
-        self.mutates_data = False  # it clones for those that do
+        # with several consumers it clones for those that mutate; a lone one gets the request itself
+        self.mutates_data = len(self.consumers) == 1 and self.consumers[0].mutates_data
 
     async def consume(self, signal: Signal, request: Request) -> None:
         if len(self.consumers) == 1:
             await self.consumers[0].consume(signal, request)
             return
-        mutating = [c for c in self.consumers if c.mutates_data]
-        shared = clone(request) if mutating else request
-        calls = [c.consume(signal, clone(request) if c.mutates_data else shared) for c in self.consumers]
+        calls = [c.consume(signal, clone(request) if c.mutates_data else request) for c in self.consumers]
         results = await asyncio.gather(*calls, return_exceptions=True)
         raise_combined(results)
 
