@@ -5,7 +5,8 @@ Shape (as the Collector's `service/internal/graph`):
 - one processor instance per (pipeline, processor id), chained back to front,
   the last one feeding a fan-out to the pipeline's exporters;
 - one receiver instance per receiver id, handed per signal a fan-out to the
-  first consumer of every pipeline of that signal that lists it;
+  first consumer of every pipeline of that signal that lists it, wrapped in a
+  `Capabilities` node that says whether anything in that pipeline mutates;
 - one connector instance per (connector id, input signal): it is one of the
   exporters of the pipelines listing it under `exporters`, and is handed the
   first consumer of every pipeline listing it under `receivers` whose signal it
@@ -34,6 +35,21 @@ log = logging.getLogger("scrubber.service")
 
 def _fanout(consumers: list[Consumer]) -> Consumer:
     return consumers[0] if len(consumers) == 1 else FanoutConsumer(consumers)
+
+
+class Capabilities:
+    """What a pipeline's upstream (receiver or connector fan-out) sees of the pipeline:
+    its first consumer, with `mutates_data` ORed over the whole chain (every processor
+    and the pipeline's own fan-out to exporters and connectors), as the Collector's
+    capabilities node. Reading only the first processor's flag let `[batch, pii]`
+    mutate a request that a raw pipeline on the same receiver shared."""
+
+    def __init__(self, first: Consumer, chain: list[Consumer]):
+        self.first = first
+        self.mutates_data = any(c.mutates_data for c in chain)
+
+    async def consume(self, signal: Signal, request) -> None:
+        await self.first.consume(signal, request)
 
 
 class Graph:
@@ -111,15 +127,16 @@ class Graph:
     def _build_pipeline(self, pipeline: Pipeline) -> Consumer:
         tail = [self._exporter(e) for e in pipeline.exporters]
         tail += [self._connector(c, pipeline.signal) for c in pipeline.connectors_out]
-        next_consumer: Consumer = _fanout(tail)
-        chain = []
+        fanout: Consumer = _fanout(tail)
+        next_consumer = fanout
+        chain: list[Any] = []
         for processor_id in reversed(pipeline.processors):
             entry = self.config.entry(Kind.PROCESSOR, processor_id)
             settings = self._settings(Kind.PROCESSOR, processor_id, pipeline.name)
             next_consumer = entry.factory.create(settings, entry.config, pipeline.signal, next_consumer)
             chain.insert(0, next_consumer)
         self.processors[pipeline.name] = chain
-        return next_consumer
+        return Capabilities(next_consumer, [*chain, fanout])
 
     # -- lifecycle ------------------------------------------------------------
     def _start_order(self) -> list[Any]:
