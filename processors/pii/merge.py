@@ -9,6 +9,12 @@ last value, histograms added bucket-wise (explicit bounds must match,
 exponential ones are brought to the coarser scale), summaries add count and
 sum and lose their quantiles (quantiles cannot be merged). Points that cannot
 be merged (histograms with different bounds) are kept apart.
+
+The cost of a merge is bounded by the buckets the points carry, never by the
+distance between their offsets: a merged exponential histogram that would
+span more than `max(MAX_BUCKETS, buckets present)` indexes is downscaled, as
+an SDK does when its buckets exceed `max_size`, and points that would need a
+scale below the spec's minimum (offsets absurdly far apart) are kept apart.
 """
 
 from __future__ import annotations
@@ -109,6 +115,12 @@ def _buckets(b, shift: int) -> dict[int, int]:
     return counts
 
 
+#: the SDKs' default `max_size` of an exponential histogram
+MAX_BUCKETS = 160
+#: the smallest scale the data model defines; needing less means absurd offsets
+MIN_SCALE = -10
+
+
 def _set_buckets(b, counts: dict[int, int]) -> None:
     del b.bucket_counts[:]
     if not counts:
@@ -119,12 +131,40 @@ def _set_buckets(b, counts: dict[int, int]) -> None:
     b.bucket_counts.extend(counts.get(i, 0) for i in range(low, high + 1))
 
 
-def _merge_exponential(into, point) -> bool:
-    scale = min(into.scale, point.scale)
+def _span(counts: dict[int, int]) -> int:
+    return max(counts) - min(counts) + 1 if counts else 0
+
+
+def _downscale(counts: dict[int, int], shift: int) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for index, count in counts.items():
+        out[index >> shift] = out.get(index >> shift, 0) + count
+    return out
+
+
+def _merged_sides(into, point, scale: int) -> dict[str, dict[int, int]]:
+    sides = {}
     for side in ("positive", "negative"):
         counts = _buckets(getattr(into, side), into.scale - scale)
         for index, count in _buckets(getattr(point, side), point.scale - scale).items():
             counts[index] = counts.get(index, 0) + count
+        sides[side] = counts
+    return sides
+
+
+def _merge_exponential(into, point) -> bool:
+    scale = min(into.scale, point.scale)
+    if scale < MIN_SCALE:
+        return False
+    present = sum(len(getattr(p, side).bucket_counts) for p in (into, point) for side in ("positive", "negative"))
+    limit = max(MAX_BUCKETS, present)
+    sides = _merged_sides(into, point, scale)
+    while any(_span(counts) > limit for counts in sides.values()):
+        if scale - 1 < MIN_SCALE:
+            return False  # kept apart: each point stays as small as it came
+        scale -= 1
+        sides = {side: _downscale(counts, 1) for side, counts in sides.items()}
+    for side, counts in sides.items():
         _set_buckets(getattr(into, side), counts)
     into.scale = scale
     into.zero_count += point.zero_count

@@ -36,6 +36,30 @@ def looks_like_json(text: str) -> bool:
     return len(stripped) >= 2 and (stripped[0], stripped[-1]) in (("{", "}"), ("[", "]"))
 
 
+#: deeper JSON is treated as invalid (redacted whole, fail closed): the walk and the
+#: writer recurse once per level and must stay far from Python's recursion limit
+MAX_DEPTH = 64
+
+
 def parse(text: str) -> Any:
-    """The document, or raise ValueError."""
-    return json.loads(text)
+    """The document, or raise ValueError (also when nested deeper than `MAX_DEPTH`)."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(document) > MAX_DEPTH:
+        raise ValueError("JSON nested too deeply")
+    return document
+
+
+def _depth(document: Any) -> int:
+    """Nesting depth, without recursion (the document may be thousands deep)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return depth
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest

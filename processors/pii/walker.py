@@ -136,6 +136,8 @@ class Walker:
         for point in metric_data_points(metric):
             ctx = Context("metric", self._jurisdiction(point.attributes, resource_j), None, True)
             self.attributes(point.attributes, ctx)
+            if "exemplars" not in point.DESCRIPTOR.fields_by_name:  # summary points have none
+                continue
             if not self.scrub_exemplars:
                 point.ClearField("exemplars")
                 continue

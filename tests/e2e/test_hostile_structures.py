@@ -1,0 +1,142 @@
+"""Issue 13, well-formed requests that once broke scrubber, against config/federated.yaml as a
+real process with four real OTLP/gRPC backends, over gRPC and HTTP (protobuf and JSON):
+
+- every metric type (gauge, sum, histogram, exponential histogram, summary) passes memory_limiter,
+  residency, the router, pii (IN's pseudonymized path, exemplars and the merge of points whose
+  attributes became equal), batch, aggregates and the egress guard, and reaches its backend;
+- the 107-byte exponential histogram (offsets 0 and -2^31) costs nothing and kills nothing;
+- JSON nested a thousand deep in `gen_ai.input.messages` or a log body is redacted (fail
+  closed), never an internal error.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from pathlib import Path
+
+import grpc
+import psutil
+import pytest
+
+from scrubber.pdata import Signal, otlpjson
+from scrubber.testing.grpc_sink import GrpcSink
+from tests.fuzz.payloads import DEEP_EMAIL, METRIC_KINDS, deep_json_log, deep_json_span, exponential_bomb, metrics_request
+from tests.support.process import ScrubberProcess, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {"SCRUBBER_KEY_EU": "e2e-eu-key-0123456789abcdef", "SCRUBBER_KEY_IN": "e2e-in-key-0123456789abcdef",
+        "SCRUBBER_KEY_US": "e2e-us-key-0123456789abcdef"}
+REGIONS = {"eu": "eu-central-1", "in": "ap-south-1", "us": "us-east-1"}
+METHODS = {Signal.TRACES: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+           Signal.METRICS: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+           Signal.LOGS: "/opentelemetry.proto.collector.logs.v1.LogsService/Export"}
+
+
+@pytest.fixture(scope="module")
+def federated(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    sinks = {name: GrpcSink() for name in ("eu", "in", "us", "global")}
+    for sink in sinks.values():
+        sink.start()
+    grpc_port, http_port = free_port(), free_port()
+    env = {**KEYS, "SCRUBBER_GRPC_ENDPOINT": f"127.0.0.1:{grpc_port}", "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{http_port}",
+           "SCRUBBER_QUARANTINE_DIR": str(tmp / "quarantine"),
+           **{f"SCRUBBER_REGIONAL_{j.upper()}_ENDPOINT": sinks[j].endpoint for j in REGIONS},
+           "SCRUBBER_GLOBAL_ENDPOINT": sinks["global"].endpoint}
+    with ScrubberProcess(ROOT / "config" / "federated.yaml", tmp, env=env) as scrubber:
+        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        yield scrubber, sinks, channel, http_port
+        channel.close()
+    for sink in sinks.values():
+        sink.stop()
+
+
+def send_grpc(channel, signal: Signal, request) -> None:
+    call = channel.unary_unary(METHODS[signal], request_serializer=None, response_deserializer=None)
+    call(request.SerializeToString(), timeout=10)  # raises grpc.RpcError on any non-OK status
+
+
+def send_http(port: int, signal: Signal, request, encoding: str) -> int:
+    body = otlpjson.dumps(request).encode() if encoding == "json" else request.SerializeToString()
+    content_type = "application/json" if encoding == "json" else "application/x-protobuf"
+    http_request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/{signal.value}", data=body, method="POST",
+                                          headers={"Content-Type": content_type})
+    with urllib.request.urlopen(http_request, timeout=10) as response:
+        return response.status
+
+
+def send(federated, transport: str, signal: Signal, request) -> None:
+    _, _, channel, http_port = federated
+    if transport == "grpc":
+        send_grpc(channel, signal, request)
+    else:
+        assert send_http(http_port, signal, request, transport.removeprefix("http-")) == 200
+
+
+def _metric_names(sink: GrpcSink) -> set[str]:
+    return {metric.name for request in sink.requests[Signal.METRICS] for group in request.resource_metrics
+            for scope in group.scope_metrics for metric in scope.metrics}
+
+
+def _wait(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.1)
+    return condition()
+
+
+def _text(sink: GrpcSink, signal: Signal) -> str:
+    return "".join(otlpjson.dumps(r) for r in sink.requests[signal])
+
+
+@pytest.mark.parametrize("transport", ["grpc", "http-protobuf", "http-json"])
+def test_every_metric_type_passes_every_processor(federated, transport):
+    scrubber, sinks, _, _ = federated
+    for sink in sinks.values():
+        sink.reset()
+    for jurisdiction, region in REGIONS.items():
+        for kind in METRIC_KINDS:
+            send(federated, transport, Signal.METRICS, metrics_request(kind, region))
+    for jurisdiction in REGIONS:
+        sink = sinks[jurisdiction]
+        wanted = {f"hostile.{kind}" for kind in METRIC_KINDS}
+        assert _wait(lambda: wanted <= _metric_names(sink)), (jurisdiction, _metric_names(sink))
+    in_text = _text(sinks["in"], Signal.METRICS)
+    assert "user-4711" not in in_text and "exemplar.person@example.com" not in in_text  # IN: pseudonymized
+    assert "user-4711" in _text(sinks["eu"], Signal.METRICS)  # EU: full data regionally
+    assert "user-4711" not in _text(sinks["global"], Signal.METRICS)
+    assert scrubber.proc.poll() is None
+
+
+@pytest.mark.parametrize("offset", [-2**31, 2**31 - 1, 20_000_000])
+def test_exponential_histogram_offsets_far_apart_cost_nothing(federated, offset):
+    scrubber, sinks, channel, _ = federated
+    request = exponential_bomb(offset)
+    request.resource_metrics[0].resource.attributes.add(key="cloud.region").value.string_value = "ap-south-1"
+    assert len(exponential_bomb().SerializeToString()) < 120
+    before = psutil.Process(scrubber.proc.pid).memory_info().rss
+    send_grpc(channel, Signal.METRICS, request)
+    assert sinks["in"].wait_for_items(Signal.METRICS, 1, timeout=20)
+    grown = psutil.Process(scrubber.proc.pid).memory_info().rss - before
+    assert grown < 64 * 1024 * 1024, f"RSS grew by {grown / 2**20:.0f} MiB"
+    assert scrubber.ready()
+
+
+@pytest.mark.parametrize("transport", ["grpc", "http-protobuf", "http-json"])
+@pytest.mark.parametrize("jurisdiction", ["in", "us"])
+def test_deep_json_in_strings_is_redacted_not_an_error(federated, transport, jurisdiction):
+    scrubber, sinks, _, _ = federated
+    for sink in sinks.values():
+        sink.reset()
+    send(federated, transport, Signal.TRACES, deep_json_span(REGIONS[jurisdiction]))
+    send(federated, transport, Signal.LOGS, deep_json_log(REGIONS[jurisdiction]))
+    target = sinks["in"] if jurisdiction == "in" else sinks["global"]  # the pii-processed copies
+    assert target.wait_for_items(Signal.TRACES, 1, timeout=20) and target.wait_for_items(Signal.LOGS, 1, timeout=20)
+    for signal in (Signal.TRACES, Signal.LOGS):
+        text = _text(target, signal)
+        assert DEEP_EMAIL not in text, signal
+    # gen_ai.input.messages holds JSON: too deep to walk is invalid JSON, redacted whole (fail closed);
+    # a log body is content: scanned as text, so the e-mail inside is still found
+    assert "[[[[" not in _text(target, Signal.TRACES)
+    assert "Traceback" not in scrubber.stderr() and "RecursionError" not in scrubber.stderr()
