@@ -17,7 +17,7 @@ install: $(STAMP)
 
 ## run scrubber on its embedded default config (OTLP on localhost:4317/4318, output under data/)
 run: $(STAMP)
-	$(VENV)/bin/scrubber run --config config/default.yaml
+	$(VENV)/bin/scrubber run --data-dir data
 
 ## the whole default test suite (long soak/load runs are marked `slow` and excluded)
 test: $(STAMP)

@@ -1,4 +1,4 @@
-"""The `scrubber` command: run, validate, scan, flows.
+"""The `scrubber` command: run, validate, scan, flows, default-config.
 
 `python -m scrubber` is the same program. Exit codes: 0 success, 1 invalid
 config or input, 2 usage errors (argparse).
@@ -9,13 +9,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from importlib import resources
+from pathlib import Path
 
 from scrubber import __version__
 from scrubber.config.loader import load_config
 from scrubber.errors import ConfigError, ScrubberError
 
-DEFAULT_CONFIG = "config/default.yaml"
+#: what `run` and `validate` use without a file: the default config shipped inside the package
+EMBEDDED_DEFAULT = "embedded default config"
+
+
+def embedded_default() -> Path:
+    """The packaged default config, so an installed scrubber runs from any folder."""
+    return Path(str(resources.files("scrubber.config").joinpath("default.yaml")))
+
+
+def _config_file(given: str | None, data_dir: str | None = None) -> tuple[Path | str, str]:
+    """(path to load, name to show). `--data-dir` is SCRUBBER_DATA_DIR, which the shipped
+    configs build every path they write (data, keys, queues) from."""
+    if data_dir:
+        os.environ["SCRUBBER_DATA_DIR"] = data_dir
+    return (given, given) if given else (embedded_default(), EMBEDDED_DEFAULT)
 
 
 def _print_errors(path: str, error: ConfigError) -> None:
@@ -25,12 +42,13 @@ def _print_errors(path: str, error: ConfigError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    path, name = _config_file(args.file, args.data_dir)
     try:
-        config = load_config(args.file)
+        config = load_config(path)
     except ConfigError as error:
-        _print_errors(args.file, error)
+        _print_errors(name, error)
         return 1
-    print(f"{args.file}: valid ({len(config.pipelines)} pipelines: {', '.join(sorted(config.pipelines))})")
+    print(f"{name}: valid ({len(config.pipelines)} pipelines: {', '.join(sorted(config.pipelines))})")
     return 0
 
 
@@ -38,10 +56,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from scrubber.service.logs import setup_logging
     from scrubber.service.run import run_until_signalled
 
+    path, name = _config_file(args.config, args.data_dir)
     try:
-        config = load_config(args.config)
+        config = load_config(path)
     except ConfigError as error:
-        _print_errors(args.config, error)
+        _print_errors(name, error)
         return 1
     logs = config.service.telemetry.logs
     setup_logging(logs.level, logs.encoding)
@@ -50,6 +69,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OSError as exc:  # a port taken, a directory not writable
         logging.getLogger("scrubber").error("cannot start: %s", exc)
         return 1
+    return 0
+
+
+def cmd_default_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(embedded_default().read_text(encoding="utf-8"))
     return 0
 
 
@@ -65,18 +89,27 @@ def cmd_flows(args: argparse.Namespace) -> int:
     return run_flows(args.config, args.output, args.format)
 
 
+DATA_DIR_HELP = ("where the shipped configs write data, keys and queues "
+                 "(sets SCRUBBER_DATA_DIR; default: data in the working folder)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the pipelines of a config until SIGTERM/SIGINT")
-    run.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file (default {DEFAULT_CONFIG})")
+    run.add_argument("--config", help="config file (default: the embedded default, see `scrubber default-config`)")
+    run.add_argument("--data-dir", help=DATA_DIR_HELP)
     run.set_defaults(handler=cmd_run)
 
     validate = commands.add_parser("validate", help="check a config; print every error with its key path")
-    validate.add_argument("file")
+    validate.add_argument("file", nargs="?", help="config file (default: the embedded default)")
+    validate.add_argument("--data-dir", help=DATA_DIR_HELP)
     validate.set_defaults(handler=cmd_validate)
+
+    default_config = commands.add_parser("default-config", help="print the embedded default config (a start for your own)")
+    default_config.set_defaults(handler=cmd_default_config)
 
     scan = commands.add_parser("scan", help="dry run: apply a config's pii processors to OTLP/JSON lines")
     scan.add_argument("--config", required=True)
