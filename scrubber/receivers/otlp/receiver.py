@@ -18,7 +18,7 @@ from scrubber.component import ComponentID, Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.errors import ConsumerError, PartialSuccess
 from scrubber.pdata import Request, Signal, item_count, resource_groups
-from scrubber.receivers.otlp import status
+from scrubber.receivers.otlp import status, validate
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.grpc_server import GRPCServer
 from scrubber.receivers.otlp.http_server import HTTPServer
@@ -130,6 +130,11 @@ class OTLPReceiver:
         labels = {"receiver": str(self.settings.id), "transport": transport}
         if not resource_groups(request):
             return status.export_response(signal)  # nothing to forward
+        try:
+            validate.check(signal, request)  # what the Collector refuses at unmarshal
+        except status.Refusal:
+            self._count(signal, labels, 0, count)
+            raise
         consumer = self.consumers.get(signal)
         if consumer is None:  # servers only route signals that have a consumer
             raise status.Refusal(grpc.StatusCode.UNIMPLEMENTED, f"{signal} are not received by this receiver")
