@@ -1,46 +1,41 @@
 """The `memory_limiter` processor: refuses data while memory is above its soft limit.
 
 Memory is the resident set of this process and its children (the detection
-workers), measured every `check_interval`. Above `limit - spike` new data is
-refused with a retryable error (gRPC UNAVAILABLE / HTTP 503, as the Collector
-answers); the client's exporter retries later. Overload is refused, not absorbed.
+workers), asked of the process-wide `MemoryGate` for every request (measured at
+most every 10 ms, not once per `check_interval`), so a burst cannot slip past it
+between two checks. The otlp receiver asks the same gate before it reads a body.
+Above `limit - spike` new data is refused with RESOURCE_EXHAUSTED + RetryInfo /
+HTTP 429 + Retry-After (the pipeline is overloaded: the client backs off and
+retries); the periodic check, every `check_interval`, finds the worker processes
+and gives freed memory back to the system while above the limit. The limit is the
+cgroup's (`memory.max`, `memory.limit_in_bytes`) when a percentage is configured,
+host memory only when the cgroup is unlimited.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-
-import psutil
 
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
-from scrubber.errors import RetryableError
+from scrubber.errors import ResourceExhaustedError
 from scrubber.pdata import Request, Signal, item_count
 
 from processors.memory_limiter.config import MemoryLimiterConfig
+from processors.memory_limiter.gate import SHARED_NAME, MemoryGate
+from processors.memory_limiter.memory import total_memory
 
 MIB = 1024 * 1024
 
 
-def resident_bytes(process: psutil.Process) -> int:
-    """RSS of a process and all its children (workers hold most detection memory)."""
-    total = process.memory_info().rss
-    for child in process.children(recursive=True):
-        try:
-            total += child.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
-
-
-def limits(config: MemoryLimiterConfig) -> tuple[int, int]:
-    """(soft, hard) limits in bytes."""
+def limits(config: MemoryLimiterConfig, total: int | None = None) -> tuple[int, int]:
+    """(soft, hard) limits in bytes; percentages are of `total` (default: the cgroup's limit,
+    or host memory when the cgroup is unlimited)."""
     if config.limit_mib:
         hard = config.limit_mib * MIB
         spike = (config.spike_limit_mib or config.limit_mib // 5) * MIB
     else:
-        total = psutil.virtual_memory().total
+        total = total or total_memory()
         hard = total * config.limit_percentage // 100
         spike = total * (config.spike_limit_percentage or config.limit_percentage // 5) // 100
     return hard - spike, hard
@@ -55,7 +50,9 @@ class MemoryLimiter:
         self.next = next_consumer
         self.log = settings.logger
         self.soft, self.hard = limits(config)
-        self._measure = measure or (lambda: resident_bytes(psutil.Process()))
+        # tests pass `measure`: a private gate; otherwise the one every limiter and receiver shares
+        self.gate = MemoryGate(measure) if measure else settings.shared.setdefault(SHARED_NAME, MemoryGate())
+        self.gate.add_limits(self.soft, self.hard, config.check_interval)
         self.refusing = False
         self._task: asyncio.Task | None = None
         self._refused = settings.telemetry.counter(
@@ -67,14 +64,15 @@ class MemoryLimiter:
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
     def check(self) -> None:
-        used = self._measure()
-        was = self.refusing
-        self.refusing = used >= self.soft
-        if used >= self.hard:
-            gc.collect()
-        if self.refusing != was:
-            self.log.warning("memory usage %s soft limit; %s data", "above" if self.refusing else "back below",
-                             "refusing" if self.refusing else "accepting",
+        """The periodic check: refresh the gate (workers, release of freed memory) and log changes."""
+        used = self.gate.refresh()
+        self._note(used >= self.soft, used)
+
+    def _note(self, refusing: bool, used: int) -> None:
+        if refusing != self.refusing:
+            self.refusing = refusing
+            self.log.warning("memory usage %s soft limit; %s data", "above" if refusing else "back below",
+                             "refusing" if refusing else "accepting",
                              extra={"used_mib": used // MIB, "soft_limit_mib": self.soft // MIB})
 
     async def _watch(self) -> None:
@@ -83,9 +81,12 @@ class MemoryLimiter:
             self.check()
 
     async def consume(self, signal: Signal, request: Request) -> None:
+        used = self.gate.measure()
+        self._note(used >= self.soft, used)
         if self.refusing:
             self._refused.inc(item_count(request))
-            raise RetryableError("data refused due to high memory usage", retry_after=self.config.check_interval)
+            raise ResourceExhaustedError("data refused due to high memory usage",
+                                         retry_after=max(1.0, self.config.check_interval))
         await self.next.consume(signal, request)
 
     async def shutdown(self, timeout: float) -> None:
