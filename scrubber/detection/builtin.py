@@ -10,30 +10,59 @@ BSN 11-proof one time in 11).
 
 from __future__ import annotations
 
+from scrubber.detection import addresses, context
 from scrubber.detection.config import PatternSpec
 
 #: bump when the table changes, so content-addressed caches don't serve stale results
-TABLE_VERSION = "2026.1"
+TABLE_VERSION = "2026.2"
 
-_STREET_EN = (
-    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Square|Sq|"
-    "Terrace|Crescent|Close|Gardens|Park|Parkway|Pkwy|Crossing|Orchard|Hill|Hills|Mews|Row|Grove|"
-    "Circle|Cir|Trail|Heights|Ridge|Loop|Pike|Highway|Hwy|Meadow|Meadows|Green|Walk|Wharf|Causeway|"
-    "Spur|Burg|Burgs|Mountain|Mountains|Valley|View|Village|Villages|Union|Unions|Point|Points|Port|"
-    "Plaza|Route|Rue|Fort|Island|Lake|Lakes|Landing|Manor|Mill|Mills|Station|Summit|Turnpike|Vista|"
-    "Shoal|Shoals|Stream|Center|Centre|Mall|Ford|Fords|Forge|Forges|Glen|Glens|Harbor|Harbour|Haven|"
-    "Junction|Key|Keys|Knoll|Knolls|Neck|Oval|Pass|Path|Pines|Prairie|Ramp|Ranch|Rapids|Rest|Shore|"
-    "Shores|Skyway|Springs|Square|Squares|Track|Trafficway|Tunnel|Underpass|Ville|Well|Wells|Estate|"
-    "Estates|Expressway|Extension|Falls|Ferry|Field|Fields|Flat|Flats|Freeway|Garden|Gateway|Creek|"
-    "Crest|Curve|Dale|Dam|Divide|Bypass|Camp|Canyon|Cape|Cliff|Cliffs|Club|Common|Commons|Corner|"
-    "Corners|Course|Courts|Cove|Coves|Bridge|Brook|Brooks|Bluff|Bluffs|Bottom|Branch|Alley|Annex|Arcade|"
-    "Beach|Bend|Isle|Light|Lights|Lock|Locks|Lodge|Motorway|Mount|Overpass|Parks|Plain|Plains|Radial|"
-    "Ways|Ganj|Marg|Chowk|Nagar|Path|Zila|Road"
+_A = addresses
+_CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
+_PHRASE_SEP = "(?:\\s*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?))?"
+_PHRASE_GLUE = "\\s*(?:is|ist|est|es|é|è|hai|:)?\\s*[:#=\\-]?\\s*"
+_REF_VALUE = "([A-Z0-9][A-Z0-9\\-/.]{2,24}[A-Z0-9](?: \\d{2,6}){0,3})"
+
+
+def _after_words(words: str) -> str:
+    """`<word> [number|no.|#|...] [is|:] <value>`: the value is group 1."""
+    return "\\b(?:" + words + ")" + _PHRASE_SEP + _PHRASE_GLUE + _REF_VALUE + "\\b"
+
+
+_ACCOUNT_WORDS = (
+    "account|acct\\.?|a/c|bank account|kontonummer|konto|numéro de compte|compte|número de cuenta|cuenta|"
+    "número da conta|conta|numero di conto|conto|rekeningnummer|rekening|khata"
 )
-_STREET_DE = "stra(?:ß|ss)e|str\\.|weg|ring|allee|platz|gasse|damm|ufer|chaussee|steig|pfad|markt"
-_STREET_DE_CAP = "Stra(?:ß|ss)e|Str\\.|Weg|Ring|Allee|Platz|Gasse|Damm|Ufer|Chaussee|Steig|Pfad|Markt"
-_DE_WORD = "[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.]*"
-_CAP = "[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'\\-]+"
+_CUSTOMER_WORDS = (
+    "customer|client (?:number|no\\.?|id|#)|member|membership|loyalty|subscriber|policy (?:number|no\\.?|#)|"
+    "policyholder|my order|your order|order number|"
+    "order no|kundennummer|kunden-nr\\.?|kunde|mitgliedsnummer|mitglied|versicherungsnummer|policennummer|"
+    "bestellnummer|numéro client|numéro de client|adhérent|numéro de police|numéro de commande|commande|"
+    "número de cliente|cliente|socio|póliza|poliza|número de pedido|pedido|apólice|apolice|"
+    "codice cliente|polizza|numero d'ordine|ordine|klantnummer|klant|lidnummer|polisnummer|bestelnummer|"
+    "grahak"
+)
+_PASSPORT_WORDS = (
+    "passport|passport no|reisepass|pass-nr\\.?|passnummer|passeport|pasaporte|passaporte|passaporto|paspoort|"
+    "travel document"
+)
+_DOB_WORDS = (
+    "dob|d\\.o\\.b\\.?|date of birth|birth date|birthdate|birthday|born(?: on)?|geboren(?: am)?|geburtsdatum|"
+    "geburtstag|geb\\.|née? le|date de naissance|fecha de nacimiento|nacid[oa](?: el)?|cumpleaños|"
+    "data de nascimento|nascid[oa](?: em)?|data di nascita|nat[oa](?: il)?|geboortedatum|geboren op|"
+    "janm ?tithi|janamdin|janm"
+)
+_MONTHS = (
+    "jan(?:uary|uar|vier|eiro|uari)?|feb(?:ruary|ruar|ruari)?|fév(?:rier)?|fevereiro|febrero|febbraio|"
+    "mar(?:ch|s|zo|ço|et)?|märz|maart|apr(?:il|ile)?|avr(?:il)?|abr(?:il)?|ma[iy]|mai|mayo|maio|maggio|mei|"
+    "jun(?:e|i|io|ho)?|juin|giugno|jul(?:y|i|io|ho)?|juil(?:let)?|luglio|aug(?:ust|ustus)?|août|agosto|"
+    "sep(?:t|tember|tiembre|tembro)?|settembre|oct(?:ober|obre|ubre)?|okt(?:ober)?|out(?:ubro)?|ottobre|"
+    "nov(?:ember|embre|embro)?|dec(?:ember)?|déc(?:embre)?|dez(?:ember|embro)?|dic(?:iembre|embre)?"
+)
+_DATE = (
+    "(\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}[./\\-]\\d{1,2}[./\\-]\\d{2,4}|"
+    "\\d{1,2}(?:st|nd|rd|th|er|º|\\.)? (?:of |de )?(?:" + _MONTHS + ")\\.?,? (?:de )?\\d{4}|"
+    "(?:" + _MONTHS + ")\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4})"
+)
 
 BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(
@@ -41,19 +70,17 @@ BUILTIN: tuple[PatternSpec, ...] = (
         regex=r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b",
     ),
     PatternSpec(
-        name="phone", entity="PHONE_NUMBER", score=0.75, validator="phone",
-        context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "contact"),
-        regex=r"(?:\+\d{1,3}|\b00\d{1,3}|\(\d{2,5}\)|\b\d{2,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,6}"
-              r"(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
+        name="phone", entity="PHONE_NUMBER", score=0.75, validator="phone", context=context.PHONE,
+        regex=r"(?:\+\d{1,3}|\b00\d{1,3}|\(\d{1,5}\)|\b\d{2,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,7}"
+              r"(?:,?\s?(?:x|ext\.?|extension)\s?\d{1,6})?\b",
     ),
     PatternSpec(
-        name="phone_bare", entity="PHONE_NUMBER", score=0.3, validator="phone_bare",
-        context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "contact"),
+        name="phone_bare", entity="PHONE_NUMBER", score=0.3, validator="phone_bare", context=context.PHONE,
         regex=r"(?:\+|\b)\d{7,15}\b",
     ),
     PatternSpec(
         name="credit_card", entity="CREDIT_CARD", score=0.95, validator="credit_card",
-        context=("card", "credit", "debit", "visa", "mastercard", "amex", "payment", "cc"),
+        context=context.CARD,
         regex=r"\b\d{4}[ \-]?\d{4,6}[ \-]?\d{4,5}(?:[ \-]?\d{1,4}){0,2}\b",
     ),
     PatternSpec(
@@ -71,13 +98,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
         regex=r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,34}(?:\.\d{1,3}){0,3}",
     ),
     PatternSpec(
-        name="us_ssn", entity="US_SSN", score=0.6, validator="us_ssn",
-        context=("ssn", "social", "security", "ss#", "taxpayer"),
+        name="us_ssn", entity="US_SSN", score=0.6, validator="us_ssn", context=context.SSN,
         regex=r"\b\d{3}[- ]\d{2}[- ]\d{4}\b",
     ),
     PatternSpec(
-        name="us_ssn_bare", entity="US_SSN", score=0.3, validator="us_ssn",
-        context=("ssn", "social security", "ss#"),
+        name="us_ssn_bare", entity="US_SSN", score=0.3, validator="us_ssn", context=context.SSN,
         regex=r"\b\d{9}\b",
     ),
     PatternSpec(
@@ -90,10 +115,33 @@ BUILTIN: tuple[PatternSpec, ...] = (
         context=("nhs", "health", "patient", "hospital", "gp"),
         regex=r"\b\d{3}[ \-]?\d{3}[ \-]?\d{4}\b",
     ),
+    PatternSpec(  # grouped 4-4-4 and Verhoeff-valid: an Aadhaar number without a context word
+        name="in_aadhaar", entity="IN_AADHAAR", score=0.85, validator="in_aadhaar", context=context.AADHAAR,
+        regex=r"\b[2-9]\d{3}[ \-]\d{4}[ \-]\d{4}\b",
+    ),
+    PatternSpec(  # 12 bare digits pass Verhoeff one time in 10: only with a context word
+        name="in_aadhaar_bare", entity="IN_AADHAAR", score=0.45, validator="in_aadhaar", context=context.AADHAAR,
+        regex=r"\b[2-9]\d{11}\b",
+    ),
     PatternSpec(
-        name="in_aadhaar", entity="IN_AADHAAR", score=0.45, validator="in_aadhaar",
-        context=("aadhaar", "aadhar", "uidai", "uid"),
-        regex=r"\b[2-9]\d{3}[ \-]?\d{4}[ \-]?\d{4}\b",
+        name="br_cpf", entity="BR_CPF", score=0.9, validator="br_cpf", context=context.CPF,
+        regex=r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b",
+    ),
+    PatternSpec(
+        name="br_cpf_bare", entity="BR_CPF", score=0.4, validator="br_cpf", context=context.CPF,
+        regex=r"\b\d{11}\b",
+    ),
+    PatternSpec(
+        name="br_cnpj", entity="BR_CNPJ", score=0.9, validator="br_cnpj", context=context.CNPJ,
+        regex=r"\b\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}\b",
+    ),
+    PatternSpec(
+        name="br_cnpj_bare", entity="BR_CNPJ", score=0.4, validator="br_cnpj", context=context.CNPJ,
+        regex=r"\b\d{14}\b",
+    ),
+    PatternSpec(  # 18 characters: region, birth date, sequence, ISO 7064 MOD 11-2 check
+        name="cn_ric", entity="CN_RESIDENT_ID", score=0.85, validator="cn_ric", context=context.CN_RIC,
+        regex=r"\b[1-9]\d{16}[0-9Xx]\b",
     ),
     PatternSpec(
         name="in_pan", entity="IN_PAN", score=0.6,
@@ -147,36 +195,99 @@ BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(name="google_api_key", entity="SECRET", score=0.95, regex=r"\bAIza[0-9A-Za-z_\-]{35}"),
     PatternSpec(name="jwt", entity="SECRET", score=0.95,
                 regex=r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
+    PatternSpec(name="huggingface_token", entity="SECRET", score=0.95, regex=r"\bhf_[A-Za-z0-9]{30,}"),
+    PatternSpec(name="gitlab_token", entity="SECRET", score=0.95,
+                regex=r"\bgl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_\-]{20,}"),
+    PatternSpec(name="sendgrid_key", entity="SECRET", score=0.95,
+                regex=r"\bSG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,50}"),
+    PatternSpec(name="npm_token", entity="SECRET", score=0.95, regex=r"\bnpm_[A-Za-z0-9]{36}\b"),
+    PatternSpec(name="pypi_token", entity="SECRET", score=0.95, regex=r"\bpypi-AgE[A-Za-z0-9_\-]{50,}"),
+    PatternSpec(  # Twilio API key SKxxx, Mailgun key-xxx, Databricks dapi, DigitalOcean, Shopify, Groq, Replicate,
+        # Perplexity, xAI, Postman, Doppler, Linear, Atlassian: fixed prefixes of common SaaS tokens
+        name="saas_token", entity="SECRET", score=0.9, validator="token_entropy",
+        regex=r"\b(?:SK[0-9a-f]{32}|key-[0-9a-f]{32}|dapi[0-9a-f]{32}|do[opr]_v1_[a-f0-9]{64}|"
+              r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|gsk_[A-Za-z0-9]{40,}|r8_[A-Za-z0-9]{30,}|pplx-[A-Za-z0-9]{40,}|"
+              r"xai-[A-Za-z0-9]{40,}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|dp\.(?:pt|st|sa)\.[A-Za-z0-9]{40,}|"
+              r"lin_api_[A-Za-z0-9]{40}|ATATT3[A-Za-z0-9_\-=]{50,})\b",
+    ),
+    PatternSpec(  # Azure storage / service bus connection strings, SAS signatures
+        name="azure_key", entity="SECRET", score=0.95, group=1,
+        regex=r"(?:AccountKey|SharedAccessKey|sig)=([A-Za-z0-9+/%]{30,}=*)",
+    ),
     PatternSpec(name="bearer_token", entity="SECRET", score=0.9, group=1, ignore_case=True,
                 regex=r"\b(?:bearer|token)\s+([A-Za-z0-9\-._~+/]{16,}=*)"),
     PatternSpec(name="private_key", entity="SECRET", score=1.0,
                 regex=r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----|[\s\S]*)"),
-    PatternSpec(
+    PatternSpec(  # `api_key=`, `x-api-key:`, `client_secret=`, `db.password=`, `"authToken": "..."`
         name="secret_assignment", entity="SECRET", score=0.75, validator="secret_value", group=1,
         ignore_case=True,
-        regex=r"\b(?:api[_\-]?key|apikey|secret|secret[_\-]?key|access[_\-]?token|auth[_\-]?token|password|passwd|pwd)"
+        regex=r"(?:\b|_)(?:api[_\-]?key|apikey|secret|secret[_\-]?key|access[_\-]?key|private[_\-]?key|"
+              r"signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|client[_\-]?secret|access[_\-]?token|"
+              r"auth[_\-]?token|refresh[_\-]?token|id[_\-]?token|session[_\-]?token|token|"
+              r"[a-z0-9_.\-]*pass(?:word|wd)[a-z0-9_.\-]*|pwd|credentials?)"
               r"[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]{8,})",
     ),
-    # -- street addresses: NER misses most of them -------------------------------------
+    PatternSpec(  # env-style names: SOME_API_KEY=..., GITHUB_TOKEN=..., DB_PASSWORD_PROD=..., X_SECRET: ...
+        name="secret_env_assignment", entity="SECRET", score=0.75, validator="secret_value", group=1,
+        regex=r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PASS|CREDENTIALS?|AUTH)"
+              r"(?:_[A-Z0-9]+)*[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]{8,})",
+    ),
+    # -- dates of birth and personal reference numbers, after their words (several languages) -----
     PatternSpec(
-        name="street_address_en", entity="ADDRESS", score=0.9,
-        context=("address", "lives", "live", "located", "ship", "deliver"),
-        regex=r"\b\d{1,5}[A-Za-z]?(?:/\d{1,4})?,?\s(?:" + _CAP + r" ){1,3}(?:" + _STREET_EN + r")\b"
-              r"(?: (?:Apt\.|Suite|Unit) \d{1,5})?",
+        name="date_of_birth", entity="DATE_OF_BIRTH", score=0.85, validator="date_of_birth", group=1,
+        ignore_case=True,
+        regex=r"\b(?:" + _DOB_WORDS + r")\s*(?:is|:|-|am|le|el|em|il|op)?\s*[:\-]?\s*" + _DATE,
     ),
     PatternSpec(
-        name="street_address_de", entity="ADDRESS", score=0.9,
-        context=("adresse", "anschrift", "wohnt", "address", "lives"),
-        regex=r"\b(?:(?:" + _DE_WORD + r"-)+(?:" + _STREET_DE_CAP + r")|[A-ZÄÖÜ][a-zäöüß]+(?:" + _STREET_DE + r"))"
-              r" \d{1,5}(?:[a-z]|-\d{1,4})?\b",
+        name="account_number", entity="ACCOUNT_NUMBER", score=0.7, validator="reference_number", group=1,
+        ignore_case=True, regex=_after_words(_ACCOUNT_WORDS),
     ),
     PatternSpec(
-        name="street_address_fr_es", entity="ADDRESS", score=0.9,
-        context=("adresse", "dirección", "direccion", "address"),
-        regex=r"\b\d{1,4},? (?:rue|avenue|boulevard|impasse|chemin|place|allée|quai) (?:(?:de |du |des |la |l')?"
-              + _CAP + r" ?){1,3}"
-              r"|\b(?:Calle|Avenida|Paseo|Plaza|Camino|Ronda|Callejón|Cuesta|Vía|Via|Pasaje|Rambla|Cañada|Urbanización|"
-              r"Travesía|Glorieta|Carretera|Alameda|Acceso|Pasadizo|Vial|Camino) (?:(?:de |del |la |las |los )?"
-              + _CAP + r" ){1,3}\d{1,4}\b",
+        name="customer_number", entity="CUSTOMER_ID", score=0.7, validator="reference_number", group=1,
+        ignore_case=True, regex=_after_words(_CUSTOMER_WORDS),
+    ),
+    PatternSpec(
+        name="passport_number", entity="PASSPORT", score=0.8, validator="passport_number", group=1,
+        ignore_case=True, regex=_after_words(_PASSPORT_WORDS),
+    ),
+    # -- postal addresses: a street line is the anchor, addresses.extend grows it into the block ---
+    PatternSpec(  # 221B Baker Street, 1600 Pennsylvania Avenue NW, 12th Cross, 42 MG Road
+        name="street_address_en", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b(?:\d{1,5}(?:[A-Za-z]|st|nd|rd|th)?(?:[-/]\d{1,4}[A-Za-z]?)?,?\s(?:" + _A.CAP + r" ){1,3}(?:"
+              + _A.STREET_EN + r")|\d{1,3}(?:st|nd|rd|th) (?:" + _A.STREET_ORDINAL + r"))\b(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?",
+    ),
+    PatternSpec(  # Hauptstraße 5, Keizersgracht 123, Van Baerlestraat 12a, Alexa-Pergande-Ring 280
+        name="street_address_de_nl", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b(?:(?:[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.]*-)+(?:" + _A.STREET_WORD_DE_NL + r")|(?:" + _A.CAP_DE + r" ){0,2}"
+              + _A.CAP_DE + r"(?:" + _A.STREET_SUFFIX + r")|(?:" + _A.CAP_DE + r" ){1,3}(?:" + _A.STREET_WORD_DE_NL
+              + r"))\.? \d{1,5}(?:[a-z]|-\d{1,4}|/\d{1,4})?\b",
+    ),
+    PatternSpec(  # 12, rue de la Paix; 8 bis avenue Foch
+        name="street_address_fr", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b\d{1,4}(?: ?(?:bis|ter|[A-D]))?,? (?:" + _A.STREET_TYPE_FIRST + r") (?:(?:" + _A.PARTICLES
+              + r") ?)?(?:" + _A.CAP + r" ?(?:(?:" + _A.PARTICLES + r") ?)?){1,4}",
+    ),
+    PatternSpec(  # Via Roma 12, Rua das Flores, 123, Calle Mayor 5, Avenida Paulista, n.º 1578, Rue de la Loi 16
+        name="street_address_type_first", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b(?:" + _A.STREET_TYPE_FIRST + r") (?:(?:" + _A.PARTICLES + r") )?(?:" + _A.CAP + r" (?:(?:"
+              + _A.PARTICLES + r") )?){0,3}" + _A.CAP + r",? (?:n\.?[º°o]?\.?\s?|nº\s?|no\.\s?|s/n)?\d{1,5}[A-Za-z]?\b",
+    ),
+    PatternSpec(  # Flat 4B, Sunshine Apartments, 12th Cross, MG Road, Bengaluru 560001 (a line ending in a postcode)
+        name="address_line_postcode", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b(?:(?:Flat|House|H\.? ?No\.?|Plot|Door|Shop|Apt\.?|Suite|Unit|No\.?|#) ?(?:No\.? ?)?[A-Z0-9][A-Z0-9\-/]{0,5}"
+              r"|\d{1,5}[A-Z]?(?:/\d{1,4})?),(?: ?[A-Za-z0-9][A-Za-z0-9 .'/\-]{1,40},){0,6} ?" + _CITY
+              + r"(?: ?[-–,]? ?[1-9]\d{2} ?\d{3}| " + _A.UK_POSTCODE + r"|,? \d{5}(?:-\d{3,4})?)\b",
+    ),
+    PatternSpec(  # Springfield, IL 62704-1234 (US ZIP or ZIP+4 after a state)
+        name="us_city_state_zip", entity="ADDRESS", score=0.85, context=context.ADDRESS,
+        regex=_CITY + r",? (?:" + _A.US_STATES + r") \d{5}(?:-\d{4})?\b",
+    ),
+    PatternSpec(  # SW1A 1AA, EC1A 1BB: the UK format is distinctive enough alone
+        name="uk_postcode", entity="ADDRESS", score=0.7, context=context.ADDRESS,
+        regex=r"\b" + _A.UK_POSTCODE + r"\b",
+    ),
+    PatternSpec(  # 10115 Berlin, 75008 Paris, 01310-100 São Paulo, 1012 AB Amsterdam, Bengaluru 560001: with a word
+        name="postcode_city", entity="ADDRESS", score=0.45, context=context.ADDRESS,
+        regex=r"\b(?:\d{5}(?:-\d{3})?|\d{4} ?[A-Z]{2}) " + _CITY + r"|\b" + _CITY + r" ?[-–]? ?[1-9]\d{5}\b",
     ),
 )

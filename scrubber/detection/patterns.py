@@ -18,10 +18,13 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from scrubber.detection import addresses
 from scrubber.detection.builtin import BUILTIN
 from scrubber.detection.config import DetectionConfig, PatternSpec
+from scrubber.detection.context import compile_words, near
 from scrubber.detection.finding import Finding
-from scrubber.detection.validators import VALIDATORS, Validator, make_phone_validator
+from scrubber.detection.phones import make_phone_validator
+from scrubber.detection.validators import VALIDATORS, Validator
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ class _Compiled:
     regex: re.Pattern[str]
     validator: Validator | None
     context: re.Pattern[str] | None
+    #: the validator takes a fifth argument: is a context word near?
+    validator_wants_context: bool = False
 
 
 def active_specs(config: DetectionConfig) -> list[PatternSpec]:
@@ -44,13 +49,6 @@ def active_specs(config: DetectionConfig) -> list[PatternSpec]:
         wanted = set(config.entities)
         specs = [s for s in specs if s.entity in wanted]
     return specs
-
-
-def _context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 class Re2SetPrefilter:
@@ -105,7 +103,8 @@ class PatternEngine:
         validator = None
         if spec.validator:
             validator = phones.get(spec.validator) or VALIDATORS[spec.validator]
-        return _Compiled(spec, re.compile(spec.regex, flags), validator, _context_regex(spec.context))
+        wants = bool(getattr(validator, "wants_context", False))
+        return _Compiled(spec, re.compile(spec.regex, flags), validator, compile_words(tuple(spec.context)), wants)
 
     def detect(self, text: str) -> list[Finding]:
         """Every validated candidate scoring at or above the threshold (overlaps not yet resolved)."""
@@ -123,16 +122,19 @@ class PatternEngine:
             start, end = m.span(c.spec.group)
             if start >= end:
                 continue
-            if c.validator is not None and not c.validator(text[start:end], text, start, end):
-                continue
+            context = (c.validator_wants_context or c.spec.score < 1.0) and near(c.context, text, start, end, self.window)
+            if c.validator is not None:
+                value = text[start:end]
+                ok = (c.validator(value, text, start, end, context) if c.validator_wants_context
+                      else c.validator(value, text, start, end))
+                if not ok:
+                    continue
             score = c.spec.score
-            if score < 1.0 and c.context is not None and self._has_context(c.context, text, start, end):
+            if score < 1.0 and context:
                 score = min(1.0, score + self.boost)
-            if score >= self.threshold:
-                out.append(Finding(c.spec.entity, start, end, round(score, 4), "pattern"))
+            if score < self.threshold:
+                continue
+            if c.spec.entity == "ADDRESS":  # the street line is an anchor: grow it into the whole block
+                start, end = addresses.extend(text, start, end)
+            out.append(Finding(c.spec.entity, start, end, round(score, 4), "pattern"))
         return out
-
-    def _has_context(self, context: re.Pattern[str], text: str, start: int, end: int) -> bool:
-        before = text[max(0, start - self.window):start].lower()
-        after = text[end:end + self.window // 2].lower()
-        return context.search(before) is not None or context.search(after) is not None

@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date
 from typing import Callable
 
-import phonenumbers
+from stdnum.br import cnpj as _cnpj
+from stdnum.br import cpf as _cpf
+from stdnum.cn import ric as _cn_ric
 
-Validator = Callable[[str, str, int, int], bool]
+from scrubber.detection.phones import make_phone_validator
+from scrubber.detection.shapes import NON_ALNUM as _NON_ALNUM
+from scrubber.detection.shapes import consistent_separators as _consistent_separators
+from scrubber.detection.shapes import digits
+from scrubber.detection.shapes import numeric_neighbours as _numeric_neighbours
+from scrubber.detection.shapes import wants_context
 
-_NON_DIGIT = re.compile(r"\D")
-
-
-def _valid_in(number: str, region: str) -> bool:
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(number, region))
-    except phonenumbers.NumberParseException:
-        return False
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
-
-
-def digits(value: str) -> str:
-    return _NON_DIGIT.sub("", value)
+#: (value, text, start, end) -> accept; a validator marked `wants_context` takes a fifth
+#: argument, whether a context word is near (see shapes.wants_context)
+Validator = Callable[..., bool]
 
 
 def luhn_ok(number: str) -> bool:
@@ -42,12 +40,6 @@ def luhn_ok(number: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
-
-
-def _consistent_separators(value: str) -> bool:
-    """Separators, if any, are all the same character (`4111 1111-1111` is not a card)."""
-    seps = {ch for ch in value if not ch.isalnum()}
-    return len(seps) <= 1
 
 
 # -- payment cards ---------------------------------------------------------------------------
@@ -74,13 +66,24 @@ def card_brand(number: str) -> str | None:
     return None
 
 
-def credit_card(value: str, text: str, start: int, end: int) -> bool:
+_CARD_GROUPS = re.compile(r"^\d{4}([ \-])\d{4}\1\d{4}\1\d{3,4}$|^\d{4}([ \-])\d{6}\2\d{5}$")
+
+
+@wants_context
+def credit_card(value: str, text: str, start: int, end: int, context: bool = False) -> bool:
+    """Luhn plus a known issuer's prefix and length; when in doubt, a card anyway: a Luhn-valid
+    13-19 digit number after a card word, or a Luhn-valid 15/16-digit number grouped like a card
+    (4-4-4-4, 4-6-5), is one whatever its issuer (new BIN ranges, private-label cards)."""
     number = digits(value)
     if not 12 <= len(number) <= 19 or not _consistent_separators(value):
         return False
-    if len(set(number)) < 2:  # 0000 0000 0000 0000 style fillers
+    if len(set(number)) < 2 or not luhn_ok(number):  # 0000 0000 0000 0000 style fillers
         return False
-    return card_brand(number) is not None and luhn_ok(number)
+    if card_brand(number) is not None:
+        return True
+    if context and len(number) >= 13:
+        return True
+    return _CARD_GROUPS.match(value) is not None
 
 
 # -- IBAN ------------------------------------------------------------------------------------
@@ -108,16 +111,12 @@ def iban(value: str, text: str, start: int, end: int) -> bool:
 
 # -- network ---------------------------------------------------------------------------------
 
-_VERSION_WORDS = re.compile(r"(?:\bv|version|release|build|\bver\.?)\s*$", re.IGNORECASE)
-
-
-def _numeric_neighbours(text: str, start: int, end: int) -> bool:
-    """True when the span continues a longer dotted/dashed number (`1.2.3.4.5`, `2024-01-15`)."""
-    before = text[max(0, start - 2):start]
-    after = text[end:end + 2]
-    return (len(before) == 2 and before[1] in ".-" and before[0].isdigit()) or (
-        len(after) == 2 and after[0] in ".-" and after[1].isdigit()
-    )
+_VERSION_WORDS = re.compile(
+    r"(?:\bv|version|release|build|\bver\.?|firmware|\bfw|kernel|driver|\bsdk|agent|bios|patch|\brev(?:ision)?|"
+    r"update[ds]?|upgraded?(?: to)?|\bos|\bios|android|chrome|firefox|runtime|image|tag)\s*[:=]?\s*$",
+    re.IGNORECASE,
+)
+_VERSION_SUFFIX = re.compile(r"^(?:-(?:rc|beta|alpha|dev|snapshot|release)|\+(?:build|git)|\.(?:x|\d+))", re.I)
 
 
 def ipv4(value: str, text: str, start: int, end: int) -> bool:
@@ -129,8 +128,10 @@ def ipv4(value: str, text: str, start: int, end: int) -> bool:
         return False
     if _numeric_neighbours(text, start, end):
         return False
-    # "version 10.0.0.1", "v 1.2.3.4": a version string, not an address
-    return not _VERSION_WORDS.search(text[max(0, start - 12):start])
+    # "version 10.0.0.1", "firmware 3.1.86.2", "4.2.0.1-rc1": a version string, not an address
+    if _VERSION_SUFFIX.match(text[end:end + 9]):
+        return False
+    return not _VERSION_WORDS.search(text[max(0, start - 24):start])
 
 
 def ipv6(value: str, text: str, start: int, end: int) -> bool:
@@ -144,52 +145,6 @@ def ipv6(value: str, text: str, start: int, end: int) -> bool:
     except ValueError:
         return False
     return not (addr.is_loopback or addr.is_unspecified or addr.is_multicast)
-
-
-# -- phone numbers ---------------------------------------------------------------------------
-
-_DATE_LIKE = re.compile(
-    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2})?$"
-)
-_SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
-_DOTTED_SMALL = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")
-_EXTENSION = re.compile(r"\s*(?:x|ext\.?|#)\s*\d{1,6}$", re.IGNORECASE)
-
-
-def make_phone_validator(regions: tuple[str, ...], bare: bool = False) -> Validator:
-    """A phone validator for numbers with a country code, or national numbers of `regions`.
-
-    `bare=True` accepts an unformatted run of digits (the pattern then needs a context word).
-    """
-
-    def phone(value: str, text: str, start: int, end: int) -> bool:
-        core = _EXTENSION.sub("", value).strip()
-        number = digits(core)
-        if not 7 <= len(number) <= 15:
-            return False
-        if _DATE_LIKE.match(core) or _DOTTED_SMALL.match(core) or _numeric_neighbours(text, start, end):
-            return False
-        international = core.startswith("+") or core.startswith("00")
-        if not international and core.isdigit() and not bare:
-            return False  # a bare run of digits is an id or a timestamp, not a phone number
-        if international:
-            probe = "+" + core[2:] if core.startswith("00") else core
-            try:
-                return phonenumbers.is_valid_number(phonenumbers.parse(probe, None))
-            except phonenumbers.NumberParseException:
-                return False
-        if _SSN_SHAPE.match(core):
-            return False
-        if bare:
-            return any(_valid_in(core, region) for region in regions)
-        # national formats: the digit groups must be the ones the region really uses
-        for region in regions:
-            for m in phonenumbers.PhoneNumberMatcher(core, region, leniency=phonenumbers.Leniency.STRICT_GROUPING):
-                if m.start == 0 and m.end == len(core):
-                    return True
-        return False
-
-    return phone
 
 
 # -- national identifiers ------------------------------------------------------------------
@@ -325,6 +280,62 @@ def de_tax_id(value: str, text: str, start: int, end: int) -> bool:
     return (11 - product) % 10 == int(number[10])
 
 
+def br_cpf(value: str, text: str, start: int, end: int) -> bool:
+    """Brazilian CPF: two mod-11 check digits (python-stdnum), repeated-digit fillers rejected."""
+    return not _numeric_neighbours(text, start, end) and _cpf.is_valid(value)
+
+
+def br_cnpj(value: str, text: str, start: int, end: int) -> bool:
+    return not _numeric_neighbours(text, start, end) and _cnpj.is_valid(value)
+
+
+def cn_ric(value: str, text: str, start: int, end: int) -> bool:
+    """Chinese resident identity card: ISO 7064 MOD 11-2, a real birth date and a region code."""
+    return not _numeric_neighbours(text, start, end) and _cn_ric.is_valid(value)
+
+
+# -- free-text references: dates of birth, account / customer / passport numbers -----------
+
+_DATE_NUMERIC = re.compile(r"^(\d{1,4})[./\- ](\d{1,2})[./\- ](\d{2,4})$")
+_YEAR = re.compile(r"(?<!\d)(\d{4}|\d{2})\s*$")
+
+
+def _full_year(year: int) -> int:
+    if year > 99:
+        return year
+    return year + (1900 if year > date.today().year % 100 else 2000)
+
+
+def date_of_birth(value: str, text: str, start: int, end: int) -> bool:
+    """A plausible calendar date: day 1-31, month 1-12 (either order), a year of the last 130."""
+    this_year = date.today().year
+    m = _DATE_NUMERIC.match(value.strip())
+    if m:
+        g1, g2, g3 = m.groups()
+        if len(g1) == 4:
+            year, pairs = int(g1), [(int(g3), int(g2))]
+        else:
+            year, pairs = _full_year(int(g3)), [(int(g1), int(g2)), (int(g2), int(g1))]
+        plausible = any(1 <= day <= 31 and 1 <= month <= 12 for day, month in pairs)
+        return plausible and this_year - 130 <= year <= this_year
+    y = _YEAR.search(value)
+    if y is None:
+        return False
+    days = [int(d) for d in re.findall(r"(?<!\d)\d{1,2}(?!\d)", value[:y.start()])]
+    return this_year - 130 <= _full_year(int(y.group(1))) <= this_year and all(1 <= d <= 31 for d in days)
+
+
+def reference_number(value: str, text: str, start: int, end: int) -> bool:
+    """An account / customer / policy / order number after its word: enough digits to be one."""
+    n = len(digits(value))
+    return n >= 4 or (n >= 2 and len(value) >= 6)
+
+
+def passport_number(value: str, text: str, start: int, end: int) -> bool:
+    compact = _NON_ALNUM.sub("", value)
+    return 6 <= len(compact) <= 12 and len(digits(compact)) >= 4
+
+
 # -- secrets --------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"^(?:[$<{%]|\*+$|x+$|\.\.\.|none$|null$|true$|false$|changeme$|redacted)", re.I)
@@ -352,15 +363,24 @@ def email(value: str, text: str, start: int, end: int) -> bool:
     if not local or ".." in value or local[0] == "." or local[-1] == ".":
         return False
     labels = domain.split(".")
-    return all(labels) and not labels[-1].isdigit() and not all(label.isdigit() for label in labels[:-1])
+    # all-digit domains exist and are common (163.com, 126.com, 123.com): only the TLD must be letters
+    return all(labels) and not labels[-1].isdigit()
 
 
 def always(value: str, text: str, start: int, end: int) -> bool:
     return True
 
 
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN")
+
 VALIDATORS: dict[str, Validator] = {
     "always": always,
+    "br_cnpj": br_cnpj,
+    "br_cpf": br_cpf,
+    "cn_ric": cn_ric,
+    "date_of_birth": date_of_birth,
+    "passport_number": passport_number,
+    "reference_number": reference_number,
     "credit_card": credit_card,
     "de_tax_id": de_tax_id,
     "email": email,
@@ -373,8 +393,8 @@ VALIDATORS: dict[str, Validator] = {
     "it_fiscal_code": it_fiscal_code,
     "luhn": lambda value, text, start, end: luhn_ok(digits(value)),
     "nl_bsn": nl_bsn,
-    "phone": make_phone_validator(("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN")),
-    "phone_bare": make_phone_validator(("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN"), bare=True),
+    "phone": make_phone_validator(DEFAULT_PHONE_REGIONS),
+    "phone_bare": make_phone_validator(DEFAULT_PHONE_REGIONS, bare=True),
     "pl_pesel": pl_pesel,
     "secret_value": secret_value,
     "token_entropy": token_entropy,

@@ -47,7 +47,7 @@ CASES = [
     ("maestro 6759649826438453", [("CREDIT_CARD", "6759649826438453")]),
     ("fixture card 2705703451424736 charged", [("CREDIT_CARD", "2705703451424736")]),
     # card look-alikes
-    ("order number 4111111111111112 (fails Luhn)", []),
+    ("reference 4111111111111112 (fails Luhn)", []),
     ("trace 4bf92f3577b34da6a3ce929d0e0e4736 span 00f067aa0ba902b7", []),
     ("mixed separators 4111 1111-1111 1111", []),
     # IBAN

@@ -1,0 +1,77 @@
+"""Context words, as data, in EN, DE, FR, ES, PT, IT, NL and Hindi in Latin script.
+
+A pattern row names a tuple from here as its `context`, and the context-aware
+validators (phones, cards) look for the same words, so one list serves every
+detector that needs it. Words are matched lower-cased, as whole words; `_` and
+`-` count as word boundaries, so `applicant_ssn` and `phone-number` hold the words
+`ssn` and `phone`. Multi-word entries ("mobile no", "number hai") match as phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+PHONE = (
+    # en
+    "phone", "phone number", "telephone", "tel", "tel.", "mobile", "mobile no", "cell", "cellphone", "fax",
+    "call", "call me", "ring", "sms", "text me", "whatsapp", "signal", "contact", "reach me", "hotline",
+    # de
+    "telefon", "telefonnummer", "rufnummer", "handy", "handynummer", "mobil", "mobilnummer", "anrufen",
+    "durchwahl",
+    # fr
+    "téléphone", "telephone", "tél", "tél.", "portable", "numéro", "appeler", "appelez", "joindre",
+    # es
+    "teléfono", "telefono", "móvil", "movil", "celular", "llamar", "llámame", "número",
+    # pt
+    "telefone", "fone", "celular", "ligar", "ligue", "contato", "telemóvel",
+    # it
+    "cellulare", "numero", "chiamare", "chiamami",
+    # nl
+    "telefoon", "telefoonnummer", "mobiel", "mobiele nummer", "nummer", "bellen", "bel me",
+    # hi (Latin script)
+    "number hai", "mobile number", "phone karo", "call karo", "sampark", "fon",
+)
+
+CARD = (
+    "card", "card number", "card no", "credit", "credit card", "debit", "visa", "mastercard", "amex", "payment",
+    "cc", "pan", "karte", "kreditkarte", "kartennummer", "carte", "carte bancaire", "cb", "tarjeta",
+    "tarjeta de crédito", "cartão", "cartao", "cartão de crédito", "carta", "carta di credito", "kaart",
+    "creditcard", "pinpas", "rupay",
+)
+
+SSN = ("ssn", "ssn#", "ss#", "social", "social security", "soc sec", "soc. sec.", "socsec", "taxpayer", "tin",
+       "itin")
+
+AADHAAR = ("aadhaar", "aadhar", "adhaar", "uidai", "uid", "aadhaar number", "aadhaar no")
+
+CPF = ("cpf", "cadastro de pessoas", "contribuinte")
+CNPJ = ("cnpj", "empresa", "razão social")
+CN_RIC = ("身份证", "resident id", "shenfenzheng", "id card", "identity card")
+
+ADDRESS = (
+    "address", "lives", "live", "living", "located", "ship", "shipping", "deliver", "delivery", "billing",
+    "mailing", "postcode", "zip", "zip code", "adresse", "anschrift", "wohnt", "wohnhaft", "lieferadresse",
+    "plz", "domicile", "habite", "code postal", "dirección", "direccion", "domicilio", "vive", "código postal",
+    "endereço", "endereco", "mora", "cep", "indirizzo", "abita", "cap", "adres", "woont", "postcode",
+    "pata", "pin", "pincode", "pin code", "rehta", "rehti",
+)
+
+
+@lru_cache(maxsize=256)
+def compile_words(words: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for a tuple of words: whole words, `_`/`-` as boundaries, longest first."""
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w.lower()) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+
+
+def near(words: re.Pattern[str] | None, text: str, start: int, end: int, window: int) -> bool:
+    """A context word within `window` characters before the span, or half of it after."""
+    if words is None:
+        return False
+    before = text[max(0, start - window):start].lower()
+    after = text[end:end + window // 2].lower()
+    return words.search(before) is not None or words.search(after) is not None
