@@ -1,29 +1,52 @@
-"""The `batch` processor: merges requests into batches by size and time.
+"""The `batch` processor: merges requests that arrive together, without holding callers.
 
-Unlike the Collector's fire-and-forget batch processor, `consume` returns only
-when the batch holding the request has been accepted downstream, and raises
-what downstream raised. A client is thus never told "accepted" for data that a
-full exporter queue later refused: nothing acknowledged is lost, and
-backpressure reaches the receiver.
+The Collector's batch processor answers a client at once and sends the batch later, so
+data a full exporter queue then refuses is lost although the client was told it arrived.
+Holding every caller until its batch is flushed (this processor's first design) keeps
+that promise but makes `timeout: 10s` block each export call for 10 s: SDKs time out,
+retry and duplicate. Here neither happens:
+
+- a request that finds the processor idle goes downstream at once;
+- requests that arrive while earlier batches are still being handed downstream gather
+  into the next batch (group commit), which leaves when a delivery slot frees up,
+  `send_batch_size` items have gathered, or `timeout` passed, whichever is first.
+
+So a caller waits only for downstream to accept (an exporter's sending queue accepts in
+microseconds, or on disk), never for a batch timer, and its answer is downstream's: the
+batching after acknowledgement that the Collector now recommends is the exporter's
+`sending_queue.batch`. When downstream refuses a merged batch permanently, the requests
+are sent again one by one, so a poison request fails alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
+from scrubber.errors import PermanentError
 from scrubber.pdata import Request, Signal, item_count, merge, resource_groups
+from scrubber.service.telemetry import SIZE_BUCKETS
 
 from processors.batch.config import BatchConfig
+
+#: batches handed downstream at once; beyond it new requests gather into the next batch
+MAX_IN_FLIGHT = 4
+
+
+@dataclass(eq=False)
+class _Waiting:
+    request: Request
+    items: int
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class _Batch:
     def __init__(self) -> None:
-        self.requests: list[Request] = []
+        self.waiting: list[_Waiting] = []
         self.items = 0
-        self.done: asyncio.Future = asyncio.get_running_loop().create_future()
         self.timer: asyncio.TimerHandle | None = None
 
 
@@ -38,11 +61,12 @@ class BatchProcessor:
         self._batch: _Batch | None = None
         self._in_flight: set[asyncio.Task] = set()
         self._closed = False
-        labels = {"processor": str(settings.id), "pipeline": settings.pipeline}
-        self._sent = settings.telemetry.counter(
-            "processor_batch_batch_send_size", "Items in each batch sent", ["processor", "pipeline", "trigger"]
-        )
-        self._labels = labels
+        self._labels = {"processor": str(settings.id), "pipeline": settings.pipeline}
+        telemetry = settings.telemetry
+        self._sizes = telemetry.histogram("processor_batch_batch_send_size", "Items in each batch sent.",
+                                          ["processor", "pipeline"], buckets=SIZE_BUCKETS).labels(**self._labels)
+        self._triggers = telemetry.counter("processor_batch_trigger_send", "Batches sent, by what sent them "
+                                           "(idle, size, slot, timeout, shutdown).", ["processor", "pipeline", "trigger"])
 
     async def start(self, host: Host) -> None:
         return None
@@ -51,12 +75,15 @@ class BatchProcessor:
         if self._closed:
             await self.next.consume(signal, request)
             return
+        waiting = _Waiting(request, item_count(request))
         batch = self._batch or self._open()
-        batch.requests.append(request)
-        batch.items += item_count(request)
-        if batch.items >= self.config.send_batch_size:
+        batch.waiting.append(waiting)
+        batch.items += waiting.items
+        if len(self._in_flight) < MAX_IN_FLIGHT:
+            self._send("idle")
+        elif batch.items >= self.config.send_batch_size:
             self._send("size")
-        await asyncio.shield(batch.done)
+        await asyncio.shield(waiting.done)
 
     def _open(self) -> _Batch:
         batch = self._batch = _Batch()
@@ -69,23 +96,49 @@ class BatchProcessor:
             return
         if batch.timer is not None:
             batch.timer.cancel()
-        self._sent.labels(trigger=trigger, **self._labels).inc(batch.items)
+        self._sizes.observe(batch.items)
+        self._triggers.labels(trigger=trigger, **self._labels).inc()
         task = asyncio.get_running_loop().create_task(self._deliver(batch))
         self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        task.add_done_callback(self._delivered)
+
+    def _delivered(self, task: asyncio.Task) -> None:
+        self._in_flight.discard(task)
+        if self._batch is not None and not self._closed:
+            self._send("slot")  # what gathered meanwhile leaves now, not at its timer
 
     async def _deliver(self, batch: _Batch) -> None:
         try:
-            for chunk in self._chunks(batch.requests):
+            for chunk in self._chunks([w.request for w in batch.waiting]):
                 await self.next.consume(self.signal, chunk)
+        except PermanentError as exc:
+            if len(batch.waiting) == 1:
+                _settle([batch.waiting[0]], exc)
+            else:
+                await self._one_by_one(batch.waiting)
         except Exception as exc:
-            batch.done.set_exception(exc)
-            batch.done.exception()  # mark retrieved: every waiter re-raises it
+            _settle(batch.waiting, exc)
         else:
-            batch.done.set_result(None)
+            _settle(batch.waiting, None)
+
+    async def _one_by_one(self, waiting: list[_Waiting]) -> None:
+        """A merged batch was refused permanently: send each request alone so that one bad
+        request does not fail the others (each caller gets its own answer)."""
+        self.log.info("batch %s: merged batch of %d requests refused permanently; sending them one by one",
+                      self._labels["processor"], len(waiting))
+        for one in waiting:
+            try:
+                await self.next.consume(self.signal, one.request)
+            except Exception as exc:
+                _settle([one], exc)
+            else:
+                _settle([one], None)
 
     def _chunks(self, requests: list[Request]):
         """Merged requests, each at most send_batch_max_size items where resource groups allow."""
+        if len(requests) == 1:
+            yield requests[0]
+            return
         limit = self.config.send_batch_max_size
         if not limit:
             yield merge(self.signal, requests)
@@ -105,8 +158,19 @@ class BatchProcessor:
             yield merge(self.signal, current)
 
     async def shutdown(self, timeout: float) -> None:
-        """Send what is buffered and wait for it (within `timeout`)."""
+        """Send what is gathered and wait for it (within `timeout`)."""
         self._closed = True
         self._send("shutdown")
         if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=timeout)
+            await asyncio.wait(set(self._in_flight), timeout=timeout)
+
+
+def _settle(waiting: list[_Waiting], error: BaseException | None) -> None:
+    for one in waiting:
+        if one.done.done():
+            continue
+        if error is None:
+            one.done.set_result(None)
+        else:
+            one.done.set_exception(error)
+            one.done.exception()  # mark retrieved: the waiter re-raises it

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scrubber.component import ComponentConfig, ComponentID, Kind
-from scrubber.config.expand import expand
+from scrubber.config.expand import Expansion, expand
 from scrubber.config.model import ComponentEntry, Config, Pipeline, RawConfig
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal
@@ -70,36 +70,55 @@ def load_config(path: str | Path, registry: Registry | None = None, environ: Map
 def parse_config(data: dict[str, Any], registry: Registry | None = None, environ: Mapping[str, str] | None = None,
                  checks: bool = True) -> Config:
     registry = registry or default_registry()
-    expansion_errors: list[str] = []
+    expansion = Expansion()
     errors: list[str] = []
-    expanded = expand(data, os.environ if environ is None else environ, errors=expansion_errors)
+    expanded = expand(data, os.environ if environ is None else environ, expansion=expansion)
     try:
         raw = RawConfig.model_validate(expanded)
     except ValidationError as exc:
         errors.extend(pydantic_errors(exc, ""))
         _sections_alone(expanded, registry, errors)
-        raise ConfigError(_merge(expansion_errors, errors)) from exc
+        raise ConfigError(_merge(expansion, errors)) from exc
     components = {kind: _components(getattr(raw, kind.value), kind, registry, errors) for kind in Kind}
     _check_ambiguous_connectors(components, errors)
     pipelines = _pipelines(raw, components, errors)
     _check_connectors(components, pipelines, errors)
     extensions = _service_extensions(raw, components, errors)
+    _check_extension_references(raw, components, extensions, errors)
     config = Config(components, pipelines, extensions, raw.service, raw=expanded)
-    errors = _merge(expansion_errors, errors)
-    if not errors:
-        errors.extend(_deployment_errors(config))
-        if checks:
-            errors.extend(run_checks(config))
+    # deployment errors come in the same pass: a component whose own config parsed can
+    # still say what the deployment lacks, whatever is wrong elsewhere in the file
+    errors.extend(_deployment_errors(config))
+    errors = _merge(expansion, errors)
+    if not errors and checks:
+        errors.extend(run_checks(config))
     if errors:
         raise ConfigError(errors)
     return config
 
 
-def _merge(expansion_errors: list[str], errors: list[str]) -> list[str]:
+def _merge(expansion: Expansion, errors: list[str]) -> list[str]:
     """Expansion errors first; a value whose reference could not be expanded is not
-    reported a second time by the validation of what it left behind."""
-    failed = {line.partition(": ")[0] for line in expansion_errors}
-    return expansion_errors + [line for line in errors if line.partition(": ")[0] not in failed]
+    reported a second time by the validation of what it left behind, and a value left
+    empty by an unset variable says so, naming the variable."""
+    failed = {line.partition(": ")[0] for line in expansion.errors}
+    result = list(expansion.errors)
+    for line in errors:
+        path, _, message = line.partition(": ")
+        if path in failed:
+            continue
+        names = _unset_under(expansion.unset, path)
+        if names:
+            plural = "s" if len(names) > 1 else ""
+            line = f"{path}: environment variable{plural} {', '.join(names)} {'are' if plural else 'is'} not set ({message})"
+        result.append(line)
+    return list(dict.fromkeys(result))
+
+
+def _unset_under(unset: dict[str, list[str]], path: str) -> list[str]:
+    """Unset variables of the value at `path` or below it (a model-level error names its parent)."""
+    names = [name for where, found in unset.items() if where == path or where.startswith(path + "::") for name in found]
+    return list(dict.fromkeys(names))
 
 
 def _sections_alone(expanded: dict[str, Any], registry: Registry, errors: list[str]) -> None:
@@ -289,10 +308,27 @@ def _service_extensions(raw: RawConfig, components, errors: list[str]) -> list[C
             errors.append(f"service::extensions::{i}: {exc}")
             continue
         if component_id not in components[Kind.EXTENSION]:
-            errors.append(f"service::extensions::{i}: references extension {name!r}, which is not configured under extensions")
+            if name not in raw.extensions:  # configured but invalid: its own error says why
+                errors.append(f"service::extensions::{i}: references extension {name!r}, which is not configured under extensions")
         else:
             result.append(component_id)
     return result
+
+
+def _check_extension_references(raw: RawConfig, components, enabled: list[ComponentID], errors: list[str]) -> None:
+    """Components name extensions by id (`sending_queue: {storage: file_storage}`); each must
+    be configured and enabled in service::extensions, as the Collector requires at start."""
+    for kind, entries in components.items():
+        for component_id, entry in entries.items():
+            references: Callable[[], list[tuple[str, str]]] | None = getattr(entry.config, "extension_references", None)
+            for key, reference in references() if references else []:
+                path = f"{kind.value}::{component_id}::{key}"
+                target = ComponentID.parse(reference)
+                if target not in components[Kind.EXTENSION]:
+                    if reference not in raw.extensions:
+                        errors.append(f"{path}: references extension {reference!r}, which is not configured under extensions")
+                elif target not in enabled:
+                    errors.append(f"{path}: extension {reference!r} is configured but not listed in service::extensions")
 
 
 def _deployment_errors(config: Config) -> list[str]:

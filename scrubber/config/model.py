@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scrubber.component import ComponentConfig, ComponentID, Factory, Kind
 from scrubber.config.types import Endpoint
@@ -27,20 +27,82 @@ class PipelineConfig(_Strict):
     exporters: list[str] = Field(min_length=1)
 
 
+class PrometheusReaderConfig(_Strict):
+    """`readers: [{pull: {exporter: {prometheus: ...}}}]`, the Collector's own-metrics reader."""
+
+    host: str = "localhost"
+    port: int = Field(8888, gt=0, lt=65536)
+    #: accepted as in the Collector; scrubber's names always carry the Prometheus suffixes
+    without_type_suffix: bool = False
+    without_units: bool = False
+    without_scope_info: bool = False
+
+
+class PullExporterConfig(_Strict):
+    prometheus: PrometheusReaderConfig
+
+
+class PullReaderConfig(_Strict):
+    exporter: PullExporterConfig
+
+
+class ReaderConfig(_Strict):
+    pull: PullReaderConfig | None = None
+    #: push readers (`periodic` with an otlp exporter) are refused with the alternative
+    periodic: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _pull_only(self) -> "ReaderConfig":
+        if self.periodic is not None:
+            raise ValueError("periodic (push) readers are not supported: scrubber exposes its own metrics for "
+                             "scraping only; use a pull reader with a prometheus exporter and scrape it")
+        if self.pull is None:
+            raise ValueError("a reader must be pull: {exporter: {prometheus: {host: ..., port: ...}}}")
+        return self
+
+
 class MetricsTelemetryConfig(_Strict):
-    #: where the Prometheus endpoint listens; null disables it (the Collector uses 8888)
+    #: where the Prometheus endpoint listens; null disables it (the Collector uses 8888).
+    #: The Collector now writes this as `readers` (below); `address` is its older spelling.
     address: Endpoint | None = "localhost:8888"
     level: Literal["none", "basic", "normal", "detailed"] = "normal"
+    readers: list[ReaderConfig] | None = None
+
+    @model_validator(mode="after")
+    def _one_reader(self) -> "MetricsTelemetryConfig":
+        if self.readers is not None and len(self.readers) > 1:
+            raise ValueError("readers: one pull reader at most (scrubber serves its own metrics on one endpoint)")
+        if self.readers is not None and "address" in self.model_fields_set:
+            raise ValueError("give either address or readers, not both")
+        return self
+
+    def endpoint(self) -> str | None:
+        """The own-metrics endpoint `host:port`, from `readers` when given, else `address`."""
+        if self.readers is None:
+            return self.address
+        if not self.readers:
+            return None
+        prometheus = self.readers[0].pull.exporter.prometheus
+        host = f"[{prometheus.host}]" if ":" in prometheus.host else prometheus.host
+        return f"{host}:{prometheus.port}"
 
 
 class LogsTelemetryConfig(_Strict):
     level: Literal["debug", "info", "warn", "warning", "error"] = "info"
     encoding: Literal["json", "console"] = "json"
+    #: where log lines go: `stderr`, `stdout` or file paths (the Collector's default: stderr)
+    output_paths: list[str] = Field(default_factory=lambda: ["stderr"], min_length=1)
+    #: accepted as in the Collector; error lines go to output_paths like every other line
+    error_output_paths: list[str] = Field(default_factory=lambda: ["stderr"])
+    disable_caller: bool = False
+    disable_stacktrace: bool = False
 
 
 class TelemetryConfig(_Strict):
     metrics: MetricsTelemetryConfig = Field(default_factory=MetricsTelemetryConfig)
     logs: LogsTelemetryConfig = Field(default_factory=LogsTelemetryConfig)
+    #: resource attributes of the service's own telemetry (added as labels of the build-info metric)
+    resource: dict[str, str | None] = Field(default_factory=dict)
 
 
 class ServiceConfig(_Strict):

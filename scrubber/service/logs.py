@@ -42,14 +42,24 @@ class ConsoleFormatter(logging.Formatter):
         return describe_exception(ei)
 
 
-def setup_logging(level: str = "info", encoding: str = "json") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if encoding == "json":
-        handler.setFormatter(JSONFormatter())
-    else:
-        handler.setFormatter(ConsoleFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+def _handler(path: str) -> logging.Handler:
+    """`stderr`, `stdout` or a file path (appended to), as the Collector's `output_paths`."""
+    if path == "stderr":
+        return logging.StreamHandler(sys.stderr)
+    if path == "stdout":
+        return logging.StreamHandler(sys.stdout)
+    return logging.FileHandler(path, encoding="utf-8")
+
+
+def setup_logging(level: str = "info", encoding: str = "json", output_paths: list[str] | None = None) -> None:
+    handlers = [_handler(path) for path in dict.fromkeys(output_paths or ["stderr"])]
+    for handler in handlers:
+        if encoding == "json":
+            handler.setFormatter(JSONFormatter())
+        else:
+            handler.setFormatter(ConsoleFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel({"warn": "WARNING"}.get(level, level.upper()))
     # third-party chatter (presidio logs every recognizer it loads) stays at warning
     for noisy in ("presidio-analyzer", "presidio-anonymizer", "aiohttp.access", "grpc"):

@@ -20,9 +20,9 @@ class Service:
 
     def __init__(self, config: Config, telemetry: Telemetry | None = None):
         self.config = config
-        self.telemetry = telemetry or Telemetry()
+        self.telemetry = telemetry or Telemetry(resource=config.service.telemetry.resource)
         self.graph = Graph(config, self.telemetry)
-        address = config.service.telemetry.metrics.address
+        address = config.service.telemetry.metrics.endpoint()
         level = config.service.telemetry.metrics.level
         self.metrics = metrics_server(self.telemetry, address) if address and level != "none" else None
 

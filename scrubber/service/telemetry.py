@@ -9,19 +9,47 @@ first use and cached by name, so components need no registration step.
 
 from __future__ import annotations
 
+import platform
 import threading
+import time
 from typing import Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import prometheus_client
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector,
+                               generate_latest)
 
 PREFIX = "scrubber_"
 
+# A `_created` series per counter doubles the series count for nothing a dashboard uses
+# (the Collector has none); this is a process-wide switch of prometheus-client.
+prometheus_client.disable_created_metrics()
+
+#: the Collector's buckets for sizes in items (its batch_send_size histogram)
+SIZE_BUCKETS = (10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000,
+                10000, 20000, 30000, 50000, 100000)
+
 
 class Telemetry:
-    def __init__(self, registry: CollectorRegistry | None = None):
+    def __init__(self, registry: CollectorRegistry | None = None, resource: dict[str, str | None] | None = None):
         self.registry = registry or CollectorRegistry(auto_describe=True)
         self._metrics: dict[str, object] = {}
         self._lock = threading.Lock()
+        self._process_metrics(resource or {})
+
+    def _process_metrics(self, resource: dict[str, str | None]) -> None:
+        """The standard `process_*` / `python_info` series, uptime and build info, as the
+        Collector exposes `otelcol_process_*` and its version."""
+        from scrubber import __version__
+
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        started = time.monotonic()
+        uptime = self.gauge("process_uptime_seconds", "Seconds since the service started.")
+        uptime.set_function(lambda: time.monotonic() - started)
+        extra = {k.replace(".", "_"): v for k, v in resource.items() if v is not None and k.replace(".", "_").isidentifier()}
+        info = self.gauge("build_info", "Build of the running scrubber (value 1).",
+                          ("version", "python", *sorted(extra)))
+        info.labels(version=__version__, python=platform.python_version(), **extra).set(1)
 
     def _get(self, cls, name: str, documentation: str, labelnames: Sequence[str], **kwargs):
         full = name if name.startswith(PREFIX) else PREFIX + name

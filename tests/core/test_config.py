@@ -83,8 +83,15 @@ def test_env_expansion_with_defaults_and_types():
 
 def test_unsupported_reference_is_an_error_with_path():
     errors: list[str] = []
-    expand({"exporters": {"otlp": {"endpoint": "${file:/etc/x}"}}}, {}, errors=errors)
+    expand({"exporters": {"otlp": {"endpoint": "${yaml:x}"}}}, {}, errors=errors)
     assert errors and errors[0].startswith("exporters::otlp::endpoint:")
+
+
+def test_bare_and_file_references(tmp_path):
+    secret = tmp_path / "token"
+    secret.write_text("s3cret\n")
+    tree = {"a": "${PORT_EP}", "b": "${MISSING:-x}", "c": f"Bearer ${{file:{secret}}}", "d": "${env:SIZE}"}
+    assert expand(tree, {"PORT_EP": "h:1", "SIZE": "7"}) == {"a": "h:1", "b": "x", "c": "Bearer s3cret", "d": 7}
 
 
 @pytest.mark.parametrize("text,seconds", [("5s", 5.0), ("200ms", 0.2), ("1.5m", 90.0), ("1h", 3600.0), (3, 3.0)])
@@ -143,8 +150,16 @@ def test_a_service_mistake_does_not_hide_the_component_mistakes():
 
 
 def test_a_bad_reference_is_reported_once():
-    data = {**VALID, "exporters": {"otlp": {"endpoint": "${file:/etc/endpoint}"}}}
+    data = {**VALID, "exporters": {"otlp": {"endpoint": "${http:/etc/endpoint}"}}}
     data["service"] = {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}}}
     errors = errors_of(data)
     assert [e for e in errors if e.startswith("exporters::otlp::endpoint:")] == [
-        "exporters::otlp::endpoint: unsupported reference ${file:/etc/endpoint}: use ${env:VAR} or ${env:VAR:-default}"]
+        "exporters::otlp::endpoint: unsupported reference ${http:/etc/endpoint}: use ${env:VAR}, ${VAR}, "
+        "${env:VAR:-default} or ${file:PATH}"]
+
+
+def test_a_missing_file_reference_names_the_file_once():
+    data = {**VALID, "exporters": {"otlp": {"endpoint": "${file:/nonexistent/endpoint}"}}}
+    data["service"] = {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}}}
+    assert [e for e in errors_of(data) if e.startswith("exporters::otlp::endpoint:")] == [
+        "exporters::otlp::endpoint: ${file:/nonexistent/endpoint}: cannot read the file: No such file or directory"]

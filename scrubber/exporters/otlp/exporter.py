@@ -11,6 +11,8 @@ google.rpc.Status, as the Collector sends it) or `google.rpc.retryinfo-bin`
 
 from __future__ import annotations
 
+import ssl
+
 import grpc
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
@@ -58,12 +60,19 @@ class GrpcClient:
             # fails fast. Cap it so a backend that comes back is used within seconds.
             ("grpc.initial_reconnect_backoff_ms", 250),
             ("grpc.max_reconnect_backoff_ms", 5000),
+            ("grpc.lb_policy_name", config.balancer_name),
         ]
+        if config.keepalive is not None:
+            options += [("grpc.keepalive_time_ms", int(config.keepalive.time * 1000)),
+                        ("grpc.keepalive_timeout_ms", int(config.keepalive.timeout * 1000)),
+                        ("grpc.keepalive_permit_without_calls", int(config.keepalive.permit_without_stream))]
+        if config.authority:
+            options.append(("grpc.default_authority", config.authority))
         compression = grpc.Compression.Gzip if config.compression == "gzip" else grpc.Compression.NoCompression
         if config.tls.insecure:
             return grpc.aio.insecure_channel(config.endpoint, options=options, compression=compression)
         credentials = grpc.ssl_channel_credentials(
-            root_certificates=config.tls.read("ca_file"),
+            root_certificates=_roots(config),
             private_key=config.tls.read("key_file"),
             certificate_chain=config.tls.read("cert_file"),
         )
@@ -74,7 +83,8 @@ class GrpcClient:
     async def send(self, signal: Signal, request: Request, timeout: float) -> int:
         await self.start()
         try:
-            response = await self._methods[signal](request, timeout=timeout, metadata=self._metadata)
+            response = await self._methods[signal](request, timeout=timeout, metadata=self._metadata,
+                                                   wait_for_ready=self.config.wait_for_ready)
         except grpc.aio.AioRpcError as error:
             raise classify(error) from None
         return getattr(response.partial_success, _REJECTED_FIELD[signal])
@@ -83,6 +93,20 @@ class GrpcClient:
         if self._channel is not None:
             await self._channel.close()
             self._channel = None
+
+
+def _roots(config: OTLPExporterConfig) -> bytes | None:
+    """The CA certificates to trust: ca_file, plus the system's with include_system_ca_certs_pool
+    (grpc takes one PEM bundle; None means grpc's own default roots)."""
+    own = config.tls.read("ca_file")
+    if own is None or not config.tls.include_system_ca_certs_pool:
+        return own
+    system = ssl.get_default_verify_paths().openssl_cafile
+    try:
+        with open(system, "rb") as handle:
+            return own + b"\n" + handle.read()
+    except OSError:
+        return own
 
 
 def _serialize(request: Request) -> bytes:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from scrubber.config.types import HttpURL
+from scrubber.config.types import Duration, HttpURL
 from scrubber.exporters.exporterhelper.config import SenderConfig, TLSClientConfig
 from scrubber.pdata import Signal
 
@@ -21,6 +21,10 @@ class OTLPHTTPExporterConfig(SenderConfig):
     tls: TLSClientConfig = Field(default_factory=TLSClientConfig)
     #: body encoding: protobuf (the default, as in the Collector) or OTLP/JSON
     encoding: Literal["proto", "json"] = "proto"
+    #: connection reuse, as the Collector's HTTP client settings
+    idle_conn_timeout: Duration = 90.0
+    max_idle_conns: int = Field(100, gt=0)
+    disable_keep_alives: bool = False
 
     def url(self, signal: Signal) -> str:
         override = getattr(self, f"{signal.value}_endpoint")

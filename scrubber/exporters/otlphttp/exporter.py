@@ -32,7 +32,8 @@ _RESPONSES = {
     Signal.METRICS: (ExportMetricsServiceResponse, "rejected_data_points"),
     Signal.LOGS: (ExportLogsServiceResponse, "rejected_log_records"),
 }
-#: bodies above this are gzipped on a worker thread, not on the event loop
+_TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+#: bodies above this are compressed on a worker thread, not on the event loop
 _THREAD_COMPRESS_BYTES = 256 * 1024
 
 
@@ -42,19 +43,27 @@ class HttpClient:
         self._session: aiohttp.ClientSession | None = None
         self._headers = {"User-Agent": f"scrubber/{__version__}", **config.headers}
         self._headers["Content-Type"] = "application/json" if config.encoding == "json" else "application/x-protobuf"
-        if config.compression == "gzip":
-            self._headers["Content-Encoding"] = "gzip"
+        if config.compression != "none":
+            self._headers["Content-Encoding"] = config.compression
 
     async def start(self) -> None:
         if self._session is None:
-            connector = aiohttp.TCPConnector(ssl=self._ssl_context())
+            config = self.config
+            connector = aiohttp.TCPConnector(ssl=self._ssl_context(), limit=config.max_idle_conns,
+                                             force_close=config.disable_keep_alives,
+                                             keepalive_timeout=None if config.disable_keep_alives else config.idle_conn_timeout)
             self._session = aiohttp.ClientSession(connector=connector)
 
     def _ssl_context(self) -> ssl.SSLContext | bool:
         tls = self.config.tls
-        if not (tls.ca_file or tls.cert_file or tls.insecure_skip_verify):
+        if not (tls.ca_file or tls.cert_file or tls.insecure_skip_verify or tls.min_version != "1.2" or tls.max_version):
             return True  # the system's default verification for https URLs
         context = ssl.create_default_context(cafile=tls.ca_file)
+        if tls.ca_file and tls.include_system_ca_certs_pool:
+            context.load_default_certs()
+        context.minimum_version = _TLS_VERSIONS[tls.min_version]
+        if tls.max_version:
+            context.maximum_version = _TLS_VERSIONS[tls.max_version]
         if tls.cert_file:
             context.load_cert_chain(tls.cert_file, tls.key_file)
         if tls.insecure_skip_verify:
@@ -80,16 +89,27 @@ class HttpClient:
 
     async def _encode(self, request: Request) -> bytes:
         body = otlpjson.dumps(request).encode() if self.config.encoding == "json" else request.SerializeToString()
-        if self.config.compression != "gzip":
+        if self.config.compression == "none":
             return body
+        compress = _zstd if self.config.compression == "zstd" else _gzip
         if len(body) > _THREAD_COMPRESS_BYTES:
-            return await asyncio.to_thread(gzip.compress, body, 6)
-        return gzip.compress(body, 6)
+            return await asyncio.to_thread(compress, body)
+        return compress(body)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, 6)
+
+
+def _zstd(body: bytes) -> bytes:
+    import zstandard  # only configs that ask for zstd need it
+
+    return zstandard.ZstdCompressor(level=3).compress(body)
 
 
 def _rejected(signal: Signal, payload: bytes, encoding: str) -> int:
