@@ -82,7 +82,7 @@ COUNTRIES = (
 # -- the block grower -------------------------------------------------------------------------
 
 _GAP = re.compile(r"[ \t]*[,;]?[ \t]*(?:\r?\n[ \t]*)?")
-_CITY = f"{CAP}(?:[ \\-](?:{PARTICLES} )?{CAP}){{0,2}}"
+_CITY = f"{CAP}(?:[ \\-](?:(?:{PARTICLES}) )?{CAP}){{0,2}}"
 _TAILS = re.compile(
     "|".join((
         f"{UNIT}\\s*(?:No\\.?\\s*)?[A-Z0-9][A-Z0-9\\-/]{{0,5}}(?:,? (?:{UNIT})\\s*[A-Z0-9]{{1,4}})?",

@@ -1,0 +1,71 @@
+"""Postal addresses of many layouts: the whole block is found, the postcode never stays behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrubber.detection import DetectionConfig, Detector
+
+
+@pytest.fixture(scope="module")
+def det() -> Detector:
+    return Detector(DetectionConfig(ner={"enabled": False}))
+
+
+def addresses(detector: Detector, text: str) -> list[str]:
+    [found] = detector.detect([text], [False])
+    return [text[f.start:f.end] for f in found if f.entity_type == "ADDRESS"]
+
+
+FOUND = [
+    # number after the street name, postcode before the city
+    ("Ich wohne in der Hauptstraße 5, 10115 Berlin.", "Hauptstraße 5, 10115 Berlin"),
+    ("Lieferadresse: Berliner Straße 12a, 60311 Frankfurt am Main", "Berliner Straße 12a, 60311 Frankfurt am Main"),
+    ("lives at Alexa-Pergande-Ring 280 and", "Alexa-Pergande-Ring 280"),
+    ("Indirizzo: Via Roma 12, 00184 Roma", "Via Roma 12, 00184 Roma"),
+    ("Moro na Rua das Flores, 123, 01310-100 São Paulo", "Rua das Flores, 123, 01310-100 São Paulo"),
+    ("envíe a Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+    ("Adres: Keizersgracht 123, 1015 CJ Amsterdam", "Keizersgracht 123, 1015 CJ Amsterdam"),
+    ("J'habite au 12, rue de la Paix, 75008 Paris", "12, rue de la Paix, 75008 Paris"),
+    ("Rue de la Loi 16, 1000 Bruxelles", "Rue de la Loi 16, 1000 Bruxelles"),
+    # English layouts, units, ZIP+4, UK postcodes
+    ("ship to 1600 Pennsylvania Avenue NW, Washington, DC 20500-0003", "1600 Pennsylvania Avenue NW, Washington, DC 20500-0003"),
+    ("123 Main Street, Apt. 4B, Springfield, IL 62704", "123 Main Street, Apt. 4B, Springfield, IL 62704"),
+    ("Flat 2, 10 Downing Street, London SW1A 2AA", "Flat 2, 10 Downing Street, London SW1A 2AA"),
+    ("post it to 221B Baker Street, London NW1 6XE please", "221B Baker Street, London NW1 6XE"),
+    ("postcode SW1A 1AA", "SW1A 1AA"),
+    # Indian addresses: PIN codes, Cross/Main, Flat lines
+    ("Flat 4B, Sunshine Apartments, 12th Cross, MG Road, Bengaluru 560001",
+     "Flat 4B, Sunshine Apartments, 12th Cross, MG Road, Bengaluru 560001"),
+    ("mera pata: 42, Nehru Nagar, Mumbai - 400001", "42, Nehru Nagar, Mumbai - 400001"),
+    # blocks over several lines
+    ("Anschrift:\nHauptstraße 5\nWohnung 3\n10115 Berlin\nDeutschland", "Hauptstraße 5\nWohnung 3\n10115 Berlin\nDeutschland"),
+    ("Address:\n742 Evergreen Terrace\nSpringfield, OR 97403\nUSA", "742 Evergreen Terrace\nSpringfield, OR 97403\nUSA"),
+    # a postcode and city alone, after an address word
+    ("Meine Adresse ist 10115 Berlin", "10115 Berlin"),
+]
+
+UNTOUCHED = [
+    "we use a 3 Way handshake and 2 Phase commit",
+    "the Frankfurt region is down, Mumbai on-call paged",
+    "took 10000 Users to break it; 8080 Port open",
+    "Hauptstraße is closed",
+    "firmware 3.1.86.2 on build 10.0.19041.1",
+    "version v2.4.0.1 released 2024-01-15",
+    "Severity One incident in us-east-1",
+]
+
+
+@pytest.mark.parametrize("text,expected", FOUND, ids=[c[1][:40] for c in FOUND])
+def test_address_block_found(det: Detector, text: str, expected: str) -> None:
+    assert expected in addresses(det, text)
+
+
+@pytest.mark.parametrize("text", UNTOUCHED, ids=[t[:30] for t in UNTOUCHED])
+def test_address_look_alikes_stay(det: Detector, text: str) -> None:
+    assert addresses(det, text) == []
+
+
+def test_block_ends_before_a_closing_line(det: Detector) -> None:
+    text = "Hauptstraße 5\n10115 Berlin\nThanks, Anna"
+    assert addresses(det, text) == ["Hauptstraße 5\n10115 Berlin"]

@@ -1,0 +1,120 @@
+"""Issue 8, failure class 4: the pattern gaps, each with the look-alikes that must stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrubber.detection import DetectionConfig, Detector
+from scrubber.detection import validators as v
+
+
+@pytest.fixture(scope="module")
+def det() -> Detector:
+    return Detector(DetectionConfig(ner={"enabled": False}))
+
+
+def spans(detector: Detector, text: str) -> list[tuple[str, str]]:
+    [found] = detector.detect([text], [False])
+    return [(f.entity_type, text[f.start:f.end]) for f in found]
+
+
+FOUND = [
+    # cards of issuers the brand table does not know: Luhn + a card word, or grouped like a card
+    ("my card number is 3512345678901236", ("CREDIT_CARD", "3512345678901236")),
+    ("Kreditkarte 3512 3456 7890 1236", ("CREDIT_CARD", "3512 3456 7890 1236")),
+    ("paid with 3512-3456-7890-1236 yesterday", ("CREDIT_CARD", "3512-3456-7890-1236")),
+    ("tarjeta 8112345678901239", ("CREDIT_CARD", "8112345678901239")),
+    # e-mail at all-digit domains
+    ("write to user@123.com", ("EMAIL_ADDRESS", "user@123.com")),
+    ("我的邮箱 a@163.com", ("EMAIL_ADDRESS", "a@163.com")),
+    # secrets: env-style names, more token prefixes
+    ("export SOME_API_KEY=abcd1234efgh5678", ("SECRET", "abcd1234efgh5678")),
+    ("OPENAI_TOKEN: tok9f8e7d6c5b4a", ("SECRET", "tok9f8e7d6c5b4a")),
+    ("DB_PASSWORD_PROD=s3cr3tValue!", ("SECRET", "s3cr3tValue!")),
+    ('{"client_secret": "Zx9yW8vU7tS6"}', ("SECRET", "Zx9yW8vU7tS6")),
+    ("hf_abcdefghijklmnopqrstuvwxyzABCDEF12", ("SECRET", "hf_abcdefghijklmnopqrstuvwxyzABCDEF12")),
+    ("glpat-xxxxYYYYzzzz11112222", ("SECRET", "glpat-xxxxYYYYzzzz11112222")),
+    ("SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+     ("SECRET", "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")),
+    ("npm_abcdefghijklmnopqrstuvwxyz0123456789", ("SECRET", "npm_abcdefghijklmnopqrstuvwxyz0123456789")),
+    ("AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+     ("SECRET", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")),
+    # Aadhaar with spaces, no context word
+    ("my number 2345 6789 0124 for KYC", ("IN_AADHAAR", "2345 6789 0124")),
+    # SSN after social / soc sec / under a key
+    ("social 536221234", ("US_SSN", "536221234")),
+    ("soc sec 536-22-1234", ("US_SSN", "536-22-1234")),
+    ('{"applicant_ssn": "536221234"}', ("US_SSN", "536221234")),
+    # Brazil and China
+    ("CPF 111.444.777-35 do cliente", ("BR_CPF", "111.444.777-35")),
+    ("seu cpf: 11144477735", ("BR_CPF", "11144477735")),
+    ("CNPJ 11.222.333/0001-81", ("BR_CNPJ", "11.222.333/0001-81")),
+    ("身份证 11010519491231002X", ("CN_RESIDENT_ID", "11010519491231002X")),
+    # dates of birth in free text, many formats and languages
+    ("DOB: 03/14/1985", ("DATE_OF_BIRTH", "03/14/1985")),
+    ("I was born on 12 March 1985 in Leeds", ("DATE_OF_BIRTH", "12 March 1985")),
+    ("born March 12, 1985", ("DATE_OF_BIRTH", "March 12, 1985")),
+    ("geboren am 14.03.1985", ("DATE_OF_BIRTH", "14.03.1985")),
+    ("née le 3 février 1990", ("DATE_OF_BIRTH", "3 février 1990")),
+    ("fecha de nacimiento: 1985-03-14", ("DATE_OF_BIRTH", "1985-03-14")),
+    ("data de nascimento 14/03/1985", ("DATE_OF_BIRTH", "14/03/1985")),
+    ("nato il 14 marzo 1985", ("DATE_OF_BIRTH", "14 marzo 1985")),
+    # account, customer, member, policy, order-of-a-person and passport numbers
+    ("my account number is 12345678", ("ACCOUNT_NUMBER", "12345678")),
+    ("Kontonummer: 0532013000", ("ACCOUNT_NUMBER", "0532013000")),
+    ("Kundennummer KD-48213", ("CUSTOMER_ID", "KD-48213")),
+    ("customer ID C-1234567", ("CUSTOMER_ID", "C-1234567")),
+    ("member ID: M-558812", ("CUSTOMER_ID", "M-558812")),
+    ("policy number POL-2024-889123", ("CUSTOMER_ID", "POL-2024-889123")),
+    ("where is my order 7734201?", ("CUSTOMER_ID", "7734201")),
+    ("número de cliente 45822198", ("CUSTOMER_ID", "45822198")),
+    ("passport number X1234567", ("PASSPORT", "X1234567")),
+    ("Reisepass C01X00T47", ("PASSPORT", "C01X00T47")),
+]
+
+UNTOUCHED = [
+    "reference 4111111111111112 (fails Luhn)",
+    "ticket 3512345678901236 opened",  # Luhn-valid, unknown issuer, no card word, not grouped
+    "epoch_ns 1700000000123456789",
+    "max_tokens=4096 sort_key=created_at",
+    "password=${DB_PASSWORD} api_key=<your-key> sk-learn-is-a-library-name-here",
+    "not an email: foo@bar, @decorator, a@1.2, lodash@4.17.21",
+    "firmware 3.1.86.2, v2.4.0.1, build 10.0.19041.1, version 10.0.0.1",
+    "trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7",
+    "request 550e8400-e29b-41d4-a716-446655440000 at 2024-01-15T12:30:45Z",
+    "order_id=ord_8f7a6b5c processed in 1500 ms",
+    "a bare nine-digit 214035797 without context",
+    "12 digits 234567890124 alone",
+    "customer service is open, policy retries 3, client timeout 30000",
+    "released 2024-01-15, born-again build",
+    "listening on 0.0.0.0:4317, port 8080",
+]
+
+
+@pytest.mark.parametrize("text,expected", FOUND, ids=[c[1][1][:30] for c in FOUND])
+def test_gap_closed(det: Detector, text: str, expected: tuple[str, str]) -> None:
+    assert expected in spans(det, text)
+
+
+@pytest.mark.parametrize("text", UNTOUCHED, ids=[t[:30] for t in UNTOUCHED])
+def test_look_alikes_stay(det: Detector, text: str) -> None:
+    assert spans(det, text) == []
+
+
+def test_public_ip_after_a_version_word_is_a_version(det: Detector) -> None:
+    assert spans(det, "firmware 3.1.86.2") == []
+    assert spans(det, "client 3.1.86.2") == [("IP_ADDRESS", "3.1.86.2")]
+
+
+@pytest.mark.parametrize("value,ok", [("14/03/1985", True), ("03/14/1985", True), ("1985-03-14", True),
+                                      ("31/31/1985", False), ("14/03/2999", False), ("12 March 1985", True)])
+def test_date_of_birth_validator(value: str, ok: bool) -> None:
+    assert v.date_of_birth(value, value, 0, len(value)) is ok
+
+
+def test_every_builtin_pattern_is_prefiltered() -> None:
+    """The RE2 Set prefilter design holds: every built-in regex compiles in RE2."""
+    from scrubber.detection.patterns import PatternEngine
+
+    engine = PatternEngine(DetectionConfig(ner={"enabled": False}))
+    assert engine.prefilter is not None and engine.prefilter.always == set()
