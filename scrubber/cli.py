@@ -93,6 +93,12 @@ DATA_DIR_HELP = ("where the shipped configs write data, keys and queues "
                  "(sets SCRUBBER_DATA_DIR; default: data in the working folder)")
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from scrubber.subjects.erase import run_erase
+
+    return run_erase(args.config, args.jurisdiction, args.subject_id, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
@@ -122,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     flows.add_argument("--output", default="flows", help="path (without extension) of the rendered diagram")
     flows.add_argument("--format", default="svg", choices=["svg", "png"])
     flows.set_defaults(handler=cmd_flows)
+
+    erase = commands.add_parser("erase", help="erase a data subject: destroy its pseudonym key, print where its "
+                                "raw data went, append a receipt")
+    erase.add_argument("--config", required=True, help="the config the daemon runs (its pii processors name the vaults)")
+    erase.add_argument("--jurisdiction", required=True)
+    erase.add_argument("--subject-id", required=True, help="the subject's id as the app sends it (e.g. enduser.id)")
+    erase.add_argument("--json", action="store_true", help="print the receipt as JSON")
+    erase.set_defaults(handler=cmd_erase)
     return parser
 
 

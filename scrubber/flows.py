@@ -35,18 +35,67 @@ class Row:
     paths: set[str] = field(default_factory=set)
     #: some path of this row breaks the residency guarantee (`scrubber validate` rejects it)
     violation: bool = False
+    #: pseudonymized by a pii processor with `subjects`: tokens keyed per data subject (erasable)
+    subject_keyed: bool = False
+
+    @property
+    def on_erasure(self) -> str:
+        """What `scrubber erase` means for this destination's copy of a subject's data."""
+        if self.form == RAW:
+            return "backend must delete"
+        if self.form == PSEUDONYMIZED:
+            return "unlinked (subject key destroyed)" if self.subject_keyed else "linkable while jurisdiction key lives"
+        return "no subject ids"
+
+
+def subject_keyed_pipelines(config: Config) -> set[str]:
+    """Pipelines with a processor that keys pseudonyms per data subject (a `subjects` config)."""
+    from scrubber.component import Kind
+
+    keyed = set()
+    for name, pipeline in config.pipelines.items():
+        for processor_id in pipeline.processors:
+            if getattr(config.entry(Kind.PROCESSOR, processor_id).config, "subjects", None) is not None:
+                keyed.add(name)
+    return keyed
 
 
 def rows(config: Config) -> list[Row]:
     """One row per (data jurisdiction, exporter, form), signals and paths merged."""
     table: dict[tuple, Row] = {}
+    keyed = subject_keyed_pipelines(config)
     for flow in trace(config):
         key = (label(flow.jurisdiction), str(flow.exporter), flow.exporter_jurisdiction or "undeclared", flow.form)
         row = table.setdefault(key, Row(*key))
         row.signals.add(flow.signal.value)
         row.paths.add(" -> ".join(flow.path))
         row.violation = row.violation or violation(flow) is not None
+        if flow.form == PSEUDONYMIZED and keyed.intersection(flow.path):
+            row.subject_keyed = True
     return sorted(table.values(), key=lambda r: (r.jurisdiction, FORMS.index(r.form), r.exporter))
+
+
+def destinations(config: Config, jurisdiction: str) -> list[dict]:
+    """Where `jurisdiction`'s data can go (for erasure receipts): its own policy's rows, else
+    the default policy's. No values: exporter ids, places, forms, signals."""
+    all_rows = rows(config)
+    mine = [r for r in all_rows if r.jurisdiction == jurisdiction] or \
+        [r for r in all_rows if r.jurisdiction == label("default")]
+    return [{"exporter": r.exporter, "exporter_in": r.exporter_jurisdiction, "form": r.form,
+             "signals": sorted(r.signals, key=_SIGNAL_ORDER.get), "subject_keyed": r.subject_keyed,
+             "on_erasure": r.on_erasure} for r in mine]
+
+
+def lineage_exporters(config: Config, pipeline: str) -> list[dict]:
+    """The exporters a pipeline named in a lineage record feeds, with the form they get."""
+    keyed = subject_keyed_pipelines(config)
+    seen: dict[str, dict] = {}
+    for flow in trace(config):
+        if flow.pipeline == pipeline:
+            seen.setdefault(str(flow.exporter), {
+                "exporter": str(flow.exporter), "exporter_in": flow.exporter_jurisdiction or "undeclared",
+                "form": flow.form, "subject_keyed": flow.form == PSEUDONYMIZED and bool(keyed.intersection(flow.path))})
+    return list(seen.values())
 
 
 def _signals(row: Row) -> str:
@@ -54,8 +103,8 @@ def _signals(row: Row) -> str:
 
 
 def table_text(all_rows: list[Row]) -> str:
-    header = ("DATA OF", "FORM", "SIGNALS", "EXPORTER", "EXPORTER IN", "")
-    lines = [header] + [(r.jurisdiction, r.form, _signals(r), r.exporter, r.exporter_jurisdiction,
+    header = ("DATA OF", "FORM", "SIGNALS", "EXPORTER", "EXPORTER IN", "ON ERASURE", "")
+    lines = [header] + [(r.jurisdiction, r.form, _signals(r), r.exporter, r.exporter_jurisdiction, r.on_erasure,
                          "VIOLATION" if r.violation else "") for r in all_rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines]

@@ -11,6 +11,7 @@ from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration
 from scrubber.detection.config import DetectionConfig
 from scrubber.detection.pool import DetectionPoolConfig
+from scrubber.subjects.config import SubjectsConfig
 
 OperatorName = Literal["pseudonymize", "redact", "mask", "drop", "keep"]
 EntityName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
@@ -121,6 +122,8 @@ class PIIProcessorConfig(ComponentConfig):
     pool: DetectionPoolConfig | None = None
     metrics: MetricsOptions = Field(default_factory=MetricsOptions)
     audit: AuditOptions = Field(default_factory=AuditOptions)
+    #: per-subject keys (crypto-shredding on erasure): see scrubber/subjects/README.md; absent = off
+    subjects: SubjectsConfig | None = None
 
     def deployment_errors(self) -> list[str]:
         """Problems only the deployment shows (unset key variables, missing key files),
@@ -132,4 +135,9 @@ class PIIProcessorConfig(ComponentConfig):
         if DEFAULT not in self.keys and self.default_jurisdiction not in self.keys:
             errors.append(f"keys: no key for the default jurisdiction {self.default_jurisdiction!r} "
                           "and no 'default' key")
+        if self.subjects is not None:
+            errors += self.subjects.deployment_errors()
+            if self.pool is not None and self.pool.scope == "requests":
+                errors.append("subjects: not available with pool.scope 'requests' (the vault is reached from "
+                              "the main process); use scope 'texts'")
         return errors

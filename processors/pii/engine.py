@@ -52,22 +52,26 @@ class Engine:
         self.names = names
         self.keys = keys
         self.operators = config.operators
+        #: scrubber.subjects SubjectKeys when `subjects` is configured (set at start): the key per item
+        self.subjects = None
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
         report = ScrubReport()
         walker = Walker(self.catalog, self.names, self.config.jurisdiction_attribute,
                         self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub",
-                        audit_items=self.config.audit.attributes)
+                        audit_items=self.config.audit.attributes,
+                        subjects=self.subjects.resolver if self.subjects is not None else None)
         walker.walk(request)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
         hits = await self._detect(walker.fields, detection, report)
         if self.config.propagate_values:
             self._propagate(walker.fields, hits)
+        subject_keys = await self._subject_keys(walker.fields)
         drops: dict[int, tuple] = {}
         for f in walker.fields:
-            if self._apply(f, hits.get(id(f)), report) and f.drop is not None:
+            if self._apply(f, hits.get(id(f)), report, subject_keys) and f.drop is not None:
                 container, key = f.drop
                 drops.setdefault(id(container), (container, set()))[1].add(key)
         for finalize in reversed(walker.finalizers):
@@ -137,6 +141,13 @@ class Engine:
             if extra:
                 hits[id(f)] = _union(found, extra)
 
+    async def _subject_keys(self, fields: list[Field]) -> dict | None:
+        """{(jurisdiction, subject): SubjectKey or UNAVAILABLE} for the subjects of this batch."""
+        if self.subjects is None:
+            return None
+        pairs = {(f.jurisdiction, f.subject) for f in fields if f.subject is not None}
+        return await self.subjects.resolve(pairs) if pairs else None
+
     # ---- replacement --------------------------------------------------------------
     def _operator(self, f: Field, entity: str) -> OperatorSpec:
         if f.role is Role.IDENTIFIER:
@@ -148,34 +159,35 @@ class Engine:
         role = "structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns")
         return self.operators.resolve(role, entity)
 
-    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport) -> bool:
+    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport, subject_keys: dict | None = None) -> bool:
         """Replace what was found in `f`; True if the attribute is to be dropped."""
         if f.text is None:  # already failed closed
             return False
         if f.role is Role.IDENTIFIER:
             if not _is_token(f.text):
-                return self._replace(f, [Hit(f.entity, 0, len(f.text))], report)
+                return self._replace(f, [Hit(f.entity, 0, len(f.text))], report, subject_keys)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
             f.set(operators.REDACTED)
         elif hits:
-            return self._replace(f, hits, report)
+            return self._replace(f, hits, report, subject_keys)
         return False
 
-    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport) -> bool:
+    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport, subject_keys: dict | None = None) -> bool:
         pieces, last, drop = [], 0, False
+        subject_key = subject_keys.get((f.jurisdiction, f.subject)) if subject_keys and f.subject is not None else None
         try:
             for hit in hits:
                 spec = self._operator(f, hit.entity)
                 value = f.text[hit.start:hit.end]
-                new = operators.apply(spec, hit.entity, value, f.jurisdiction, self.keys)
+                new = operators.apply(spec, hit.entity, value, f.jurisdiction, self.keys, subject_key)
                 if new is operators.DROP:
                     drop, new = True, operators.redact(hit.entity)
                 self._record(f, hit.entity, spec.operator, report)
                 pieces += [f.text[last:hit.start], new]
                 last = hit.end
-        except operators.NoKey:
-            self._fail_closed(f, "no_key", report)
+        except operators.NoKey as missing:
+            self._fail_closed(f, missing.reason, report)
             return False
         if drop and f.drop is not None:
             return True

@@ -77,10 +77,21 @@ class PIIProcessor(ProcessorHelper):
         self.offload_failed = settings.telemetry.counter(
             "pii_offload_fail_closed", "Requests whose worker scrub was lost (crash, hang, timeout) and that were "
             "scrubbed fail-closed in the main process instead")
+        self.subject_failures = None
+        if config.subjects is not None:
+            self.subject_failures = settings.telemetry.counter(
+                "pii_subject_vault_fail_closed", "Subjects of a batch whose vault did not answer; their pseudonyms "
+                "were redacted instead (never keyed with a fallback key)", ("jurisdiction",))
 
     async def _start_pii(self, host: Host) -> None:
         keys = load_keys(self.settings, self.config)
         self.engine = build_engine(self.config, keys)
+        if self.config.subjects is not None:  # per-subject keys from the jurisdiction's vault
+            from scrubber.subjects.setup import for_processor
+
+            self.engine.subjects = for_processor(host, self.settings, self.config.subjects, keys.material(),
+                                                 self.subject_failures)
+            await self.engine.subjects.vault.start()
         detection_config = self.config.detection
         pool = self.config.pool
         if pool is not None:  # one pool per process and detection config, shared by every pii processor

@@ -47,6 +47,7 @@ class Field:
     target: Any = None
     slot: str = "string_value"
     sql: bool = False  # SQL text: string literals are findings too
+    subject: str | None = None  # the data subject of its item (scrubber/subjects), when subjects are on
 
     @property
     def ner(self) -> bool:
@@ -69,7 +70,7 @@ class Context:
 
 class Walker:
     def __init__(self, catalog: Catalog, names: FieldNames, jurisdiction_attribute: str,
-                 default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True):
+                 default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True, subjects=None):
         self.catalog = catalog
         self.names = names
         self.jurisdiction_attribute = jurisdiction_attribute
@@ -82,13 +83,21 @@ class Walker:
         self.invalid_json: list[Field] = []
         self.audit_items = audit_items  # ItemAudit per span / log record only when audit attributes are written
         self._labels: dict[tuple[str, str], str] = {}
+        #: a scrubber.subjects SubjectResolver: each field then carries its item's subject
+        self.subjects = subjects
+        self.subject: str | None = None
+        self._resource_subject: str | None = None
 
     # ---- request level -------------------------------------------------------------
     def walk(self, request: Request) -> None:
         for group in resource_groups(request):
             resource_j = self._jurisdiction(group.resource.attributes, self.default_jurisdiction)
+            if self.subjects is not None:
+                self._resource_subject = self.subjects.of(group.resource.attributes)
+            self.subject = self._resource_subject
             self.attributes(group.resource.attributes, Context("resource", resource_j))
             for scope_group in scope_groups(group):
+                self.subject = self._resource_subject
                 self.attributes(scope_group.scope.attributes, Context("scope", resource_j))
                 if hasattr(scope_group, "spans"):
                     for span in scope_group.spans:
@@ -106,7 +115,13 @@ class Walker:
                 return kv.value.string_value or fallback
         return fallback
 
+    def _enter_item(self, attributes) -> None:
+        """The subject of the item walked next: its own attribute, else the resource's."""
+        if self.subjects is not None:
+            self.subject = self.subjects.of(attributes, self._resource_subject)
+
     def _span(self, span, resource_j: str) -> None:
+        self._enter_item(span.attributes)
         ctx = self._item_context("span", span, resource_j)
         self.attributes(span.attributes, ctx, item=True)
         self._text(span, "name", Role.PATTERNS, "span:<name>", ctx)
@@ -120,6 +135,7 @@ class Walker:
             self._text(span.status, "message", Role.CONTENT, "span:<status.message>", ctx)
 
     def _log(self, record, resource_j: str) -> None:
+        self._enter_item(record.attributes)
         ctx = self._item_context("log", record, resource_j)
         self.attributes(record.attributes, ctx, item=True)
         if record.event_name:
@@ -134,6 +150,7 @@ class Walker:
 
     def _metric(self, metric, resource_j: str) -> None:
         for point in metric_data_points(metric):
+            self._enter_item(point.attributes)
             ctx = Context("metric", self._jurisdiction(point.attributes, resource_j), None, True)
             self.attributes(point.attributes, ctx)
             if "exemplars" not in point.DESCRIPTOR.fields_by_name:  # summary points have none
@@ -158,6 +175,8 @@ class Walker:
             self._add(Field(text, role, label, ctx.jurisdiction, None, audit=ctx.audit, target=message, slot=name))
 
     def _add(self, f: Field) -> None:
+        if self.subject is not None:
+            f.subject = self.subject
         self.fields.append(f)
 
     # ---- attributes and AnyValues --------------------------------------------------
