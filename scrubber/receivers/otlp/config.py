@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from scrubber.component import ComponentConfig, ComponentID
 from scrubber.config.types import Duration, NonNegativeInt, PositiveInt, parse_endpoint
+from scrubber.receivers.otlp.admission import AdmissionConfig
 from scrubber.receivers.otlp.tls import ServerTLSConfig
 
 MIB = 1024 * 1024
@@ -106,6 +107,11 @@ class HTTPConfig(_Server):
     logs_url_path: URLPath = "/v1/logs"
     #: bytes; applies to the body as sent and again after decompression
     max_request_body_size: PositiveInt = 20 * MIB
+    #: a connection with no complete request for this long (idle keep-alive, or headers
+    #: still arriving, as in slowloris) is closed
+    idle_timeout: Duration = 30.0
+    #: the longest a request's body may take to arrive; slower is answered 408 and closed
+    read_timeout: Duration = 30.0
 
 
 class Protocols(ComponentConfig):
@@ -129,6 +135,8 @@ class Protocols(ComponentConfig):
 
 class OTLPReceiverConfig(ComponentConfig):
     protocols: Protocols = Field(default_factory=lambda: Protocols(grpc=GRPCConfig(), http=HTTPConfig()))
+    #: bounds shared by both protocols: memory, bytes in flight, concurrency (see admission.py)
+    admission: AdmissionConfig = Field(default_factory=AdmissionConfig)
 
     @model_validator(mode="before")
     @classmethod

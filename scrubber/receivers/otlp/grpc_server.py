@@ -10,6 +10,7 @@ as in the Collector. gzip (and deflate) requests are decompressed by grpc core;
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import grpc
@@ -49,6 +50,8 @@ def server_options(config: GRPCConfig) -> list[tuple[str, int]]:
         options.append(("grpc.max_concurrent_streams", config.max_concurrent_streams))
     keepalive = config.keepalive
     params = keepalive and keepalive.server_parameters
+    if not params or params.max_connection_idle is None:
+        options.append(("grpc.max_connection_idle_ms", _ms(DEFAULT_MAX_CONNECTION_IDLE)))
     if params:
         for key, value in (
             ("grpc.max_connection_idle_ms", params.max_connection_idle),
@@ -65,6 +68,18 @@ def server_options(config: GRPCConfig) -> list[tuple[str, int]]:
             options.append(("grpc.http2.min_recv_ping_interval_without_data_ms", _ms(policy.min_time)))
         options.append(("grpc.keepalive_permit_without_calls", int(policy.permit_without_stream)))
     return options
+
+
+_OFFLOAD_BYTES = 256 * 1024
+#: connections idle this long are closed unless `keepalive.server_parameters` says otherwise
+DEFAULT_MAX_CONNECTION_IDLE = 300.0
+
+
+def _parse(signal: Signal, raw: bytes):
+    try:
+        return signal.request_type.FromString(raw)
+    except DecodeError:
+        raise Refusal(grpc.StatusCode.INVALID_ARGUMENT, f"malformed {signal} export request: not a valid protobuf message") from None
 
 
 class GRPCServer:
@@ -117,14 +132,21 @@ class GRPCServer:
         async def export(raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
             if self.authenticator is not None and not self._admitted(context):
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
+            ticket = None
             try:
-                request = signal.request_type.FromString(raw)
-            except DecodeError:
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"malformed {signal} export request: not a valid protobuf message")
-            try:
+                # grpc core has read (and inflated) the message, within max_recv_msg_size_mib
+                ticket = self.receiver.admission.ticket("grpc")
+                ticket.charge(len(raw))
+                ticket.charge_decoded(len(raw))
+                # a large message takes tens of ms to parse: keep the loop serving meanwhile
+                request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
+                del raw
                 response = await self.receiver.export(signal, request, "grpc")
             except Refusal as refusal:
                 await context.abort(refusal.code, refusal.message, trailing_metadata=refusal.grpc_trailers())
+            finally:
+                if ticket is not None:
+                    ticket.release()
             return response.SerializeToString()
 
         return export

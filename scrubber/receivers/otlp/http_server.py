@@ -22,6 +22,7 @@ from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
 from scrubber.pdata.otlpjson import OTLPJSONError, loads
 from scrubber.receivers.otlp import status
+from scrubber.receivers.otlp.admission import Ticket
 from scrubber.receivers.otlp.config import HTTPConfig
 from scrubber.receivers.otlp.status import Refusal
 from scrubber.receivers.otlp.tls import ssl_context
@@ -39,8 +40,9 @@ def _too_large(limit: int) -> Refusal:
     return status.invalid(f"request body exceeds max_request_body_size ({limit} bytes)", http_status=413)
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refusing (413) once it exceeds `limit` bytes."""
+async def read_body(request: web.Request, limit: int, ticket: Ticket | None = None) -> bytes:
+    """The raw body, refusing (413) once it exceeds `limit` bytes; every chunk is charged
+    to `ticket` as it arrives, so the in-flight budget refuses before the body is all read."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     chunks, size = [], 0
@@ -48,24 +50,39 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
+        if ticket is not None:
+            ticket.charge(len(chunk))
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def decompress(body: bytes, encoding: str, limit: int) -> bytes:
-    """Undo `Content-Encoding` (gzip, deflate), producing at most `limit` bytes."""
+#: inflate in steps of this many bytes, charging each step before the next
+_INFLATE_STEP = 1024 * 1024
+
+
+def decompress(body: bytes, encoding: str, limit: int, ticket: Ticket | None = None) -> bytes:
+    """Undo `Content-Encoding` (gzip, deflate), producing at most `limit` bytes, charged to
+    `ticket` step by step: a burst of bombs is refused before it expands."""
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return body
     if encoding not in _WBITS:
         raise status.invalid(f"unsupported Content-Encoding {encoding!r}; supported: gzip, deflate")
-    out, data = [], body
+    out, size, data = [], 0, body
     try:
         while data:  # gzip may hold several members, one after the other
             inflater = zlib.decompressobj(_WBITS[encoding])
-            out.append(inflater.decompress(data, limit + 1 - sum(map(len, out))))
-            if sum(map(len, out)) > limit or inflater.unconsumed_tail:
-                raise _too_large(limit)
+            while True:
+                piece = inflater.decompress(data, min(_INFLATE_STEP, limit + 1 - size))
+                size += len(piece)
+                if size > limit:
+                    raise _too_large(limit)
+                if ticket is not None:
+                    ticket.charge(len(piece))
+                out.append(piece)
+                data = inflater.unconsumed_tail
+                if inflater.eof or (not data and not piece):
+                    break
             if not inflater.eof:
                 raise status.invalid(f"truncated {encoding} body")
             data = inflater.unused_data
@@ -86,8 +103,11 @@ def parse(signal: Signal, body: bytes, content_type: str):
         raise status.invalid(f"malformed {signal} export request: nested too deeply") from None
 
 
-def _decode(signal: Signal, body: bytes, encoding: str, content_type: str, limit: int):
-    return parse(signal, decompress(body, encoding, limit), content_type)
+def _decode(signal: Signal, body: bytes, encoding: str, content_type: str, limit: int, ticket: Ticket | None = None):
+    raw = decompress(body, encoding, limit, ticket)
+    if ticket is not None:
+        ticket.charge_decoded(len(raw))
+    return parse(signal, raw, content_type)
 
 
 def encode(message, content_type: str) -> web.Response:
@@ -135,7 +155,9 @@ class HTTPServer:
     async def start(self) -> None:
         # Own decompression (see module doc); no access log (URLs and agents are not ours to keep).
         tls = ssl_context(self.config.tls) if self.config.tls is not None else None
-        runner = web.AppRunner(self._app(), auto_decompress=False, access_log=None, shutdown_timeout=1.0)
+        # keepalive_timeout also closes a connection whose request headers are not complete in time
+        runner = web.AppRunner(self._app(), auto_decompress=False, access_log=None, shutdown_timeout=1.0,
+                               keepalive_timeout=self.config.idle_timeout)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True, ssl_context=tls)
         try:
@@ -188,15 +210,27 @@ class HTTPServer:
         scheme = getattr(self.authenticator, "scheme", "") or "Bearer"
         return f'{scheme} realm="otlp"'
 
-    async def _export(self, signal: Signal, request: web.Request, content_type: str) -> web.Response:
+    async def _export(self, signal: Signal, request: web.Request, content_type: str) -> web.StreamResponse:
         limit = self.config.max_request_body_size
+        ticket = None
         try:
-            body = await read_body(request, limit)
+            ticket = self.receiver.admission.ticket("http")  # refused here while memory is too high
+            try:
+                async with asyncio.timeout(self.config.read_timeout):
+                    body = await read_body(request, limit, ticket)
+            except TimeoutError:
+                return plain(408, "408 request body not received in time", Connection="close")
             encoding = request.headers.get("Content-Encoding", "")
-            decode = functools.partial(_decode, signal, body, encoding, content_type, limit)
-            # a large body takes tens of ms to inflate and parse: keep the loop serving meanwhile
-            export_request = await asyncio.to_thread(decode) if len(body) > _OFFLOAD_BYTES else decode()
+            decode = functools.partial(_decode, signal, body, encoding, content_type, limit, ticket)
+            # a large body (or any compressed one: it may inflate 1000-fold) takes tens of ms to
+            # inflate and parse: keep the loop, and the health endpoint, serving meanwhile
+            compressed = encoding.strip().lower() not in ("", "identity")
+            offload = compressed or len(body) > _OFFLOAD_BYTES
+            export_request = await asyncio.to_thread(decode) if offload else decode()
             response = await self.receiver.export(signal, export_request, "http")
+            return encode(response, content_type)
         except Refusal as refusal:
             return error_response(refusal, content_type)
-        return encode(response, content_type)
+        finally:
+            if ticket is not None:
+                ticket.release()

@@ -19,9 +19,14 @@ from scrubber.consumer import Consumer
 from scrubber.errors import ConsumerError, PartialSuccess
 from scrubber.pdata import Request, Signal, item_count, resource_groups
 from scrubber.receivers.otlp import status, validate
+from scrubber.receivers.otlp.admission import Admission
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.grpc_server import GRPCServer
 from scrubber.receivers.otlp.http_server import HTTPServer
+
+
+#: the shared name under which the memory_limiter publishes its gate
+MEMORY_GATE = "memory_gate"
 
 
 class OTLPReceiver:
@@ -41,9 +46,11 @@ class OTLPReceiver:
         }
         self._unauthenticated = settings.telemetry.counter(
             "receiver_refused_requests",
-            "Requests refused by the receiver before decoding (reason: unauthenticated)",
+            "Requests refused by the receiver before decoding (reason: unauthenticated, memory, "
+            "in_flight_bytes, concurrency, too_large)",
             ("receiver", "transport", "reason"),
         )
+        self.admission = Admission(config.admission, on_refusal=self._refused_request)
         protocols = config.protocols
         self._grpc = GRPCServer(protocols.grpc, self) if protocols.grpc else None
         self._http = HTTPServer(protocols.http, self) if protocols.http else None
@@ -66,6 +73,8 @@ class OTLPReceiver:
         self._started = True
         try:
             self._resolve_authenticators(host)
+            # the memory_limiter's process-wide gate, if a pipeline has one (made with the processors)
+            self.admission.memory_gate = self.settings.shared.get(MEMORY_GATE)
             for server in filter(None, (self._grpc, self._http)):
                 await server.start()
         except BaseException:
@@ -139,7 +148,11 @@ class OTLPReceiver:
         if consumer is None:  # servers only route signals that have a consumer
             raise status.Refusal(grpc.StatusCode.UNIMPLEMENTED, f"{signal} are not received by this receiver")
         try:
-            await consumer.consume(signal, request)
+            async with self.admission.slot(transport):
+                await consumer.consume(signal, request)
+        except status.Refusal:  # no slot in time: nothing entered the pipeline
+            self._count(signal, labels, 0, count)
+            raise
         except PartialSuccess as partial:
             rejected = max(0, min(partial.rejected, count))
             self._count(signal, labels, count - rejected, rejected)
@@ -153,6 +166,9 @@ class OTLPReceiver:
             raise status.refusal_for(error) from None
         self._count(signal, labels, count, 0)
         return status.export_response(signal)
+
+    def _refused_request(self, reason: str, transport: str) -> None:
+        self._unauthenticated.labels(receiver=str(self.settings.id), transport=transport, reason=reason).inc()
 
     def _count(self, signal: Signal, labels: dict, accepted: int, refused: int) -> None:
         if accepted:

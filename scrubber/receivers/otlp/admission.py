@@ -1,0 +1,170 @@
+"""Admission: what the receiver lets in, decided before the work and answered at once.
+
+Three bounds, shared by both transports of one receiver:
+
+- **memory**: the process-wide memory gate of the `memory_limiter` (if a pipeline
+  has one) is asked before a body is read; above its soft limit the request is
+  refused without reading further;
+- **bytes in flight**: every request holds a `Ticket` from the moment its bytes
+  are read, charged for the bytes on the wire, again for the decompressed bytes
+  (as they are inflated, so a burst is refused before it expands) and for the
+  decoded message (`DECODED_FACTOR` times the decompressed size); the sum over all
+  requests stays under `max_in_flight_mib`;
+- **concurrency**: at most `max_concurrent_requests` requests are in the pipelines;
+  up to `max_queued_requests` more wait at most `queue_timeout` for a slot.
+
+A request refused by a bound that frees up is answered RESOURCE_EXHAUSTED +
+RetryInfo / 429 + Retry-After with a back-off derived from the measured drain rate
+(requests completed per second), so clients back off instead of waiting out their
+deadline. A request that could never fit, even with the receiver idle, is refused
+as permanent (413 / INVALID_ARGUMENT): retrying it would never succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+
+import grpc
+
+from scrubber.component import ComponentConfig
+from scrubber.config.types import Duration, NonNegativeInt
+from scrubber.receivers.otlp.status import Refusal, invalid
+
+MIB = 1024 * 1024
+#: a decoded message and the strings the processors make of it, per decompressed byte
+DECODED_FACTOR = 2
+MIN_RETRY, MAX_RETRY = 1.0, 30.0
+
+
+class AdmissionConfig(ComponentConfig):
+    #: MiB held by requests in flight (read, decompressed, decoded), both transports; 0 = unbounded
+    max_in_flight_mib: NonNegativeInt = 256
+    #: requests in the pipelines at once; 0 = unbounded
+    max_concurrent_requests: NonNegativeInt = 64
+    #: requests that may wait for a slot; beyond, refused at once
+    max_queued_requests: NonNegativeInt = 256
+    #: the longest a request waits for a slot before it is refused
+    queue_timeout: Duration = 0.5
+
+
+def exhausted(message: str, retry_after: float) -> Refusal:
+    return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, message, retry_after=retry_after)
+
+
+class Admission:
+    def __init__(self, config: AdmissionConfig, on_refusal=None):
+        self.config = config
+        self.budget = config.max_in_flight_mib * MIB
+        self.held = 0
+        self.in_flight = 0
+        self.queued = 0
+        #: the memory_limiter's gate (anything with `refusal() -> float | None`), set at start
+        self.memory_gate = None
+        self._lock = threading.Lock()  # tickets are charged from decode threads too
+        self._slots = asyncio.Semaphore(config.max_concurrent_requests) if config.max_concurrent_requests else None
+        self._on_refusal = on_refusal or (lambda reason, transport: None)
+        self._rate = 0.0  # requests completed per second, smoothed
+        self._window_start, self._window_done = time.monotonic(), 0
+
+    # -- bytes ------------------------------------------------------------------
+    def ticket(self, transport: str) -> "Ticket":
+        """A new request arrives: refused at once while memory is above the limiter's soft limit."""
+        retry_after = self.memory_gate.refusal() if self.memory_gate is not None else None
+        if retry_after is not None:
+            self._on_refusal("memory", transport)
+            raise exhausted("data refused due to high memory usage", retry_after)
+        return Ticket(self, transport)
+
+    def _charge(self, n: int, total: int, transport: str) -> None:
+        if not self.budget:
+            return
+        if total > self.budget:  # this request alone is more than the whole budget
+            self._on_refusal("too_large", transport)
+            raise invalid(f"request too large to admit: needs {total // MIB + 1} MiB in flight, more than "
+                          f"max_in_flight_mib ({self.budget // MIB})", http_status=413)
+        with self._lock:
+            if self.held + n > self.budget:
+                refused = True
+            else:
+                self.held += n
+                refused = False
+        if refused:
+            self._on_refusal("in_flight_bytes", transport)
+            raise exhausted("receiver busy: too many bytes in flight", self.retry_after())
+
+    def _uncharge(self, n: int) -> None:
+        if self.budget and n:
+            with self._lock:
+                self.held -= n
+
+    # -- slots ------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def slot(self, transport: str):
+        """A place in the pipelines, waited for at most `queue_timeout`."""
+        if self._slots is None:
+            yield
+            return
+        if self._slots.locked():
+            if self.queued >= self.config.max_queued_requests:
+                self._on_refusal("concurrency", transport)
+                raise exhausted("receiver busy: too many requests waiting", self.retry_after())
+            self.queued += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.config.queue_timeout)
+            except asyncio.TimeoutError:
+                self._on_refusal("concurrency", transport)
+                raise exhausted("receiver busy: the pipelines are saturated", self.retry_after()) from None
+            finally:
+                self.queued -= 1
+        else:
+            await self._slots.acquire()
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self._slots.release()
+            self._done()
+
+    def _done(self) -> None:
+        now = time.monotonic()
+        self._window_done += 1
+        elapsed = now - self._window_start
+        if elapsed >= 1.0:
+            rate = self._window_done / elapsed
+            self._rate = rate if not self._rate else 0.5 * self._rate + 0.5 * rate
+            self._window_start, self._window_done = now, 0
+
+    def retry_after(self) -> float:
+        """How long the work ahead takes to drain at the measured rate, within [1 s, 30 s]."""
+        if self._rate <= 0:
+            return MIN_RETRY
+        ahead = self.in_flight + self.queued + 1
+        return min(MAX_RETRY, max(MIN_RETRY, ahead / self._rate))
+
+
+class Ticket:
+    """The bytes one request holds; released once it is answered."""
+
+    __slots__ = ("admission", "held", "transport")
+
+    def __init__(self, admission: Admission, transport: str):
+        self.admission = admission
+        self.transport = transport
+        self.held = 0
+
+    def charge(self, n: int) -> None:
+        """Hold `n` more bytes, or raise the refusal (nothing more is held then)."""
+        if n:
+            self.admission._charge(n, self.held + n, self.transport)
+            self.held += n
+
+    def charge_decoded(self, decompressed: int) -> None:
+        self.charge(DECODED_FACTOR * decompressed)
+
+    def release(self) -> None:
+        self.admission._uncharge(self.held)
+        self.held = 0
