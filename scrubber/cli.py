@@ -1,7 +1,7 @@
-"""The `scrubber` command: run, validate, scan, flows, default-config.
+"""The scrubber command: run, validate, scan, flows, components, default-config, erase.
 
-`python -m scrubber` is the same program. Exit codes: 0 success, 1 invalid
-config or input, 2 usage errors (argparse).
+python -m scrubber is the same program. Exit codes, the same for every command:
+0 success, 1 invalid config or input, 2 usage errors (argparse).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from scrubber import __version__
+from scrubber.cli_help import EXIT_CODES, add_help, cmd_components, plural
 from scrubber.config.loader import load_config
 from scrubber.errors import ConfigError, ScrubberError
 
@@ -41,14 +42,33 @@ def _print_errors(path: str, error: ConfigError) -> None:
         print(f"  {line}", file=sys.stderr)
 
 
+def _residency_warnings(config, name: str, strict: bool) -> int:
+    """Print the residency warnings (exporters fed unscrubbed data with no jurisdiction);
+    with --strict they are errors and the exit status is 1."""
+    from scrubber.residency.check import warnings
+
+    found = warnings(config)
+    if strict and found:
+        _print_errors(name, ConfigError([f"{line} (--strict)" for line in found]))
+        return 1
+    for line in found:
+        print(f"{name}: warning: {line}", file=sys.stderr)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    path, name = _config_file(args.file, args.data_dir)
+    if args.file and args.config and args.file != args.config:
+        print("scrubber validate: give the config once (FILE or --config FILE)", file=sys.stderr)
+        return 2
+    path, name = _config_file(args.file or args.config, args.data_dir)
     try:
         config = load_config(path)
     except ConfigError as error:
         _print_errors(name, error)
         return 1
-    print(f"{name}: valid ({len(config.pipelines)} pipelines: {', '.join(sorted(config.pipelines))})")
+    if _residency_warnings(config, name, args.strict):
+        return 1
+    print(f"{name}: valid ({plural(len(config.pipelines), 'pipeline')}: {', '.join(sorted(config.pipelines))})")
     return 0
 
 
@@ -62,8 +82,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_errors(name, error)
         return 1
+    if _residency_warnings(config, name, args.strict):
+        return 1
     logs = config.service.telemetry.logs
-    setup_logging(logs.level, logs.encoding)
+    setup_logging(logs.level, logs.encoding, logs.output_paths)
     try:
         asyncio.run(run_until_signalled(config))
     except OSError as exc:  # a port taken, a directory not writable
@@ -80,7 +102,7 @@ def cmd_default_config(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     from processors.pii.scan import run_scan
 
-    return run_scan(args.config, args.file, args.output)
+    return run_scan(args.config, args.file, args.output, processor=args.processor)
 
 
 def cmd_flows(args: argparse.Namespace) -> int:
@@ -100,34 +122,49 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the pipelines of a config until SIGTERM/SIGINT")
-    run.add_argument("--config", help="config file (default: the embedded default, see `scrubber default-config`)")
+    run.add_argument("--config", help="config file (default: the embedded default, see scrubber default-config)")
     run.add_argument("--data-dir", help=DATA_DIR_HELP)
+    run.add_argument("--strict", action="store_true", help="refuse to start when an exporter without a jurisdiction receives unscrubbed data")
+    add_help(run, "run")
     run.set_defaults(handler=cmd_run)
 
     validate = commands.add_parser("validate", help="check a config; print every error with its key path")
     validate.add_argument("file", nargs="?", help="config file (default: the embedded default)")
+    validate.add_argument("--config", help="the same as FILE (the Collector's spelling)")
     validate.add_argument("--data-dir", help=DATA_DIR_HELP)
+    validate.add_argument("--strict", action="store_true", help="an exporter without a jurisdiction that receives unscrubbed data is an error")
+    add_help(validate, "validate")
     validate.set_defaults(handler=cmd_validate)
 
     default_config = commands.add_parser("default-config", help="print the embedded default config (a start for your own)")
+    add_help(default_config, "default-config")
     default_config.set_defaults(handler=cmd_default_config)
 
     scan = commands.add_parser("scan", help="dry run: apply a config's pii processors to OTLP/JSON lines")
     scan.add_argument("--config", required=True)
     scan.add_argument("file", help="OTLP/JSON lines (as the file exporter writes them)")
     scan.add_argument("--output", help="write the scrubbed requests here as OTLP/JSON lines")
+    scan.add_argument("--processor", metavar="ID", help="the pii processor to scan with (default: those of the first pipeline of each signal)")
+    add_help(scan, "scan")
     scan.set_defaults(handler=cmd_scan)
 
     flows = commands.add_parser("flows", help="print which data of which jurisdiction can reach which exporter")
     flows.add_argument("--config", required=True)
     flows.add_argument("--output", default="flows", help="path (without extension) of the rendered diagram")
     flows.add_argument("--format", default="svg", choices=["svg", "png"])
+    add_help(flows, "flows")
     flows.set_defaults(handler=cmd_flows)
+
+    components = commands.add_parser("components", help="list the installed components and those left out on purpose")
+    components.add_argument("--json", action="store_true", help="print the list as JSON")
+    add_help(components, "components")
+    components.set_defaults(handler=cmd_components)
 
     erase = commands.add_parser("erase", help="erase a data subject: destroy its pseudonym key, print where its "
                                 "raw data went, append a receipt")
@@ -135,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--jurisdiction", required=True)
     erase.add_argument("--subject-id", required=True, help="the subject's id as the app sends it (e.g. enduser.id)")
     erase.add_argument("--json", action="store_true", help="print the receipt as JSON")
+    add_help(erase, "erase")
     erase.set_defaults(handler=cmd_erase)
     return parser
 

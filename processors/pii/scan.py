@@ -1,11 +1,12 @@
-"""`scrubber scan --config CONFIG FILE [--output OUT]`: a dry run of a pii policy.
+"""`scrubber scan --config CONFIG FILE [--processor ID] [--output OUT]`: a dry run of a pii policy.
 
 Reads OTLP/JSON lines of any signal (as the file exporter writes them), runs
-each through the config's pii processors (in the order the first pipeline of
-that signal lists them; all pii processors of the config if no pipeline of
-that signal has one), prints what was found where (key, entity type, count,
-operator; never a value) and, with `--output`, writes the scrubbed requests as
-OTLP/JSON lines. Nothing is sent anywhere: a user tests a policy against real
+each through the pii processor `--processor` names, or else the config's pii
+processors (in the order the first pipeline of that signal lists them; all pii
+processors of the config if no pipeline of that signal has one), says which
+processors and key rings were used, prints what was found where (key, entity
+type, count, operator; never a value) and, with `--output`, writes the scrubbed
+requests as OTLP/JSON lines. Nothing is sent anywhere: a user tests a policy against real
 captures before deploying it.
 """
 
@@ -49,7 +50,9 @@ class _ScanHost:
                 await close()
 
 
-def _pii_ids(config, signal: Signal) -> list[ComponentID]:
+def _pii_ids(config, signal: Signal, chosen_id: ComponentID | None = None) -> list[ComponentID]:
+    if chosen_id is not None:
+        return [chosen_id]
     for pipeline in config.pipelines.values():
         chosen = [p for p in pipeline.processors if p.type == "pii"]
         if pipeline.signal == signal and chosen:
@@ -60,8 +63,8 @@ def _pii_ids(config, signal: Signal) -> list[ComponentID]:
 class _Chains:
     """One started chain of pii processors per signal, ending in a sink."""
 
-    def __init__(self, config, host: _ScanHost) -> None:
-        self.config, self.host = config, host
+    def __init__(self, config, host: _ScanHost, chosen: ComponentID | None = None) -> None:
+        self.config, self.host, self.chosen = config, host, chosen
         self.telemetry = Telemetry()
         self.chains: dict[Signal, tuple[Any, SinkConsumer, list]] = {}
 
@@ -69,7 +72,7 @@ class _Chains:
         if signal not in self.chains:
             sink = SinkConsumer()
             head, processors = sink, []
-            for component_id in reversed(_pii_ids(self.config, signal)):
+            for component_id in reversed(_pii_ids(self.config, signal, self.chosen)):
                 entry = self.config.entry(Kind.PROCESSOR, component_id)
                 settings = Settings(component_id, Kind.PROCESSOR, logging.getLogger(f"scrubber.processor.{component_id}"),
                                     self.telemetry, f"scan/{signal}")
@@ -94,9 +97,9 @@ class _Chains:
                 await processor.shutdown(5.0)
 
 
-async def _scan(config, input_path: str, output: TextIO | None, out: TextIO) -> int:
+async def _scan(config, input_path: str, output: TextIO | None, out: TextIO, chosen: ComponentID | None = None) -> int:
     host = _ScanHost()
-    chains = _Chains(config, host)
+    chains = _Chains(config, host, chosen)
     status, lines = 0, 0
     try:
         with open(input_path, encoding="utf-8") as source:
@@ -120,7 +123,16 @@ async def _scan(config, input_path: str, output: TextIO | None, out: TextIO) -> 
         await chains.shutdown()
         await host.close()
     print_table(chains.report(), lines, out)
+    for signal, (_, _, processors) in sorted(chains.chains.items()):
+        print(f"{signal.value}: scanned with {', '.join(_describe(config, p.settings.id) for p in processors)}", file=out)
     return status
+
+
+def _describe(config, component_id: ComponentID) -> str:
+    """Which processor and policy: its id, its key rings and their active keys (never a key)."""
+    keys = getattr(config.entry(Kind.PROCESSOR, component_id).config, "keys", {}) or {}
+    rings = ", ".join(f"{ring} (active key {spec.active})" for ring, spec in sorted(keys.items())) or "no keys"
+    return f"{component_id} [key rings: {rings}]"
 
 
 def print_table(report: ScrubReport, lines: int, out: TextIO) -> None:
@@ -134,24 +146,31 @@ def print_table(report: ScrubReport, lines: int, out: TextIO) -> None:
         print(f"fail closed ({reason}): {count} field(s) redacted whole", file=out)
 
 
-def run_scan(config_path: str, input_path: str, output_path: str | None, out: TextIO = sys.stdout) -> int:
-    """Exit status: 0 ok, 1 some input lines were not OTLP/JSON, 2 the config or a file is unusable."""
+def run_scan(config_path: str, input_path: str, output_path: str | None, out: TextIO = sys.stdout,
+             processor: str | None = None) -> int:
+    """Exit status as every scrubber command: 0 ok, 1 the config or the input is unusable
+    (some input lines not OTLP/JSON, a missing file, no such pii processor)."""
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         print("\n".join(exc.errors), file=out)
-        return 2
-    if not any(c.type == "pii" for c in config.components[Kind.PROCESSOR]):
+        return 1
+    pii = sorted(str(c) for c, e in config.components[Kind.PROCESSOR].items() if c.type == "pii")
+    if not pii:
         print(f"{config_path}: no pii processor configured; nothing to scan with", file=out)
-        return 2
+        return 1
+    if processor is not None and processor not in pii:
+        print(f"{config_path}: --processor {processor!r} is not a pii processor of this config (there are: {', '.join(pii)})", file=out)
+        return 1
+    chosen = ComponentID.parse(processor) if processor else None
     if not Path(input_path).is_file():
         print(f"{input_path}: no such file", file=out)
-        return 2
+        return 1
     try:
         if output_path is None:
-            return asyncio.run(_scan(config, input_path, None, out))
+            return asyncio.run(_scan(config, input_path, None, out, chosen))
         with open(output_path, "w", encoding="utf-8") as output:
-            return asyncio.run(_scan(config, input_path, output, out))
+            return asyncio.run(_scan(config, input_path, output, out, chosen))
     except ConfigError as exc:
         print("\n".join(exc.errors), file=out)
-        return 2
+        return 1

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scrubber.component import ComponentConfig, ComponentID, Kind
+from scrubber.config.absent import absent_reason
 from scrubber.config.expand import Expansion, expand
 from scrubber.config.model import ComponentEntry, Config, Pipeline, RawConfig
 from scrubber.errors import ConfigError
@@ -144,6 +145,9 @@ def _components(section: dict[str, Any], kind: Kind, registry: Registry, errors:
             factory = registry.get(kind, component_id.type)
         except RegistryError as exc:
             errors.append(f"{path}: {exc}")
+            continue
+        if factory is None and absent_reason(kind, component_id.type):
+            errors.append(f"{path}: {component_id.type!r} is deliberately not part of scrubber: {absent_reason(kind, component_id.type)}")
             continue
         if factory is None:
             known = ", ".join(registry.types(kind)) or "none"

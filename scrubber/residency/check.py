@@ -10,7 +10,10 @@ where it shows, with the whole path, e.g.
       otlp/global via traces -> residency_router -> traces/global: ...
 
 Configs that do not route by jurisdiction (no residency_router, no exporter
-declaring a `jurisdiction`) are not residency configs and pass untouched.
+declaring a `jurisdiction`) are not residency configs and pass this check; but a
+plain Collector config that forwards raw data deserves a word: `warnings()` names
+every exporter that can receive unscrubbed data without a declared jurisdiction.
+`validate` and `run` print them; with `--strict` they are errors.
 """
 
 from __future__ import annotations
@@ -35,6 +38,23 @@ def check(config: Config) -> list[str]:
     for (pipeline, what, problem), who in grouped.items():
         errors.append(f"service::pipelines::{pipeline}: {what.format(who=', '.join(dict.fromkeys(who)))}: {problem}")
     return list(dict.fromkeys(errors))
+
+
+def warnings(config: Config) -> list[str]:
+    """Exporters that can receive unscrubbed (raw) data and declare no jurisdiction, one
+    line each, naming the pipelines. An exporter whose config says it forwards no payload
+    (`forwards_payloads = False`, e.g. debug, which logs counts only) is not named."""
+    reached: dict[str, set[str]] = {}
+    for flow in trace(config):
+        if flow.form != RAW or flow.exporter_jurisdiction is not None or flow.exporter is None:
+            continue
+        entry = config.entry(Kind.EXPORTER, flow.exporter)
+        if getattr(entry.config, "forwards_payloads", True):
+            reached.setdefault(str(flow.exporter), set()).add(flow.pipeline)
+    return [f"exporters::{exporter}: receives unscrubbed data (pipeline{'s' if len(pipelines) > 1 else ''} "
+            f"{', '.join(sorted(pipelines))}) and declares no jurisdiction: personal data leaves as it came. "
+            f"Add a pii processor to the pipeline, or declare where the exporter is (jurisdiction: eu, global or local)"
+            for exporter, pipelines in sorted(reached.items())]
 
 
 def label(jurisdiction: str) -> str:

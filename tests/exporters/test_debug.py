@@ -17,7 +17,7 @@ from tests.exporters.conftest import make_settings, value
 PLANTED = "maria.muster@example.eu"
 
 
-@pytest.mark.parametrize("verbosity", ["basic", "normal"])
+@pytest.mark.parametrize("verbosity", ["basic", "normal", "detailed"])
 def test_logs_counts_and_never_values(caplog, verbosity):
     settings = make_settings("debug/test")
     exporter = create_exporter(settings, DebugExporterConfig(verbosity=verbosity, sampling_initial=100))
@@ -38,15 +38,28 @@ def test_logs_counts_and_never_values(caplog, verbosity):
     assert "logs: resources=1 log_records=3" in text
     for secret in [PLANTED, *planted_values()]:
         assert secret not in text
-    if verbosity == "normal":
+    if verbosity == "detailed":
+        assert "attribute_keys=[" in text
+    if verbosity in ("normal", "detailed"):
         assert "log_records_per_resource=[3]" in text
         assert "metrics: resources=2 metric_points=7 scopes=2 metric_points_per_resource=[2, 5]" in text
     assert value(settings, "exporter_sent_log_records_total") == sum(item_count(r) for s, r in batches if s == Signal.LOGS)
 
 
-def test_detailed_verbosity_is_refused():
-    with pytest.raises(ValidationError, match="never logs payloads"):
-        DebugExporterConfig(verbosity="detailed")
+def test_detailed_verbosity_names_keys_never_values(caplog):
+    settings = make_settings("debug/detailed")
+    exporter = create_exporter(settings, DebugExporterConfig(verbosity="detailed"))
+    request = synthetic_request(Signal.TRACES, 1)
+    attribute = request.resource_spans[0].scope_spans[0].spans[0].attributes.add()
+    attribute.key, attribute.value.string_value = "user.email", PLANTED
+    with caplog.at_level(logging.INFO):
+        asyncio.run(exporter.consume(Signal.TRACES, request))
+    assert "'user.email'" in caplog.text and PLANTED not in caplog.text
+
+
+def test_an_unknown_verbosity_is_refused():
+    with pytest.raises(ValidationError):
+        DebugExporterConfig(verbosity="everything")
 
 
 def test_sampling_limits_lines_per_second(caplog):

@@ -62,7 +62,7 @@ def test_scan_prints_table_and_writes_scrubbed_lines(config_file, tmp_path):
 def test_scan_reports_config_and_input_errors(config_file, tmp_path, monkeypatch):
     out = io.StringIO()
     monkeypatch.delenv("SCRUBBER_TEST_PII_KEY")
-    assert run_scan(str(config_file), str(tmp_path / "none.jsonl"), None, out=out) == 2
+    assert run_scan(str(config_file), str(tmp_path / "none.jsonl"), None, out=out) == 1  # as validate
     assert "processors::pii/eu::keys::default::keys::k1: environment variable SCRUBBER_TEST_PII_KEY is not set" in out.getvalue()
     monkeypatch.setenv("SCRUBBER_TEST_PII_KEY", "y" * 20)
     bad = tmp_path / "bad.jsonl"

@@ -1,8 +1,9 @@
 """The `debug` exporter: one log line per batch with counts, never the payload.
 
-Unlike the Collector's debug exporter there is no `detailed` verbosity: the
-data going through scrubber is exactly what must not end up in logs. Only
-numbers are logged (no names, no attribute keys or values).
+The Collector's `detailed` verbosity prints whole payloads; the data going through
+scrubber is exactly what must not end up in logs, so here `detailed` adds only the
+attribute keys seen (keys name fields, e.g. `user.email`; values, span names and
+bodies are never logged).
 """
 
 from __future__ import annotations
@@ -19,11 +20,33 @@ def summary(signal: Signal, request: Request, verbosity: str) -> str:
     groups = resource_groups(request)
     count = item_count(request)
     line = f"{signal.value}: resources={len(groups)} {signal.item_name}={count}"
-    if verbosity == "normal":
+    if verbosity in ("normal", "detailed"):
         scopes = sum(len(scope_groups(group)) for group in groups)
         per_resource = [sum(_items_in_scope(scope) for scope in scope_groups(group)) for group in groups]
         line += f" scopes={scopes} {signal.item_name}_per_resource={per_resource}"
+    if verbosity == "detailed":
+        line += f" attribute_keys={sorted(attribute_keys(request))}"
     return line
+
+
+def attribute_keys(request: Request) -> set[str]:
+    """Every attribute key on resources, scopes and items (keys only, never values)."""
+    keys: set[str] = set()
+    for group in resource_groups(request):
+        keys.update(kv.key for kv in group.resource.attributes)
+        for scope in scope_groups(group):
+            keys.update(kv.key for kv in scope.scope.attributes)
+            for item in _items(scope):
+                keys.update(kv.key for kv in item.attributes)
+    return keys
+
+
+def _items(scope):
+    if hasattr(scope, "spans"):
+        return list(scope.spans)
+    if hasattr(scope, "log_records"):
+        return list(scope.log_records)
+    return [point for metric in scope.metrics for point in metric_data_points(metric)]
 
 
 def _items_in_scope(scope) -> int:
