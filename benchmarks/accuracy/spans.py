@@ -1,6 +1,6 @@
 """Accuracy of our Detector vs Presidio's default AnalyzerEngine on one labeled corpus, in one run.
 
-    .venv/bin/python -m benchmarks.accuracy [--seed N] [--scale F] [--out PATH]
+    .venv/bin/python -m benchmarks.accuracy.spans [--seed N] [--scale F] [--out PATH]
 
 Matching rule: a prediction is correct if it overlaps (shares at least one
 character with) a gold span of the same type; a gold span is found if at least
