@@ -89,6 +89,7 @@ def _read(source: KeySource, path: str, logger: logging.Logger | None, create: b
             if not create:
                 return None
             _generate(file, logger)
+        _check_mode(file, path, logger)
         try:
             material = file.read_bytes().strip()
         except OSError as exc:
@@ -97,6 +98,21 @@ def _read(source: KeySource, path: str, logger: logging.Logger | None, create: b
         where = source.env or source.file
         raise KeyError_(f"{path}: key from {where} is shorter than {MIN_KEY_BYTES} bytes")
     return material
+
+
+def _check_mode(file: Path, path: str, logger: logging.Logger | None) -> None:
+    """A key file others can read or anyone but its owner can change is refused; one its group
+    can read (a Kubernetes Secret with fsGroup) is accepted with a loud warning."""
+    try:
+        mode = file.stat().st_mode & 0o777
+    except OSError:
+        return  # reported by the read below
+    if mode & 0o026:
+        raise KeyError_(f"{path}: key file {file} has mode {mode:04o}, readable by others or writable by "
+                        "others than its owner; make it 0600 (or 0400), e.g. chmod 600, or a Secret's defaultMode 0400")
+    if mode & 0o040:
+        (logger or logging.getLogger("scrubber.pii.keys")).warning(
+            "key file %s has mode %04o: its group can read the pseudonymization key; prefer 0600 / 0400", file, mode)
 
 
 def _generate(file: Path, logger: logging.Logger | None) -> None:

@@ -32,6 +32,7 @@ def test_golden_config(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRUBBER_TEST_KEY_EU", "y" * 20)
     monkeypatch.setenv("SCRUBBER_TEST_KEY_DIR", str(tmp_path))
     (tmp_path / "eu-2025b.key").write_text("z" * 32)
+    (tmp_path / "eu-2025b.key").chmod(0o600)  # a key file others can read is refused
     config = load_config(TESTDATA)
     entries = config.components[Kind.PROCESSOR]
     plain = entries[ComponentID("pii")].config

@@ -247,14 +247,15 @@ class FileStorage:
     def __init__(self, directory: str, fsync: bool = False):
         self.directory = directory
         self.fsync = fsync
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         self._sequence = 0
 
     def save(self, item: QueueItem) -> str:
         self._sequence += 1
         name = f"{self._sequence:020d}.{item.signal.value}.pb"
         path = os.path.join(self.directory, name)
-        with open(path + ".tmp", "wb") as handle:
+        # queued telemetry may hold raw personal data: owner only, whatever the umask
+        with os.fdopen(os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
             handle.write(item.request.SerializeToString())
             if self.fsync:
                 handle.flush()

@@ -22,14 +22,30 @@ from scrubber.exporters.file.config import RotationConfig
 _STAMP = "%Y-%m-%dT%H-%M-%S"
 
 
+#: data files hold telemetry (possibly raw personal data): owner only
+FILE_MODE = 0o600
+
+
+def open_private(path: str, append: bool):
+    """Open for writing with mode 0600, whatever the umask; an existing file is narrowed to it."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        return os.fdopen(fd, "ab" if append else "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class RotatingWriter:
     def __init__(self, path: str, rotation: RotationConfig | None, append: bool):
         self.path = path
         self.rotation = rotation
         self._lock = threading.Lock()
         directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        self._file = open(path, "ab" if append else "wb")
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        self._file = open_private(path, append)
         self._size = self._file.tell()
         self._max_bytes = int(rotation.max_megabytes * 1024 * 1024) if rotation else 0
 
@@ -63,7 +79,7 @@ class RotatingWriter:
     def _rotate(self) -> None:
         self._file.close()
         os.replace(self.path, self._backup_name())
-        self._file = open(self.path, "wb")
+        self._file = open_private(self.path, append=False)
         self._size = 0
         self._prune()
 
