@@ -19,6 +19,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from processors.pii import keynames
+
 
 class Role(StrEnum):
     IDENTIFIER = "identifier"  # the whole value names someone: pseudonymize, no detection
@@ -37,6 +39,8 @@ class Rule:
     entity: str = ""  # entity type of an identifier (USER_ID, EMAIL_ADDRESS...)
     operator: Any = None  # per-key OperatorSpec override (None = by entity / role)
     label: str = ""  # the catalog key that matched (for reports)
+    known: bool = True  # False: no tier names the key (unknown or inferred); its name is scanned too
+    inferred: bool = False  # the role comes from the key's name (keynames.py), not from a table
 
 
 def _compile(pattern: str) -> re.Pattern:
@@ -78,10 +82,13 @@ class Catalog:
     pattern, always overrides the shipped table; within a tier exact keys win,
     then the first matching pattern."""
 
-    def __init__(self, tiers: Iterable[Iterable[tuple[str, Rule]]], unknown: Rule):
+    def __init__(self, tiers: Iterable[Iterable[tuple[str, Rule]]], unknown: Rule, infer: bool = True):
         self._tiers = [_Tier(rules) for rules in tiers]
         self._unknown = unknown
         self._memo: dict[str, Rule] = {}
+        #: a key in no tier gets the role its name says (`app.customer.display_name` -> PERSON);
+        #: not in strict mode, where every such value is redacted anyway (that is stronger)
+        self._infer = infer and unknown.role is not Role.REDACT
 
     def lookup(self, key: str) -> Rule:
         """The rule for `key` (the unknown-key rule if none): a dict hit after the first time,
@@ -106,7 +113,18 @@ class Catalog:
             rule = tier.find(key)
             if rule is not None:
                 return rule
-        return Rule(self._unknown.role, label=key)
+        return self._inferred(key) or Rule(self._unknown.role, label=key, known=False)
+
+    def _inferred(self, key: str) -> Rule | None:
+        said = keynames.classify(key) if self._infer else None
+        if said is None:
+            return None
+        return Rule(Role(said[0]), said[1], label=key, known=False, inferred=True)
+
+    def field_rule(self, name: str) -> Rule | None:
+        """A field name inside structured content (JSON object or kvlist key): a tier's rule,
+        else the role its name says (`first_name` -> PERSON), else None (inherit)."""
+        return self.find(name) or self._inferred(name)
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,9 @@ class FieldNames:
     identifiers: dict[str, str]
     safe: frozenset[str]
     url_parameters: dict[str, str] = field(default_factory=dict)
+    #: schema names (`parts`, `arguments`...): values scanned as content, names never scanned
+    #: (the shipped list unless given: it only spares well-known names the key scan)
+    structure: frozenset[str] = field(default_factory=lambda: shipped_structure())
 
     def url_parameter(self, name: str) -> tuple[Role, str]:
         """(role, entity) of a query parameter's value: by the URL table, else by the
@@ -134,6 +155,8 @@ class FieldNames:
             return Rule(Role.IDENTIFIER, entity, label=name)
         if name in self.safe:
             return Rule(Role.SAFE, label=name)
+        if name in self.structure:
+            return Rule(Role.CONTENT, label=name)
         return None
 
 
@@ -154,6 +177,10 @@ def shipped_rules() -> list[tuple[str, Rule]]:
     rules += [(key, Rule(Role.STRUCTURED)) for key in data["structured"]]
     rules += [(key, Rule(Role.SAFE)) for key in data["safe"]]
     return rules
+
+
+def shipped_structure() -> frozenset[str]:
+    return frozenset(shipped()["fields"].get("structure", ()))
 
 
 def shipped_field_names() -> FieldNames:

@@ -6,6 +6,9 @@
 3. values found in one field (and identifier values) are looked for in every
    other scanned field of the batch too (`propagate_values`): a name NER saw in
    one sentence is also replaced where NER missed it;
+   keys no table names, JSON object and kvlist keys, span / event / log names are
+   scanned fields too: a hit in a key renames the key (its value keeps the
+   treatment its original key gave it), a hit in a name replaces that piece;
 4. operators replace the findings; JSON documents are re-serialized, dropped
    attributes removed, audit attributes written, metric points re-aggregated.
 
@@ -77,6 +80,7 @@ class Engine:
         for finalize in reversed(walker.finalizers):
             finalize()
         _remove_dropped(drops)
+        walker.rename_keys()
         if self.config.audit.attributes:
             for item, audit in walker.items:
                 write_item_attributes(item, audit)
@@ -93,7 +97,7 @@ class Engine:
             return {}
         index: dict[tuple[str, bool], int] = {}
         for f in wanted:
-            index.setdefault((f.text, f.ner), len(index))
+            index.setdefault((f.probe or f.text, f.ner), len(index))
         texts = [text for text, _ in index]
         ner = [flag for _, flag in index]
         try:
@@ -108,7 +112,7 @@ class Engine:
                 self._fail_closed(f, reason, report)
             return {}
         per_text = [[Hit(x.entity_type, x.start, x.end) for x in result] for result in results]
-        hits = {id(f): per_text[index[(f.text, f.ner)]] for f in wanted}
+        hits = {id(f): per_text[index[(f.probe or f.text, f.ner)]] for f in wanted}
         for f in wanted:
             if f.sql:
                 literals = [Hit(urls.SQL_LITERAL, start, end) for start, end in urls.sql_literals(f.text)]
@@ -125,7 +129,7 @@ class Engine:
                 if len(value) >= MIN_PROPAGATED:
                     known.setdefault(value, f.entity)
             for hit in hits.get(id(f), ()):
-                value = f.text[hit.start:hit.end]
+                value = (f.probe or f.text)[hit.start:hit.end]
                 if len(value) >= MIN_PROPAGATED and self._operator(f, hit.entity).operator != "keep":
                     known.setdefault(value, hit.entity)
         if not known:
@@ -135,9 +139,10 @@ class Engine:
             found = hits.get(id(f))
             if found is None:
                 continue
-            extra = seen.get(f.text)
+            text = f.probe or f.text  # keys are searched as words (`Ada_Obi` holds `Ada Obi`)
+            extra = seen.get(text)
             if extra is None:  # the same text (a path segment, a span name) repeats in a batch
-                extra = seen[f.text] = finder.find(f.text)
+                extra = seen[text] = finder.find(text)
             if extra:
                 hits[id(f)] = _union(found, extra)
 

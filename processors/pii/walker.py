@@ -19,7 +19,12 @@ from typing import Any, Callable
 from processors.pii import structured, urls
 from processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from processors.pii.config import OperatorSpec
+from processors.pii.keynames import probe_text
+from scrubber.connectors.aggregates.normalize import normalize_route
 from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
+
+#: a number under a key whose *name* says identifier is one only from this size (a count is not)
+MIN_INFERRED_NUMBER = 10_000
 
 
 @dataclass(eq=False)
@@ -48,6 +53,7 @@ class Field:
     slot: str = "string_value"
     sql: bool = False  # SQL text: string literals are findings too
     subject: str | None = None  # the data subject of its item (scrubber/subjects), when subjects are on
+    probe: str | None = None  # what detection sees instead of `text` (same length): keys as words
 
     @property
     def ner(self) -> bool:
@@ -66,6 +72,7 @@ class Context:
     jurisdiction: str
     audit: ItemAudit | None = None
     metric: bool = False
+    renames: list | None = None  # JSON object keys to rename before the document is written back
 
 
 class Walker:
@@ -81,6 +88,8 @@ class Walker:
         self.drops: dict[int, tuple[Any, set[str]]] = {}
         self.items: list[tuple[Any, ItemAudit]] = []  # spans / log records with their audit
         self.invalid_json: list[Field] = []
+        #: (repeated KeyValue container, KeyValue, new key): applied by `rename_keys` after drops
+        self.renames: list[tuple[Any, Any, str]] = []
         self.audit_items = audit_items  # ItemAudit per span / log record only when audit attributes are written
         self._labels: dict[tuple[str, str], str] = {}
         #: a scrubber.subjects SubjectResolver: each field then carries its item's subject
@@ -124,10 +133,12 @@ class Walker:
         self._enter_item(span.attributes)
         ctx = self._item_context("span", span, resource_j)
         self.attributes(span.attributes, ctx, item=True)
-        self._text(span, "name", Role.PATTERNS, "span:<name>", ctx)
+        if span.name:
+            span.name = normalize_route(span.name)  # `GET /users/ada-obi-42` -> `GET /users/{id}`
+        self._text(span, "name", Role.CONTENT, "span:<name>", ctx)
         for event in span.events:
             event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
-            self._text(event, "name", Role.PATTERNS, "span.event:<name>", event_ctx)
+            self._text(event, "name", Role.CONTENT, "span.event:<name>", event_ctx)
             self.attributes(event.attributes, event_ctx)
         for link in span.links:
             self.attributes(link.attributes, Context("span.link", ctx.jurisdiction, ctx.audit))
@@ -139,7 +150,7 @@ class Walker:
         ctx = self._item_context("log", record, resource_j)
         self.attributes(record.attributes, ctx, item=True)
         if record.event_name:
-            self._text(record, "event_name", Role.PATTERNS, "log:<event_name>", ctx)
+            self._text(record, "event_name", Role.CONTENT, "log:<event_name>", ctx)
         if not record.HasField("body"):
             return
         body, rule = record.body, Rule(Role.CONTENT, label="<body>")
@@ -194,6 +205,31 @@ class Walker:
                 todo.append((kv, key, rule))
         for kv, key, rule in todo:
             self.value(kv.value, rule, self._label(ctx.where, rule.label), ctx, (container, key))
+            if not rule.known:
+                self._key(kv, container, ctx)
+
+    # ---- keys ----------------------------------------------------------------------
+    def _key(self, kv, container, ctx: Context) -> None:
+        """A key no table names may itself be personal (`feature.flag.<name>`): scanned as text;
+        a hit renames it (`rename_keys`, after drops, so a dropped attribute is still found)."""
+        def rename(new: str) -> None:
+            self.renames.append((container, kv, new))
+        self._add(Field(kv.key, Role.CONTENT, self._label(ctx.where, "<key>"), ctx.jurisdiction, rename,
+                        audit=ctx.audit, metric=ctx.metric, probe=probe_text(kv.key)))
+
+    def _json_key(self, node: dict, name: str, label: str, ctx: Context) -> None:
+        """A JSON object key, renamed (if it holds personal data) just before its document is written."""
+        renames = ctx.renames
+        if renames is None:
+            return
+        self._add(Field(name, Role.CONTENT, label + ".<key>", ctx.jurisdiction,
+                        lambda new: renames.append((node, name, new)), audit=ctx.audit, in_json=True,
+                        probe=probe_text(name)))
+
+    def rename_keys(self) -> None:
+        """Apply the key renames of attributes and kvlists (a new key never collides)."""
+        for container, kv, new in self.renames:
+            kv.key = _unique(new, {other.key for other in container})
 
     def _label(self, where: str, label: str) -> str:
         text = self._labels.get((where, label))
@@ -205,29 +241,34 @@ class Walker:
         kind = any_value.WhichOneof("value")
         if kind == "string_value":
             self._string(any_value.string_value, rule, label, ctx, None, drop, target=any_value)
-        elif kind in ("int_value", "double_value", "bool_value") and rule.role is Role.IDENTIFIER:
+        elif kind in ("int_value", "double_value", "bool_value") and _numeric_identifier(rule, getattr(any_value, kind)):
             text = str(getattr(any_value, kind))
             self._string(text, rule, label, ctx, None, drop, target=any_value)
         elif kind == "array_value":
             for element in any_value.array_value.values:
                 self.value(element, rule, label + "[*]", ctx, drop)
         elif kind == "kvlist_value":
-            for kv in any_value.kvlist_value.values:
+            values = any_value.kvlist_value.values
+            for kv in values:
                 child = self._child_rule(kv.key, rule)
                 if child.role is not Role.SAFE:
-                    self.value(kv.value, child, f"{label}.{kv.key}", ctx, (any_value.kvlist_value.values, kv.key))
+                    self.value(kv.value, child, f"{label}.{kv.key}", ctx, (values, kv.key))
+                if not child.known:
+                    self._key(kv, values, ctx)
 
     def _child_rule(self, name: str, parent: Rule) -> Rule:
         """The role of a field inside structured content: its own name decides if it is an
         identifier or safe, else it inherits (text inside structured content is content)."""
-        if parent.role in (Role.IDENTIFIER, Role.REDACT):
+        if parent.role is Role.REDACT or (parent.role is Role.IDENTIFIER and not parent.inferred):
             return parent
-        own = self.names.rule(name) or self.catalog.find(name)
+        own = self.names.rule(name) or self.catalog.field_rule(name)
         if own is not None:
             return own
+        if parent.role is Role.IDENTIFIER:  # `customer: {...}`: fields without a say of their own
+            return Rule(parent.role, parent.entity, label=name, known=False, inferred=True)
         if parent.role in (Role.STRUCTURED, Role.CONTENT):
-            return Rule(Role.CONTENT, label=name)
-        return Rule(parent.role, label=name)
+            return Rule(Role.CONTENT, label=name, known=False)
+        return Rule(parent.role, label=name, known=False)
 
     def _string(self, text: str, rule: Rule, label: str, ctx: Context, setter, drop,
                 in_json: bool = False, parse_json: bool = False, target=None) -> None:
@@ -282,10 +323,15 @@ class Walker:
             return False
         style = structured.JSONStyle.of(text)
         holder = [document]
+        doc_ctx = Context(ctx.where, ctx.jurisdiction, ctx.audit, ctx.metric, renames=[])
+
+        def write_back() -> None:
+            _rename_json_keys(doc_ctx.renames)
+            setter(style.dumps(holder[0]))
         # registered before the walk, so that JSON nested inside (registered during it)
         # is finalized first when the engine runs finalizers in reverse
-        self.finalizers.append(lambda: setter(style.dumps(holder[0])))
-        self._json_node(holder, 0, Rule(Role.STRUCTURED), label, ctx)
+        self.finalizers.append(write_back)
+        self._json_node(holder, 0, Rule(Role.STRUCTURED), label, doc_ctx)
         return True
 
     def _json_node(self, container, key, rule: Rule, label: str, ctx: Context) -> None:
@@ -295,12 +341,47 @@ class Walker:
                 child = self._child_rule(name, rule)
                 if child.role is not Role.SAFE:
                     self._json_node(node, name, child, f"{label}.{name}", ctx)
+                if not child.known:  # after its value: the value's setter still finds the old key
+                    self._json_key(node, name, label, ctx)
         elif isinstance(node, list):
             for index in range(len(node)):
                 self._json_node(node, index, rule, label + "[*]", ctx)
-        elif isinstance(node, str) or (rule.role is Role.IDENTIFIER and isinstance(node, (int, float)) and not isinstance(node, bool)):
+        elif isinstance(node, str) or (isinstance(node, (int, float)) and not isinstance(node, bool)
+                                       and _numeric_identifier(rule, node)):
             leaf_rule = Rule(Role.CONTENT, label=rule.label) if rule.role is Role.STRUCTURED else rule
             self._string(str(node), leaf_rule, label, ctx, _item_setter(container, key), None, in_json=True)
+
+
+def _numeric_identifier(rule: Rule, number) -> bool:
+    """A number under an identifier key is pseudonymized as its text; under a key whose name
+    only suggests an identifier, not a flag or a small count (`is_member`, `contacts: 3`)."""
+    if rule.role is not Role.IDENTIFIER:
+        return False
+    if not rule.inferred:
+        return True
+    return not isinstance(number, bool) and abs(number) >= MIN_INFERRED_NUMBER
+
+
+def _unique(new: str, taken: set[str]) -> str:
+    if new not in taken:
+        return new
+    n = 2
+    while f"{new}#{n}" in taken:
+        n += 1
+    return f"{new}#{n}"
+
+
+def _rename_json_keys(renames: list) -> None:
+    """Rename JSON object keys in place, keeping their order."""
+    by_node: dict[int, tuple[dict, dict[str, str]]] = {}
+    for node, old, new in renames:
+        by_node.setdefault(id(node), (node, {}))[1][old] = new
+    for node, names in by_node.values():
+        items = list(node.items())
+        node.clear()
+        for key, value in items:
+            key = names.get(key, key)
+            node[_unique(key, set(node))] = value
 
 
 def _attr_setter(target) -> Callable[[str], None]:

@@ -187,7 +187,9 @@ def test_one_detection_call_per_batch_ner_only_on_content(detector):
         {"attributes": {"gen_ai.prompt": "Anna Schmidt wrote", "enduser.id": "u-1"}}))
     assert len(detection.calls) == 1
     texts, ner = detection.calls[0]
-    assert sorted(zip(texts, ner)) == [("Anna Schmidt wrote", False), ("Anna Schmidt wrote", True), ("op", False)]
+    # the unknown key's own name and the span name are scanned too (patterns + NER)
+    assert sorted(zip(texts, ner)) == [("Anna Schmidt wrote", False), ("Anna Schmidt wrote", True),
+                                       ("app free", True), ("op", True)]
 
 
 def test_processors_share_one_detection_service(detector):
@@ -226,7 +228,9 @@ def test_failing_detector_leaves_no_original_text(detection, reason):
     attributes = build.attrs(spans_of(out)[0])
     assert json.loads(attributes["gen_ai.input.messages"])[0]["parts"][0]["content"] == "<REDACTED>"  # still JSON
     assert parse_token(attributes["user.email"]) is not None  # identifiers need no detection
-    assert h.telemetry.value("pii_fail_closed_total", {"reason": reason}) == 4  # 3 texts + the span name
+    assert "app.x" not in attributes and "<REDACTED>" in attributes  # an unscanned unknown key is not kept either
+    # 3 texts + the span name + the unknown key's name
+    assert h.telemetry.value("pii_fail_closed_total", {"reason": reason}) == 5
 
 
 def test_not_started_processor_fails_closed(detector):
