@@ -278,3 +278,35 @@ def test_without_queue_errors_reach_the_caller(grpc_sink):
 
     asyncio.run(scenario())
     assert markers(grpc_sink.requests[Signal.TRACES]) == ["ok"]
+
+
+def test_collector_grpc_client_keys_are_accepted_and_applied(grpc_sink):
+    from scrubber.exporters.otlp.config import OTLPExporterConfig as Config
+    from scrubber.exporters.otlp.factory import create_exporter as create
+
+    config = Config.model_validate({
+        "endpoint": grpc_sink.endpoint, "tls": {"insecure": True}, "balancer_name": "pick_first",
+        "keepalive": {"time": "20s", "timeout": "5s", "permit_without_stream": True}, "wait_for_ready": True,
+        "compression": "gzip"})
+    exporter = create(make_settings("otlp/keys"), config)
+
+    async def scenario():
+        await exporter.start(None)
+        await exporter.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 2, "keys"))
+        await asyncio.sleep(0)
+        await exporter.shutdown(3)
+
+    asyncio.run(scenario())
+    assert grpc_sink.items[Signal.TRACES] == 2
+
+
+@pytest.mark.parametrize("body,message", [
+    ({"compression": "zstd"}, "zstd is not available in grpc's Python client"),
+    ({"tls": {"min_version": "1.3"}}, "cannot pin one"),
+    ({"balancer_name": "weighted"}, "round_robin"),
+])
+def test_grpc_client_values_it_cannot_honour_are_refused_with_the_reason(body, message):
+    from scrubber.exporters.otlp.config import OTLPExporterConfig as Config
+
+    with pytest.raises(Exception, match=message):
+        Config.model_validate({"endpoint": "localhost:4317", **body})

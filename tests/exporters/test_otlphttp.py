@@ -164,3 +164,35 @@ def test_retry_after_as_http_date():
 
     delay = parse_retry_after(formatdate(time.time() + 30, usegmt=True))
     assert 25 <= delay <= 31
+
+
+@pytest.mark.parametrize("compression", ["zstd", "none"])
+def test_compression_zstd_and_none_arrive_decoded(http_sink, compression):
+    settings, exporter = exporter_for(http_sink.url, compression=compression)
+
+    async def scenario():
+        await exporter.start(None)
+        await exporter.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 3, f"c-{compression}"))
+        assert await wait_until(lambda: http_sink.items[Signal.TRACES] == 3)
+        await exporter.shutdown(2)
+
+    asyncio.run(scenario())
+    assert set(markers(http_sink.requests[Signal.TRACES])) == {f"c-{compression}"}
+
+
+def test_collector_client_keys_are_accepted():
+    config = OTLPHTTPExporterConfig.model_validate({
+        "endpoint": "https://backend.example:4318", "compression": "zstd", "idle_conn_timeout": "30s",
+        "max_idle_conns": 10, "disable_keep_alives": False, "tls": {"min_version": "1.3", "max_version": "1.3"},
+        "sending_queue": {"sizer": "items", "queue_size": 5000, "batch": {"flush_timeout": "1s", "min_size": 100}}})
+    assert config.tls.min_version == "1.3" and config.sending_queue.batch.min_size == 100
+
+
+@pytest.mark.parametrize("body,message", [
+    ({"tls": {"min_version": "1.0"}}, "obsolete"),
+    ({"sending_queue": {"sizer": "bytes"}}, "'bytes' is not supported"),
+    ({"sending_queue": {"blocking": True}}, "blocking: true is not supported"),
+])
+def test_refused_collector_values_say_why(body, message):
+    with pytest.raises(Exception, match=message):
+        OTLPHTTPExporterConfig.model_validate({"endpoint": "http://localhost:4318", **body})

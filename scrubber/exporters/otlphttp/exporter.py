@@ -107,9 +107,12 @@ def _gzip(body: bytes) -> bytes:
 
 
 def _zstd(body: bytes) -> bytes:
-    import zstandard  # only configs that ask for zstd need it
+    try:  # the standard library from Python 3.14; its backport (also what aiohttp decodes with) before
+        from compression import zstd
+    except ImportError:
+        from backports import zstd
 
-    return zstandard.ZstdCompressor(level=3).compress(body)
+    return zstd.compress(body, 3)
 
 
 def _rejected(signal: Signal, payload: bytes, encoding: str) -> int:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from scrubber.component import ComponentConfig, ComponentID
 from scrubber.config.types import Duration, NonNegativeInt, PositiveInt, parse_endpoint
 from scrubber.receivers.otlp.admission import AdmissionConfig
+from scrubber.receivers.otlp.cors import CORSConfig
 from scrubber.receivers.otlp.tls import ServerTLSConfig
 
 MIB = 1024 * 1024
@@ -80,6 +81,9 @@ class AuthConfig(ComponentConfig):
 class _Server(ComponentConfig):
     tls: ServerTLSConfig | None = None
     auth: AuthConfig | None = None
+    #: the Collector's client-metadata propagation; accepted, and without effect here:
+    #: no scrubber component reads client metadata (no metadata_keys batching)
+    include_metadata: bool = False
 
     def deployment_errors(self) -> list[str]:
         return [f"tls::{line}" for line in self.tls.deployment_errors()] if self.tls else []
@@ -112,6 +116,8 @@ class HTTPConfig(_Server):
     idle_timeout: Duration = 30.0
     #: the longest a request's body may take to arrive; slower is answered 408 and closed
     read_timeout: Duration = 30.0
+    #: cross-origin requests from browser SDKs (allowed_origins, allowed_headers, max_age)
+    cors: CORSConfig | None = None
 
 
 class Protocols(ComponentConfig):

@@ -21,6 +21,7 @@ from google.protobuf.message import DecodeError
 from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
 from scrubber.pdata.otlpjson import OTLPJSONError, loads
+from scrubber.receivers.otlp.cors import cors_middlewares
 from scrubber.receivers.otlp import status
 from scrubber.receivers.otlp.admission import Ticket
 from scrubber.receivers.otlp.config import HTTPConfig
@@ -142,7 +143,7 @@ class HTTPServer:
         self._idle.set()
 
     def _app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=cors_middlewares(self.config.cors))
         paths = {
             Signal.TRACES: self.config.traces_url_path,
             Signal.METRICS: self.config.metrics_url_path,
