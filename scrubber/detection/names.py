@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from scrubber.detection.finding import Finding
+from scrubber.detection.persons import NOT_NAME_WORDS
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zà-öø-ÿß'’"
@@ -22,47 +23,58 @@ _DEGREE = r"(?:,?\s(?:Jr\.|Sr\.|II|III|PhD|MD|MBA|B\.\s?(?:Eng|Sc|A|Ed)\.|M\.\s?
 _NAME = rf"{_WORD}(?:[ ](?:{_PARTICLE}[ ])?{_WORD}){{0,3}}{_DEGREE}"
 
 _HONORIFIC = re.compile(
-    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Shri|Smt|Sig|Sig\.ra)\.?[ ]{_NAME}"
+    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|M|Sr|Sra|Srta|Sig|Sig\.ra|Dhr|Mevr|Shri|Smt|Sri|"
+    rf"Señor|Señora|Senhor|Senhora|Signor|Signora|Monsieur|Madame|Don|Doña|Dona)\.?[ ]{_NAME}"
 )
-_INTRO = re.compile(
-    rf"(?:\b(?:I am|I'm|I’m|my name is|My name is|name is|this is|This is|Dear|Hi|Hello|Hey|signed|"
-    rf"Regards,|Cheers,|Thanks,|Best,|customer|Customer|client|Client|patient|Patient|record:|Name:|name:)"
+#: introductions and salutations that name the person next to them, in EN, DE, FR, ES, PT, IT, NL and
+#: Hindi in Latin script: strong evidence, so even a word that is also a plain word is taken as a name
+_STRONG_INTRO = re.compile(
+    rf"(?:\b(?:I am|I'm|I’m|my name is|My name is|name is|Name is|this is|This is|Dear|Hi|Hello|Hey|signed|"
+    rf"Name:|name:|NAME:|record:|[Ii]ch heiße|[Ii]ch bin|[Mm]ein Name ist|Sehr geehrte|Sehr geehrter|Liebe|Lieber|Hallo|"
+    rf"[Jj]e m'appelle|[Jj]e m’appelle|[Jj]e suis|[Mm]on nom est|Bonjour|Cher|Chère|Salut|[Mm]e llamo|[Mm]i nombre es|"
+    rf"[Ss]oy|Hola|Estimado|Estimada|[Mm]eu nome é|[Mm]eu nome e|[Ee]u sou|Olá|Ola|Prezado|Prezada|[Mm]i chiamo|"
+    rf"[Ii]l mio nome è|[Ss]ono|Caro|Cara|Gentile|Ciao|[Mm]ijn naam is|[Ii]k ben|Beste|[Mm]era naam|[Mm]eri naam|"
+    rf"main|Namaste|Namaskar|[Ss]peak to|[Tt]alk to|[Ss]peak with|[Ss]houted at|[Yy]elled at|[Tt]hanks|[Tt]hank you|Regards,|"
+    rf"Cheers,|Best,|Sincerely,|Grüße,|Gruß,|Cordialement,|Saludos,|Atenciosamente,|Cordiali saluti,|Groeten,)"
     rf"[ ,:]+)({_NAME})"
 )
-_WEAK_INTRO = re.compile(rf"(?:\b(?:contact|Contact|from|by|with|for|to|and)[ ]+)({_NAME})")
+_WEAK_INTRO = re.compile(
+    rf"(?:\b(?:customer|Customer|client|Client|patient|Patient|contact|Contact|from|by|with|for|to|and|cc|"
+    rf"mit|von|für|und|avec|pour|et|con|para|y|com|e|per|met|voor|en|aur|se|ko)[ ]+)({_NAME})"
+)
 _FOLLOWED = re.compile(
-    rf"\b({_WORD}(?:[ ](?:{_PARTICLE}[ ])?{_WORD}){{1,3}}{_DEGREE})[ ](?:lives|lived|was born|works|worked|"
-    rf"wrote|writes|said|says|called|asked|placed|ordered|paid|booked|is a customer|(?:\())"
+    rf"\b({_WORD}(?:[ ](?:{_PARTICLE}[ ])?{_WORD}){{0,3}}{_DEGREE})[ ,]+(?:lives|lived|was born|works|worked|"
+    rf"wrote|writes|said|says|called|asked|placed|ordered|paid|booked|is a customer|shouted|yelled|told|"
+    rf"complained|replied|is very|is my|is our|hat|ist|sagte|schrieb|a dit|a écrit|est|dijo|escribió|es|disse|"
+    rf"escreveu|ha detto|ha scritto|zei|schreef|ne kaha|ne bola|ji|can I|can you|could you|(?:\())"
 )
-_NOT_NAMES = frozenset(
-    "The This That These Those There Here Team All Everyone Support Sir Madam Please Thanks Thank Customer "
-    "Client Patient Hello Hi Dear Yes No Ok Okay Sure Sorry Not Just We You They It He She Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday January February March April May June July August September "
-    "October November December Order Refund Account Service Services Admin Manager Agent User Users Context "
-    "Record Name Email Phone Address Best Regards Kind Cheers Question Answer Assistant System Document "
-    "I I'm I’m My Our Your Can Could Would Will".split()
-)
-
-
 def _clean(span: str) -> str | None:
     words = span.split()
-    while words and words[0].strip(",.") in _NOT_NAMES:
+    while words and words[0].strip(",.").casefold() in NOT_NAME_WORDS:
         words = words[1:]
     return " ".join(words) if words else None
 
 
 def cue_names(text: str) -> list[Finding]:
-    """PERSON findings from honorific, introduction and `<Name> lives at` frames."""
+    """PERSON findings from honorific, introduction and `<Name> lives at` frames.
+
+    `detector` is "honorific" for a title and the name after it (kept whole), "cue" for frames that name a person on their own (honorifics,
+    introductions, salutations) and "cue-weak" for prepositions and role words
+    ("with X", "customer X"), which only add evidence to a token that already looks
+    like a name.
+    """
     out = []
-    for regex, group, multi, single in ((_HONORIFIC, 0, 0.9, 0.8), (_INTRO, 1, 0.87, 0.6), (_FOLLOWED, 1, 0.75, 0.0), (_WEAK_INTRO, 1, 0.6, 0.0)):
+    frames = ((_HONORIFIC, 0, 0.9, 0.8, "honorific"), (_STRONG_INTRO, 1, 0.87, 0.7, "cue"),
+              (_FOLLOWED, 1, 0.75, 0.7, "cue-weak"), (_WEAK_INTRO, 1, 0.6, 0.6, "cue-weak"))
+    for regex, group, multi, single, kind in frames:
         for m in regex.finditer(text):
             start, end = m.span(group)
-            name = _clean(text[start:end])
+            name = text[start:end] if kind == "honorific" else _clean(text[start:end])
             if not name:
                 continue
             start = text.index(name, start)
             end = start + len(name)
             score = multi if " " in name else single
             if score > 0:
-                out.append(Finding("PERSON", start, end, score, "ner"))
+                out.append(Finding("PERSON", start, end, score, kind))
     return out

@@ -34,6 +34,9 @@ import yaml
 from scrubber.detection.config import NerConfig
 from scrubber.detection.finding import Finding
 from scrubber.detection.names import cue_names
+from scrubber.detection.persons import (
+    INFRA_WORDS, NOT_NAME_WORDS, followed_by_infrastructure, judge_span, lexicon_names, propagate_names,
+)
 
 EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 
@@ -144,13 +147,16 @@ _TECH_WORDS = frozenset(
 _CHUNK_TECH = re.compile(r"://|@|[_/\\=<>{}\[\]`]|\w\.\w+\(")
 
 
-def looks_technical(span: str, text: str, start: int, end: int) -> bool:
-    """True for spans that are code, identifiers or machine values rather than names or places."""
+def looks_technical(span: str, text: str, start: int, end: int, casing: bool = True) -> bool:
+    """True for spans that are code, identifiers or machine values rather than names or places.
+
+    `casing=False` for names the lexicon found in lower case or ALL CAPS: their case is
+    no evidence there, the lexicon already judged it."""
     if not any(c.isalpha() for c in span):
         return True
     if _TECH_CHARS.search(span) or _CAMEL.search(span) or _HEXISH.match(span):
         return True
-    if span.islower() or span.isupper() and len(span) > 3:
+    if casing and (span.islower() or span.isupper() and len(span) > 3):
         return True
     if _DOTTED.search(span.replace(". ", " ")) and " " not in span:
         return True
@@ -228,6 +234,20 @@ def candidate_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+def merge_overlapping_persons(found: list[Finding]) -> list[Finding]:
+    """Overlapping PERSON findings become their union (best score): when two kinds of evidence
+    disagree on where a name ends ("Mr. Jonathan Smith" / "Jonathan Smith"), redact both."""
+    persons = sorted((f for f in found if f.entity_type == "PERSON"), key=lambda f: f.start)
+    merged: list[Finding] = []
+    for f in persons:
+        last = merged[-1] if merged else None
+        if last is not None and f.start < last.end:
+            merged[-1] = Finding("PERSON", last.start, max(last.end, f.end), max(last.score, f.score), "ner")
+        else:
+            merged.append(f)
+    return [f for f in found if f.entity_type != "PERSON"] + merged
+
+
 class NerDetector:
     """PERSON/LOCATION findings for a batch of texts, run through `nlp.pipe` once."""
 
@@ -250,14 +270,41 @@ class NerDetector:
         if not self.entities:
             return out
         pieces = list(self._gated(self._pieces(texts)))
-        if not pieces:
-            return out
-        artifacts = self.engine.process_batch(
-            [p[2] for p in pieces], "en", batch_size=self.config.batch_size
-        )
-        for (index, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts):
-            out[index].extend(self._findings(piece, offset, nlp_artifacts))
-        return out
+        if pieces:
+            artifacts = self.engine.process_batch(
+                [p[2] for p in pieces], "en", batch_size=self.config.batch_size
+            )
+            for (index, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts):
+                out[index].extend(self._findings(piece, offset, nlp_artifacts))
+        return [self._combine(text, found) for text, found in zip(texts, out)]
+
+    def _combine(self, text: str, model: list[Finding]) -> list[Finding]:
+        """spaCy's findings judged on the lexicon, plus cue frames, lexicon names and name parts."""
+        found = [f for f in (self._judged(text, f) for f in model) if f is not None]
+        threshold = self.config.score_threshold
+        if "PERSON" in self.entities:
+            for f in cue_names(text):
+                span = (f.start, f.end) if f.detector == "honorific" else \
+                    judge_span(text, f.start, f.end, cue=f.detector == "cue")
+                if span is not None:
+                    found.append(Finding("PERSON", span[0], span[1], f.score, "ner"))
+            found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
+            lexical = lexicon_names(text)
+            lexical.extend(propagate_names(text, found + lexical))
+            found.extend(f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False))
+        else:
+            found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
+        return merge_overlapping_persons([f for f in found if f.score >= threshold])
+
+    def _judged(self, text: str, f: Finding) -> Finding | None:
+        if f.entity_type == "PERSON":
+            span = judge_span(text, f.start, f.end)
+            return None if span is None else Finding("PERSON", span[0], span[1], max(f.score, 0.6), "ner")
+        words = [w.strip(".,;:!?'\"").casefold() for w in text[f.start:f.end].split()]
+        if all(w in NOT_NAME_WORDS for w in words) or any(w in INFRA_WORDS for w in words) \
+                or followed_by_infrastructure(text, f.end):
+            return None  # "Madame, Monsieur"; "Windows Server"; "Frankfurt region"
+        return f
 
     def _pieces(self, texts: Sequence[str]) -> Iterator[tuple[int, int, str]]:
         """(text index, offset, piece): long texts are cut at whitespace into max_chars pieces."""
@@ -282,26 +329,13 @@ class NerDetector:
                 yield index, offset + a, piece[a:b]
 
     def _findings(self, text: str, offset: int, nlp_artifacts) -> list[Finding]:
+        """spaCy's PERSON/LOCATION spans in one piece (context-enhanced scores), technical ones dropped."""
         raw = []
         for rec in self.recognizers:
             raw.extend(rec.analyze(text, rec.supported_entities, nlp_artifacts))
-        kept = []
-        for r in raw:
-            span = text[r.start:r.end]
-            if looks_technical(span, text, r.start, r.end):
-                continue
-            if " " not in span.strip() and r.entity_type == "PERSON":
-                r.score *= 0.55  # a lone capitalised word is a name only with context
-            kept.append(r)
+        kept = [r for r in raw if not looks_technical(text[r.start:r.end], text, r.start, r.end)]
         enhanced = self.enhancer.enhance_using_context(text, kept, nlp_artifacts, self.recognizers)
-        threshold = self.config.score_threshold
-        found = [
+        return [
             Finding(r.entity_type, r.start + offset, r.end + offset, round(min(r.score, 1.0), 4), "ner")
             for r in enhanced
-            if r.score >= threshold
         ]
-        if "PERSON" in self.entities:
-            for f in cue_names(text):
-                if f.score >= threshold and not looks_technical(text[f.start:f.end], text, f.start, f.end):
-                    found.append(Finding(f.entity_type, f.start + offset, f.end + offset, f.score, "ner"))
-        return found

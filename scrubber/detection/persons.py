@@ -1,0 +1,241 @@
+"""Person names from combined evidence: spaCy, cue frames, the name lexicon, and the text itself.
+
+The small spaCy model alone misses lone first names and surnames, names in
+lower case or ALL CAPS, and names of many cultures, and it tags words of other
+languages ("Können Sie", "Madame, Monsieur") as people or places. Vetoing its
+single-token guesses (the old rule) lost a third of the names. Instead every
+candidate span is judged on the same evidence:
+
+- the lexicon (`lexicon.py`): how popular each token is as a first or last name in
+  any of 105 countries, against how frequent it is as a word in ten languages;
+- its shape: capitalised, ALL CAPS or lower case; whether it opens a sentence
+  (where every word is capitalised); what follows it (a model number makes a
+  product: "Nike Air Max 90"; "region" or "cluster" makes infrastructure);
+- frames: honorifics and introductions in several languages (`names.py`);
+- the text itself: once a full name is found, its parts are names wherever they
+  recur in the same text.
+
+When in doubt, a span is kept: recall is the product. Spans made only of plain
+words ("Customer Success", "Severity One") and greetings or pronouns are not
+names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from scrubber.detection.finding import Finding
+from scrubber.detection.lexicon import Lexicon, lexicon
+
+#: lower-case particles inside names ("Juan de la Cruz", "Ludwig van Beethoven", "Ali bin Omar")
+PARTICLES = frozenset(
+    "de da das do dos du des del della di la le van von der den ter ten y e bin binti ibn ben al el "
+    "abu bint zu".split()
+)
+
+#: words that open, close or surround names but are never names themselves, in several languages:
+#: greetings, honorifics, pronouns and role words. Kept out of every PERSON span.
+NOT_NAME_WORDS = frozenset(
+    """
+    hi hello hey dear hallo hola ola olá bonjour salut ciao namaste namaskar greetings regards thanks thank
+    cheers best kind sincerely yours mr mrs ms miss mx dr prof sir madam madame monsieur mademoiselle mme mlle
+    herr frau fräulein señor señora señorita sr sra srta don doña dona senhor senhora sig signor signora
+    signorina dhr mevr mevrouw meneer shri smt sri ji sahab saab sahib ustad
+    i i'm i’m i'd i’d i'll i’ll it's it’s that's that’s let's let’s you're you’re we're we’re c'est c’est
+    j'ai j’ai me my mine we us our you your yours he him his she her they them their it its this that these those
+    ich du sie er es wir ihr mich mir dich dir uns euch je tu il elle nous vous ils elles moi toi yo tú él
+    ella nosotros usted ustedes eu ele ela nós você vocês io lui lei noi voi loro ik jij hij zij wij jullie
+    mera meri mere aap hum main mai mujhe
+    team everyone everybody all folks guys world there here customer customers client clients patient
+    patients user users admin agent support manager assistant system bot colleague colleagues friend friends
+    sir madam boss staff service services
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december
+    """.split()
+)
+
+#: a capitalised place or name directly followed by one of these is infrastructure, not a person's place
+INFRA_WORDS = frozenset(
+    "region regions zone zones cluster clusters datacenter datacentre dc az pop edge server servers node "
+    "nodes on-call oncall rotation shard shards replica replicas bucket buckets deployment deployments "
+    "instance instances site sites office offices hub hubs campus team teams pipeline pipelines "
+    "endpoint endpoints gateway queue queues vpc subnet rack racks availability".split()
+)
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’\-]*[^\W\d_])?")
+_SENTENCE_OPENERS = ".!?:;\n\"“«([{>*-•"
+_LIST_SEPARATOR = re.compile(r"^\s*(?:,|;|&|/|\+|and|und|et|y|e|en|aur|\n\s*[-*•]?)\s*$", re.IGNORECASE)
+_MODEL_AFTER = re.compile(r"^ ?(?:\d|[A-Z](?![.\w'’])|[A-Z]\d|(?:Pro|Plus|Ultra|Mini|Lite)\b)")
+_NAME_CUES_BEFORE = re.compile(
+    r"(?:\b(?:with|cc|to|from|by|for|and|name|names|named|called|attendees|participants|members|owner|"
+    r"assignee|assigned|contact|guest|guests|invitees|mit|von|für|avec|de|pour|con|para|com|per|met|voor|"
+    r"ko|se|ka|ki)[:,]?\s+)$",
+    re.IGNORECASE,
+)
+
+
+class _Token:
+    __slots__ = ("text", "start", "end", "shape", "opener")
+
+    def __init__(self, text: str, start: int, end: int, opener: bool):
+        self.text, self.start, self.end, self.opener = text, start, end, opener
+        if text.isupper():
+            self.shape = "upper"
+        elif text[0].isupper() or (text[0].isalpha() and not text[0].islower()):
+            self.shape = "title"
+        else:
+            self.shape = "lower"
+
+
+def _tokens(text: str) -> list[_Token]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        before = text[:m.start()].rstrip(" \t'\"“‘")
+        opener = not before or before[-1] in _SENTENCE_OPENERS
+        out.append(_Token(m.group(), m.start(), m.end(), opener))
+    return out
+
+
+def _is_plain_word(lex: Lexicon, token: str) -> bool:
+    """A word of one of the languages that is not more likely a name."""
+    return token.casefold() in NOT_NAME_WORDS or lex.common_word(token, top=20_000)
+
+
+def _name_token(lex: Lexicon, tok: _Token, strict: bool) -> bool:
+    return tok.text.casefold() not in NOT_NAME_WORDS and lex.name_like(tok.text, strict=strict)
+
+
+def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, cue: bool = False) -> tuple[int, int] | None:
+    """The part of a PERSON candidate that is a name, or None when it is not a name.
+
+    Greetings, honorifics, pronouns and plain words at either end are trimmed
+    ("Hi Priya" -> "Priya", "Können Sie" -> nothing). A plain word left inside
+    ("Nike Air Max") or a model number after it ("Tesla Model Y") makes it a
+    product; a following infrastructure word ("Frankfurt region") a place of
+    machines. A single token must look like a name (lexicon) or at least not be
+    a plain word; a `cue` (an introduction frame) accepts any capitalised
+    token that is not a plain word without any name reading.
+    """
+    lex = lex or lexicon()
+    toks = [t for t in _tokens(text[start:end])]
+    if not toks:
+        return None
+    words = [t.text for t in toks]
+    lo, hi = 0, len(toks)
+    while lo < hi and (words[lo].casefold() in NOT_NAME_WORDS or _plain_not_name(lex, words[lo], cue)):
+        lo += 1
+    while hi > lo and not cue and (words[hi - 1].casefold() in NOT_NAME_WORDS or words[hi - 1].casefold() in PARTICLES
+                                   or _plain_not_name(lex, words[hi - 1], cue)):
+        hi -= 1
+    if lo == hi:
+        return None
+    core = toks[lo:hi]
+    piece = text[start:end]
+    inner = [t.text for t in core if t.text.casefold() not in PARTICLES and len(t.text) > 2
+             and not piece.startswith(".", t.end)]  # initials and degrees: "J. R. Okafor B.Eng."
+    if len(inner) > 1 and any(_is_plain_word(lex, w) and not lex.name_like(w) for w in inner):
+        return None
+    s, e = start + core[0].start, end if cue else start + core[-1].end
+    if followed_by_infrastructure(text, e) or _MODEL_AFTER.match(text[e:e + 6]):
+        return None
+    return s, e
+
+
+def _plain_not_name(lex: Lexicon, word: str, cue: bool) -> bool:
+    if cue:
+        return lex.common_word(word, top=20_000) and lex.name_rank(word) is None
+    return _is_plain_word(lex, word) and not lex.name_like(word)
+
+
+def followed_by_infrastructure(text: str, end: int) -> bool:
+    """'Frankfurt region', 'Mumbai on-call': the place names a machine or a rota, not a person."""
+    m = re.match(r"[\s\-]*([\w\-]+)", text[end:end + 24])
+    return bool(m) and m.group(1).casefold() in INFRA_WORDS
+
+
+def lexicon_names(text: str, lex: Lexicon | None = None) -> list[Finding]:
+    """PERSON findings from the lexicon alone: capitalised or ALL CAPS runs of name tokens, and
+    lower-case names in lists or after a cue ("attendees: priya, chinedu and yuki")."""
+    lex = lex or lexicon()
+    toks = _tokens(text)
+    out: list[Finding] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.shape == "lower":
+            i += 1
+            continue
+        j = i + 1  # a run of capitalised tokens joined by single spaces, hyphens or particles
+        while j < len(toks) and _joined(text, toks[j - 1], toks[j]) and (
+            toks[j].shape == tok.shape or (toks[j].text.casefold() in PARTICLES and j + 1 < len(toks)
+                                           and toks[j + 1].shape != "lower")
+        ):
+            j += 1
+        out.extend(_judge_run(text, toks[i:j], lex))
+        i = j
+    out.extend(_lower_case_names(text, toks, lex))
+    return out
+
+
+def _joined(text: str, a: _Token, b: _Token) -> bool:
+    gap = text[a.end:b.start]
+    return gap in (" ", "-")
+
+
+def _judge_run(text: str, run: list[_Token], lex: Lexicon) -> list[Finding]:
+    names = [t for t in run if t.text.casefold() not in PARTICLES]
+    if not names or run[0].shape == "upper" and all(len(t.text) <= 3 for t in names):
+        return []  # acronyms: API, AWS, EU
+    strict_first = run[0].opener or run[0].shape == "upper"
+    flags = [_name_token(lex, t, strict=(t is run[0] and strict_first) or t.shape == "upper") for t in names]
+    if not any(flags):
+        return []
+    span = judge_span(text, run[0].start, run[-1].end, lex)
+    if span is None:
+        return []
+    multi = sum(flags) >= 2 or (len(names) >= 2 and flags[0])
+    return [Finding("PERSON", span[0], span[1], 0.85 if multi else 0.7, "ner")]
+
+
+def _lower_case_names(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[Finding]:
+    """Lower-case names, only where a list of them or a cue says so: lower case is how most
+    technical text is written, so one name-like word alone is not enough."""
+    cand = [t.shape == "lower" and _rare_name(lex, t.text) for t in toks]
+    for k, tok in enumerate(toks):
+        if not cand[k]:
+            continue
+        listed = any(
+            0 <= n < len(toks) and cand[n] and _LIST_SEPARATOR.match(text[min(toks[n].end, tok.end):max(toks[n].start, tok.start)])
+            for n in (k - 1, k + 1)
+        )
+        cued = bool(_NAME_CUES_BEFORE.search(text[max(0, tok.start - 40):tok.start]))
+        if listed or cued:
+            yield Finding("PERSON", tok.start, tok.end, 0.7, "ner")
+
+
+def _rare_name(lex: Lexicon, word: str) -> bool:
+    """A popular name that is at most a rare word in the lexicon's languages."""
+    rank, as_word = lex.name_rank(word), lex.word_rank(word)
+    return (rank is not None and rank <= 1500 and (as_word is None or as_word > 12_000)
+            and word.casefold() not in NOT_NAME_WORDS)
+
+
+def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = None) -> list[Finding]:
+    """Every later or earlier occurrence of a part of a found name ("Priya Raman ... Priya said")."""
+    lex = lex or lexicon()
+    parts: set[str] = set()
+    for f in findings:
+        if f.entity_type != "PERSON":
+            continue
+        for tok in _tokens(text[f.start:f.end]):
+            word = tok.text
+            if len(word) >= 3 and word.casefold() not in PARTICLES | NOT_NAME_WORDS and not lex.common_word(word, top=3000):
+                parts.add(word.casefold())
+    if not parts:
+        return []
+    return [
+        Finding("PERSON", t.start, t.end, 0.8, "ner")
+        for t in _tokens(text)
+        if t.text.casefold() in parts and t.shape != "lower" or (t.shape == "lower" and t.text.casefold() in parts and lex.word_rank(t.text) is None)
+    ]
