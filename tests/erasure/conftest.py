@@ -42,3 +42,19 @@ def write_config(tmp_path, subjects: dict, name: str = "scrubber.yaml", http_por
     path = tmp_path / name
     path.write_text(yaml.safe_dump(config))
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the session (Debian's package; .ci/run installs it)."""
+    import os
+
+    from tests.erasure.postgres import PostgresServer, bindir
+
+    if bindir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed: .ci/run must install Debian's postgresql")
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    server = PostgresServer().start()
+    yield server
+    server.stop()

@@ -3,20 +3,28 @@
 Keys as the Collector's health_check extension: `endpoint` (default
 localhost:13133) and `path` (default `/`). 200 with `{"status": "Server available"}`
 when ready, 503 otherwise (starting or shutting down).
+
+With `erasure: {authenticator: bearertokenauth/dsar}` the same server also takes
+authenticated erasure requests (`POST /v1/erasures`, see erasure.py and the
+README's "Erasure requests").
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from scrubber.component import ComponentConfig, Factory, Host, Kind, Settings, Stability
+from scrubber.component import ComponentConfig, ComponentID, Factory, Host, Kind, Settings, Stability
+from scrubber.errors import ConfigError
 from scrubber.config.types import Endpoint
+from scrubber.extensions.health_check.erasure import ErasureEndpoint, ErasureEndpointConfig
 from scrubber.service.httpserver import LocalHTTPServer
 
 
 class HealthCheckConfig(ComponentConfig):
     endpoint: Endpoint = "localhost:13133"
     path: str = "/"
+    #: authenticated erasure requests on this server (absent: none)
+    erasure: ErasureEndpointConfig | None = None
 
 
 class HealthCheck:
@@ -25,6 +33,8 @@ class HealthCheck:
         self._host: Host | None = None
         app = web.Application()
         app.router.add_get(config.path, self._handle)
+        if config.erasure is not None:
+            ErasureEndpoint(config.erasure, lambda: self._host).route(app)
         self.server = LocalHTTPServer(app, config.endpoint)
 
     async def _handle(self, _request: web.Request) -> web.Response:
@@ -33,6 +43,10 @@ class HealthCheck:
         return web.json_response({"status": status}, status=200 if ready else 503)
 
     async def start(self, host: Host) -> None:
+        erasure = self.config.erasure
+        if erasure is not None and host.extension(ComponentID.parse(erasure.authenticator)) is None:
+            raise ConfigError([f"extensions::health_check::erasure::authenticator: extension {erasure.authenticator!r} "
+                               "is not configured and listed under service::extensions"])
         self._host = host
         await self.server.start()
 
