@@ -114,8 +114,9 @@ class PIIProcessorConfig(ComponentConfig):
     #: a value found in one field of a batch (or an identifier value) is also replaced
     #: wherever else it appears verbatim in scanned text of the same batch
     propagate_values: bool = True
-    #: a detection call that takes longer fails closed (fields redacted)
-    detection_timeout: Duration = 10.0
+    #: a detection call that takes longer fails closed (fields redacted); below the SDKs' 10 s
+    #: export timeout, so the client is answered before it gives up
+    detection_timeout: Duration = 3.0
     #: the detectors: patterns, NER, thresholds, cache (see scrubber/detection)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     #: run detection on a pool of worker processes (scrubber/detection/pool.py); absent = in-process thread

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 from typing import Literal
 
+import psutil
 from pydantic import Field
 
 from scrubber.component import ComponentConfig
@@ -48,7 +49,7 @@ from scrubber.detection.cache import FindingsCache
 from scrubber.detection.config import CacheConfig, DetectionConfig
 from scrubber.detection.detector import Detector
 from scrubber.detection.worker import BatchError, Handler, WorkerFailed, WorkerHandle
-from scrubber.errors import ResourceExhaustedError, RetryableError
+from scrubber.errors import PermanentError, ResourceExhaustedError, RetryableError
 from scrubber.service.telemetry import Telemetry
 
 log = logging.getLogger("scrubber.detection.pool")
@@ -67,8 +68,12 @@ class DetectionPoolConfig(ComponentConfig):
     max_pending_texts: int = Field(default=20_000, ge=1)
     #: bytes (UTF-8) of the queued texts; beyond it detect() refuses
     max_pending_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
-    #: a worker that takes longer on one batch is killed and replaced; its callers fail closed
-    timeout: Duration = 10.0
+    #: a worker that takes longer on one batch is killed and replaced; its callers fail closed.
+    #: Below the SDKs' 10 s export timeout, so a client hears back (fields redacted) before it gives up
+    timeout: Duration = 5.0
+    #: a worker whose resident memory passes this after a batch is replaced (0 = never), so the
+    #: workers stay inside what the memory_limiter budgets for them
+    max_worker_memory_mib: int = Field(default=1024, ge=0)
     #: how long a worker may take to load its models
     start_timeout: Duration = 120.0
     #: what the workers get: `texts` (detection only; walk and rewrite stay in the main process)
@@ -221,8 +226,13 @@ class DetectionPool:
         return results
 
     def _admit(self, jobs: list[_Job]) -> None:
-        """Queue all of `jobs` or none: over the bound the whole call is refused."""
+        """Queue all of `jobs` or none: over the bound the whole call is refused, retryably,
+        unless it could never fit even into an empty queue (permanent: retrying cannot help)."""
         size = sum(len(j.text) for j in jobs)
+        if len(jobs) > self.config.max_pending_texts or size > self.config.max_pending_bytes:
+            self._refused.inc(len(jobs))
+            raise PermanentError(f"request too large for detection: {len(jobs)} texts of {size} bytes, more than "
+                                 "max_pending_texts / max_pending_bytes even when idle")
         if (len(self._pending) + len(jobs) > self.config.max_pending_texts
                 or self._pending_bytes + size > self.config.max_pending_bytes):
             self._refused.inc(len(jobs))
@@ -241,6 +251,9 @@ class DetectionPool:
             raise RetryableError("detection pool is closed", retry_after=1.0)
         if not self._started:
             self._launch()
+        if size > self.config.max_pending_bytes:
+            self._refused.inc()
+            raise PermanentError(f"request too large for detection: {size} bytes, more than max_pending_bytes")
         if (len(self._pending) + len(self._calls) >= self.config.max_pending_texts
                 or self._pending_bytes + size > self.config.max_pending_bytes):
             self._refused.inc()
@@ -338,6 +351,7 @@ class DetectionPool:
             return
         self._observe_rate(1, loop.time() - began)
         _settle(call.future, answer)
+        await self._retire_if_large(slot, worker)
 
     async def _lose_worker(self, slot: int, worker: WorkerHandle, exc: BaseException) -> None:
         """Kill and forget a crashed or hung worker (its slot spawns a new one)."""
@@ -370,6 +384,20 @@ class DetectionPool:
             self._inflight.pop(job.key, None)
             if not job.future.done():
                 job.future.set_result(found)
+        await self._retire_if_large(slot, worker)
+
+    async def _retire_if_large(self, slot: int, worker: WorkerHandle) -> None:
+        """Replace a worker that grew past `max_worker_memory_mib` (between batches: nothing is lost)."""
+        limit = self.config.max_worker_memory_mib
+        if not limit or worker.pid is None:
+            return
+        try:
+            rss = psutil.Process(worker.pid).memory_info().rss
+        except psutil.Error:
+            return
+        if rss > limit * 1024 * 1024:
+            await self._lose_worker(slot, worker, MemoryError(f"resident memory {rss >> 20} MiB above "
+                                                              f"max_worker_memory_mib ({limit})"))
 
     def _observe_rate(self, texts: int, seconds: float) -> None:
         rate = texts / max(seconds, 1e-6) * max(1, len(self._workers))
