@@ -25,7 +25,7 @@ DEFAULT_DIMENSIONS = (
     "gen_ai.operation.name",
     "gen_ai.request.model",
     "gen_ai.response.model",
-    "gen_ai.system",
+    # gen_ai.system and llm.system count as gen_ai.provider.name (derive.ALIASES)
     "gen_ai.provider.name",
     "gen_ai.token.type",
     "residency.jurisdiction",

@@ -48,7 +48,11 @@ class AggregatesCore:
         self.deriver = Deriver(config, self.store)
         self.passthrough = Passthrough(self.deriver, self.store, config.max_tracked_series)
         self.consumers: list[Consumer] = []
-        self.registry = make_registry(self.store, self._refresh_telemetry)
+        # scrubber's own counters are copied in for the OTLP export to the global stack, but
+        # not served on this scrape endpoint too: the own-metrics endpoint has them, and a
+        # series on two endpoints doubles every sum() over it
+        self.registry = make_registry(self.store, self._refresh_telemetry,
+                                      skip=lambda definition: definition in self._counter_defs.values())
         self.server = None
         self._users = 0
         self._task: asyncio.Task | None = None

@@ -20,7 +20,9 @@ from scrubber.connectors.aggregates.store import MetricDef, MetricKind, SeriesKe
 ALIASES: dict[str, tuple[str, ...]] = {
     "gen_ai.request.model": ("gen_ai.request.model", "llm.model_name", "embedding.model_name", "gen_ai.response.model"),
     "gen_ai.system": ("gen_ai.system", "llm.system"),
-    "gen_ai.provider.name": ("gen_ai.provider.name", "llm.provider"),
+    # one provider label whichever convention the app used: OTel GenAI's current key, then
+    # OpenInference's, then the deprecated gen_ai.system and OpenInference's llm.system
+    "gen_ai.provider.name": ("gen_ai.provider.name", "llm.provider", "gen_ai.system", "llm.system"),
 }
 #: OpenInference span kinds -> GenAI operation names
 OPENINFERENCE_OPERATIONS = {"LLM": "chat", "EMBEDDING": "embeddings", "TOOL": "execute_tool", "AGENT": "invoke_agent"}

@@ -47,15 +47,19 @@ def _text(value: object) -> str:
 
 
 class StoreCollector:
-    def __init__(self, store: Store, refresh: Callable[[], None] | None = None):
+    def __init__(self, store: Store, refresh: Callable[[], None] | None = None,
+                 skip: Callable[[MetricDef], bool] | None = None):
         self.store = store
         self.refresh = refresh
+        self.skip = skip
 
     def collect(self):
         if self.refresh is not None:
             self.refresh()
         families: dict[MetricDef, Metric] = {}
         for definition, (resource_attrs, point_attrs), point in list(self.store.cumulative()):
+            if self.skip is not None and self.skip(definition):
+                continue
             family = families.get(definition)
             if family is None:
                 family = families[definition] = Metric(prom_name(definition), definition.description or definition.name,
@@ -96,10 +100,12 @@ def _merge_same_names(families):
     return by_name.values()
 
 
-def make_registry(store: Store, refresh: Callable[[], None] | None = None) -> CollectorRegistry:
-    """`refresh` runs before each scrape (it copies scrubber's own counters into the store)."""
+def make_registry(store: Store, refresh: Callable[[], None] | None = None,
+                  skip: Callable[[MetricDef], bool] | None = None) -> CollectorRegistry:
+    """`refresh` runs before each scrape (it copies scrubber's own counters into the store);
+    definitions for which `skip` is true are not served."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store, refresh))
+    registry.register(StoreCollector(store, refresh, skip))
     return registry
 
 
