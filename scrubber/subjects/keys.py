@@ -53,6 +53,11 @@ class Indexer:
         self._memo: OrderedDict[tuple[str, str], tuple[bytes, ...]] = OrderedDict()
         self._memo_size = memo_size
 
+    @property
+    def jurisdictions(self) -> frozenset[str]:
+        """The jurisdictions with keys of their own (not through `default`)."""
+        return frozenset(self._keys)
+
     def covers(self, jurisdiction: str) -> bool:
         return jurisdiction in self._keys or "default" in self._keys
 

@@ -139,9 +139,13 @@ class SubjectVault:
         """Drop erased keys from the cache and every memo of subject ids."""
         doomed = set(key_ids)
         self.generation += 1
+        erased = set()
         for cache_key, key in list(self.cache.items()):
             if key.key_id in doomed and (jurisdiction is None or cache_key[0] == jurisdiction):
                 del self.cache[cache_key]
+                erased.add(cache_key)
+        if erased:  # lineage noted here before the erasure must not bring the blind index back
+            self._lineage = {k: v for k, v in self._lineage.items() if (k[0], k[1]) not in erased}
         for indexer in self._indexers:
             indexer.purge()
 

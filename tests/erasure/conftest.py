@@ -17,12 +17,14 @@ def _keys(monkeypatch):
 
 def write_config(tmp_path, subjects: dict, name: str = "scrubber.yaml", http_port: int = 0) -> str:
     """A runnable config: OTLP/HTTP in, routed by jurisdiction: eu and us raw to their regional
-    file exporters, pseudonymized (pii with `subjects`) to the global one."""
+    file exporters (lineage recorded by subject_lineage), pseudonymized (pii with `subjects`)
+    to the global one."""
     out = tmp_path / "out"
     pii = {"keys": KEYS, "default_jurisdiction": "eu", "detection": DETECTION, "subjects": subjects}
     config = {
         "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{http_port}"}}}},
-        "processors": {"residency": {}, "pii": pii, "egress_guard": {"mode": "pseudonymized"}},
+        "processors": {"residency": {}, "pii": pii, "egress_guard": {"mode": "pseudonymized"},
+                       "subject_lineage": {"default_jurisdiction": "eu"}},
         "connectors": {"residency_router": {
             "policies": {"eu": {"key": "eu", "regional": ["traces/eu"], "global": "pseudonymized"},
                          "us": {"key": "us", "regional": ["traces/us"], "global": "pseudonymized"}},
@@ -33,8 +35,10 @@ def write_config(tmp_path, subjects: dict, name: str = "scrubber.yaml", http_por
                       "quarantine": {"path": str(out / "quarantine")}},
         "service": {"pipelines": {
             "traces": {"receivers": ["otlp"], "processors": ["residency"], "exporters": ["residency_router"]},
-            "traces/eu": {"receivers": ["residency_router"], "exporters": ["file/eu"]},
-            "traces/us": {"receivers": ["residency_router"], "exporters": ["file/us"]},
+            "traces/eu": {"receivers": ["residency_router"], "processors": ["subject_lineage"],
+                          "exporters": ["file/eu"]},
+            "traces/us": {"receivers": ["residency_router"], "processors": ["subject_lineage"],
+                          "exporters": ["file/us"]},
             "traces/global": {"receivers": ["residency_router"], "processors": ["pii", "egress_guard"],
                               "exporters": ["file/global"]},
             "traces/quarantine": {"receivers": ["residency_router"], "exporters": ["quarantine"]}}},

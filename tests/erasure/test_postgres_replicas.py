@@ -107,6 +107,8 @@ def test_erasure_on_one_replica_is_honoured_by_the_other(tmp_path, postgres):
         erased_at = time.monotonic()
         assert status == 200 and receipt["key_ids_destroyed"] == [old_key] and receipt["vault"] == ["postgresql"]
         assert A not in json.dumps(receipt) and A_MAIL not in json.dumps(receipt)
+        went = {(t["exporter"], t["form"]) for entry in receipt["lineage"] for t in entry["exporters"]}
+        assert ("file/eu", "raw") in went and ("file/global", "pseudonymized") in went  # raw copies: where
 
         while True:  # replica two keeps getting A's items until its tokens change
             sent_at = time.monotonic()
@@ -128,7 +130,7 @@ def test_erasure_on_one_replica_is_honoured_by_the_other(tmp_path, postgres):
         assert db.execute("SELECT COUNT(*) FROM scrubber_subject_keys WHERE key_id = %s", (old_key,)).fetchone()[0] == 0
         assert db.execute("SELECT COUNT(*) FROM scrubber_subject_keys").fetchone()[0] == 2  # B and A's new key
         rows = db.execute("SELECT pipeline FROM scrubber_subject_lineage").fetchall()
-        assert rows and {r[0] for r in rows} == {"traces/global"}
+        assert {r[0] for r in rows} == {"traces/global", "traces/eu"}
 
 
 def test_unreachable_postgres_fails_closed(tmp_path, monkeypatch):
