@@ -31,41 +31,68 @@ STREET_EN = (
     "Crest|Curve|Dale|Dam|Divide|Bypass|Camp|Canyon|Cape|Cliff|Cliffs|Club|Common|Commons|Corner|"
     "Corners|Course|Courts|Cove|Coves|Bridge|Brook|Brooks|Bluff|Bluffs|Bottom|Branch|Alley|Annex|Arcade|"
     "Beach|Bend|Isle|Light|Lights|Lock|Locks|Lodge|Motorway|Mount|Overpass|Parks|Plain|Plains|Radial|"
-    "Ways|Ganj|Marg|Chowk|Nagar|Zila|Cross|Colony|Layout|Enclave|Vihar|Puram|Bagh|Gali|Peth|Wadi"
+    "Ways|Hollow|Fork|Forest|Inlet|Pine|Rapid|River|Stravenue|Throughway|Viaduct|Crossroad|Passage|"
+    "Ganj|Marg|Chowk|Nagar|Zila|Cross|Colony|Layout|Enclave|Vihar|Puram|Bagh|Gali|Peth|Wadi"
 )
 #: Indian and US streets named by an ordinal alone: 12th Cross, 4th Main, 2nd Stage, 5th Avenue
 STREET_ORDINAL = "Cross|Main|Street|St|Road|Rd|Avenue|Ave|Block|Stage|Phase|Sector|Lane|Floor"
 #: German, Austrian, Swiss and Dutch street types, as suffixes of one word (Hauptstraße, Keizersgracht)
 STREET_SUFFIX = (
-    "stra(?:ß|ss)e|str\\.|weg|ring|allee|platz|gasse|damm|ufer|chaussee|steig|pfad|markt|graben|berg|"
-    "straat|laan|plein|gracht|kade|singel|dijk|steeg|dreef|hof"
+    "stra(?:ß|ss)e|str\\.|weg|ring|allee|platz|gasse|damm|ufer|chaussee|steig|stieg|pfad|markt|graben|"
+    "bogen|hain|anger|höhe|kamp|koppel|twiete|wall|zeile|siedlung|"
+    "straat|laan|plein|gracht|kade|singel|dijk|steeg|dreef|hof|pad|baan|wal|plantsoen|erf"
 )
 #: the same as separate capitalised words (Berliner Straße 12, Karl-Marx-Allee 3)
 STREET_WORD_DE_NL = (
     "Stra(?:ß|ss)e|Str\\.|Weg|Ring|Allee|Platz|Gasse|Damm|Ufer|Chaussee|Steig|Pfad|Markt|Graben|"
     "Straat|Laan|Plein|Gracht|Kade|Singel|Dijk|Weg"
 )
-#: French, Spanish, Portuguese, Italian types, written before the name
-STREET_TYPE_FIRST = (
-    "rue|avenue|av\\.|boulevard|bd|chemin|place|impasse|allée|quai|route|cours|passage|square|"
-    "calle|c/|avenida|avda\\.?|paseo|plaza|carrera|camino|ronda|callejón|cuesta|vía|pasaje|rambla|"
-    "travesía|glorieta|carretera|alameda|rua|r\\.|travessa|praça|largo|estrada|rodovia|"
-    "via|viale|piazza|piazzale|corso|vicolo|strada|contrada|lungomare|"
-    "Rue|Avenue|Boulevard|Chemin|Place|Impasse|Allée|Quai|Route|Calle|Avenida|Avda\\.?|Paseo|Plaza|"
-    "Carrera|Camino|Ronda|Rambla|Carretera|Alameda|Rua|Travessa|Praça|Largo|Estrada|Rodovia|Via|Viale|"
-    "Piazza|Piazzale|Corso|Vicolo|Strada|Lungomare"
+_TYPE_FIRST_WORDS = (
+    # fr
+    "rue|avenue|av\\.|boulevard|bd|chemin|place|impasse|allée|quai|route|cours|passage|square|voie|sentier|"
+    "faubourg|esplanade|montée|promenade|chaussée|résidence|"
+    # es, mx, co
+    "calle|c/|c\\.|cl\\.|avenida|avda\\.?|paseo|plaza|carrera|cra\\.|camino|ronda|callejón|cuesta|vía|pasaje|"
+    "pje\\.|rambla|travesía|glorieta|carretera|alameda|calzada|andador|continuación|privada|circuito|cerrada|"
+    "retorno|prolongación|periférico|diagonal|transversal|urbanización|"
+    # pt, br
+    "rua|r\\.|travessa|tv\\.|praça|largo|estrada|rodovia|feira|vila|viela|quadra|ladeira|loteamento|"
+    "conjunto|setor|residencial|condomínio|trecho|núcleo|vereda|jardim|recanto|esplanada|beco|calçada|caminho|"
+    # it
+    "via|viale|piazza|piazzale|corso|vicolo|strada|contrada|lungomare|borgo|rotonda|canale|incrocio|"
+    "stretto|salita|traversa|località|loc\\.|"
+    # pl
+    "ulica|ul\\.|aleja|al\\.|plac|pl\\.|osiedle|os\\.|rondo|skwer|bulwar"
+)
+#: types that are street types in lower case too; the others ("via", "place", "route", "largo") are
+#: ordinary words in lower case and count only capitalised
+_SAFE_LOWER = (
+    "rue|avenue|boulevard|chemin|impasse|allée|quai|calle|avenida|rua|travessa|praça|viale|piazza|vicolo|"
+    "strada|ulica|ul\\.|aleja|plac|osiedle|calzada|callejón"
+)
+#: French, Spanish, Portuguese, Italian and Polish types, written before the name
+STREET_TYPE_FIRST = _SAFE_LOWER + "|" + "|".join(
+    w[0].upper() + w[1:] for w in _TYPE_FIRST_WORDS.split("|") if w[0].isalpha()
+)
+#: French types after a house number (12, rue de la Paix; 8 bis avenue Foch)
+STREET_TYPE_FR = (
+    "rue|avenue|boulevard|bd|chemin|place|impasse|allée|quai|route|cours|passage|square|voie|sentier|faubourg|"
+    "esplanade|promenade|Rue|Avenue|Boulevard|Bd|Chemin|Place|Impasse|Allée|Quai|Route|Cours|Passage|Square|"
+    "Voie|Sentier|Faubourg|Esplanade|Promenade"
 )
 PARTICLES = (
     "de|del|de la|de los|de las|da|das|do|dos|di|dei|degli|della|delle|dello|la|las|los|le|les|l'|d'|du|des|"
     "van|der|den|het|am|an|zum|zur|im|auf|of|the"
 )
-CAP = "[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'\\-]+"
+#: a capitalised word of a Latin script (Latin-1, Extended-A for Polish/Turkish/Czech, Vietnamese)
+CAP = "[A-ZÀ-ÖØ-ÞĀ-ſ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſḀ-ỿ'\\-]+"
 CAP_DE = "[A-ZÄÖÜ][a-zäöüß]+"
 HOUSE_NO = "\\d{1,5}(?:[A-Za-z]|[-/]\\d{1,4}[A-Za-z]?)?"
 UNIT = (
     "(?:Apt\\.?|Apartment|Suite|Ste\\.?|Unit|Flat|Floor|Fl\\.|Room|Rm\\.?|#|Wohnung|Whg\\.?|Etage|Stock|"
     "Appartement|Appt\\.?|Bât(?:iment)?\\.?|Escalier|Esc\\.|Piso|Puerta|Planta|Andar|Apto\\.?|Sala|Bloco|"
-    "Interno|Int\\.|Scala|Piano|Building|Bldg\\.?|Tower|Wing)"
+    "Interno|Int\\.|Scala|Piano|Building|Bldg\\.?|Tower|Wing|Studio|Interior|Edif\\.?|Edificio|Depto\\.?|"
+    "Dpto\\.?|Departamento|Casa|Lote|Local|Oficina|Bloque|Portal|Escalera|Appartamento|App\\.|Lok\\.|lok\\.)"
 )
 US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|"
@@ -82,19 +109,19 @@ COUNTRIES = (
 # -- the block grower -------------------------------------------------------------------------
 
 _GAP = re.compile(r"[ \t]*[,;]?[ \t]*(?:\r?\n[ \t]*)?")
-_CITY = f"{CAP}(?:[ \\-](?:(?:{PARTICLES}) )?{CAP}){{0,2}}"
+_CITY = f"(?:(?:{PARTICLES}) )?{CAP}(?:[ \\-](?:(?:{PARTICLES}) )?{CAP}){{0,2}}"
 _TAILS = re.compile(
     "|".join((
         f"{UNIT}\\s*(?:No\\.?\\s*)?[A-Z0-9][A-Z0-9\\-/]{{0,5}}(?:,? (?:{UNIT})\\s*[A-Z0-9]{{1,4}})?",
         f"\\d{{1,2}}(?:º|°|ª|\\.)? ?(?:[A-Z]|izq\\.?|dcha\\.?|Dto\\.?|Esq\\.?)\\b",  # 3º B, 2ª izq.
-        f"(?:[A-Z]{{1,2}}-)?\\d{{4,5}}(?:-\\d{{3}})? {_CITY}(?: \\(?[A-Z]{{2}}\\)?)?",  # 10115 Berlin, 01310-100 São Paulo
+        f"(?:[A-Z]{{1,2}}-)?(?:\\d{{4,5}}(?:-\\d{{3}})?|\\d{{2}}-\\d{{3}}) {_CITY}(?: \\(?[A-Z]{{2}}\\)?)?",  # 10115 Berlin, 01310-100 São Paulo, 13-990 Sanok
         f"\\d{{4}} ?[A-Z]{{2}} {_CITY}",  # 1012 AB Amsterdam
         f"{_CITY},? (?:{US_STATES}) \\d{{5}}(?:-\\d{{4}})?",  # Springfield, IL 62704-1234
         f"{_CITY},? (?:{US_STATES}|{_CITY})(?=\\s*(?:$|\\n))",  # Austin, TX / Dublin, Leinster at a line end
         f"{_CITY}(?: {UK_POSTCODE}|\\s*[-–,]?\\s*[1-9]\\d{{2}} ?\\d{{3}}\\b|,? \\d{{5}}(?:-\\d{{3,4}})?\\b)",
         f"{UK_POSTCODE}\\b",
         "(?:PIN|Pin ?code|PIN ?code|CEP|PLZ|CP|C\\.P\\.|CAP|ZIP)[:.]?\\s*\\d{3}[ \\-]?\\d{2,3}\\b",
-        "[1-9]\\d{5}\\b|\\d{5}(?:-\\d{3,4})?\\b",  # a postcode alone: IN PIN, 5-digit, CEP, ZIP+4
+        "[1-9]\\d{5}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b",  # a postcode alone
         f"(?:{COUNTRIES})\\b",
         f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|,[ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|$|\\r?\\n)))",  # a city alone at the end
     ))
@@ -130,3 +157,65 @@ def extend(text: str, start: int, end: int) -> tuple[int, int]:
     if b is not None:
         start -= len(head) - b.start()
     return start, end
+
+
+# -- labelled form fields: "Street: ...", "PLZ: 10115", "City: Lake Sarahchester" ---------------
+
+_STREET_LABELS = (
+    "street(?: address)?|address(?: line ?\\d)?|home address|billing address|shipping address|"
+    "delivery address|mailing address|straße|strasse|anschrift|adresse|wohnadresse|lieferadresse|rue|"
+    "dirección|direccion|domicilio|endereço|endereco|indirizzo|adres|adresa|ulica"
+)
+_POSTCODE_LABELS = (
+    "postcode|post code|postal code|zip|zip code|zipcode|plz|postleitzahl|code postal|código postal|"
+    "codigo postal|cep|pin ?code|kod pocztowy|postnummer"
+)
+_CITY_LABELS = (
+    "city|town|stadt|ort|wohnort|ville|ciudad|localidad|cidade|città|citta|comune|plaats|woonplaats|miasto|"
+    "miejscowość"
+)
+#: group 1 is the value up to the end of the line; see `field_value`
+FIELD_REGEX = (
+    "\\b(" + _STREET_LABELS + "|" + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")[\"']?[ \\t]*[:=][ \\t]*[\"']?"
+    "([^\\s\"|;,:=<>{}\\[\\]][^\\n\\r\"|;\\t<>{}]{0,78}[^\\s\"|;,<>{}])?"
+)
+_LABEL_BEFORE = re.compile(
+    "(?:^|[^\\w])(?:(ip|mac|e-?mail|server|listen|bind|remote|host|wallet|memory|base|return|web|proxy|"
+    "contract|hardware|physical|local|peer|gateway|broadcast|network)[ _\\-])?(" + _STREET_LABELS + "|"
+    + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")[\"']?[ \\t]*[:=][ \\t]*[\"']?$",
+    re.IGNORECASE,
+)
+_POSTCODE_LABEL = re.compile("^(?:" + _POSTCODE_LABELS + ")$", re.IGNORECASE)
+_CITY_LABEL = re.compile("^(?:" + _CITY_LABELS + ")$", re.IGNORECASE)
+_TECHNICAL = re.compile(r"://|^0x|^/|:\d|^[\d.:]+$|^\w+\(|^(?:true|false|null|none|n/a|-)$", re.IGNORECASE)
+
+
+def field_value(value: str, text: str, start: int, end: int) -> bool:
+    """A value after an address label of a form: a postcode has digits, a city letters, a street both
+    or several words. Technical look-alikes are refused: `ip address: ...`, `server address: host:4317`,
+    `address: 0x7ffe...`, URLs and paths."""
+    m = _LABEL_BEFORE.search(text[max(0, start - 48):start])
+    if m is None or m.group(1) or _TECHNICAL.search(value):
+        return False
+    label = m.group(2)
+    has_digit = any(ch.isdigit() for ch in value)
+    has_alpha = any(ch.isalpha() for ch in value)
+    if _POSTCODE_LABEL.match(label):
+        return has_digit and 3 <= len(value) <= 10
+    if _CITY_LABEL.match(label):
+        return has_alpha and len(value.split()) <= 5
+    return has_alpha and (has_digit or len(value.split()) >= 2)
+
+
+_ADDRESS_WORDS = None
+
+
+def postcode_in_address(value: str, text: str, start: int, end: int) -> bool:
+    """A postcode with its city (`10115 Berlin`, `Kota - 829532`) alone is an address when an address
+    word is within a few lines before it: blocks put the label (`Billing address:`) lines above."""
+    global _ADDRESS_WORDS
+    if _ADDRESS_WORDS is None:
+        from scrubber.detection.context import ADDRESS, compile_words
+
+        _ADDRESS_WORDS = compile_words(ADDRESS)
+    return _ADDRESS_WORDS.search(text[max(0, start - 200):start].lower()) is not None

@@ -20,12 +20,13 @@ _A = addresses
 _CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
 _PHRASE_SEP = "(?:\\s*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?))?"
 _PHRASE_GLUE = "\\s*(?:is|ist|est|es|é|è|hai|:)?\\s*[:#=\\-]?\\s*"
-_REF_VALUE = "([A-Z0-9][A-Z0-9\\-/.]{2,24}[A-Z0-9](?: \\d{2,6}){0,3})"
+#: an optional letter prefix (KD-, POL-, C), then a digit: words are never the value
+_REF_VALUE = "((?:[A-Z]{1,6}[-/.]?)?\\d[A-Z0-9\\-/.]{1,24}[A-Z0-9](?: \\d{2,6}){0,3})"
 
 
 def _after_words(words: str) -> str:
     """`<word> [number|no.|#|...] [is|:] <value>`: the value is group 1."""
-    return "\\b(?:" + words + ")" + _PHRASE_SEP + _PHRASE_GLUE + _REF_VALUE + "\\b"
+    return "\\b(?:" + words + ")(?:[ \\t]+[a-z]{2,12}){0,2}?" + _PHRASE_SEP + _PHRASE_GLUE + _REF_VALUE + "\\b"
 
 
 _ACCOUNT_WORDS = (
@@ -246,6 +247,15 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="customer_number", entity="CUSTOMER_ID", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=_after_words(_CUSTOMER_WORDS),
     ),
+    PatternSpec(  # ids that say whose they are: CUST-3387169, cus_Nf8a..., acct_1A2b..., AC82087555, mbr-004411
+        name="prefixed_customer_id", entity="CUSTOMER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
+        regex=r"\b(?:cust|cus|customer|acct|acc|ac|account|mbr|mem|member|pol|policy|client|cli|pat|patient|"
+              r"subscriber|sub)[-_]?[A-Za-z0-9]*\d[A-Za-z0-9]{4,24}\b",
+    ),
+    PatternSpec(  # user ids that say so: u-31687828, usr_2nvgpb450j26, user-004411, uid_88213
+        name="prefixed_user_id", entity="USER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
+        regex=r"\b(?:u|usr|user|uid)[-_][A-Za-z0-9]*\d[A-Za-z0-9]{4,24}\b",
+    ),
     PatternSpec(
         name="passport_number", entity="PASSPORT", score=0.8, validator="passport_number", group=1,
         ignore_case=True, regex=_after_words(_PASSPORT_WORDS),
@@ -260,11 +270,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="street_address_de_nl", entity="ADDRESS", score=0.9, context=context.ADDRESS,
         regex=r"\b(?:(?:[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.]*-)+(?:" + _A.STREET_WORD_DE_NL + r")|(?:" + _A.CAP_DE + r" ){0,2}"
               + _A.CAP_DE + r"(?:" + _A.STREET_SUFFIX + r")|(?:" + _A.CAP_DE + r" ){1,3}(?:" + _A.STREET_WORD_DE_NL
-              + r"))\.? \d{1,5}(?:[a-z]|-\d{1,4}|/\d{1,4})?\b",
+              + r"))\.? [1-9]\d{0,4}(?:[a-z]|-\d{1,4}|/\d{1,4})?\b",
     ),
     PatternSpec(  # 12, rue de la Paix; 8 bis avenue Foch
         name="street_address_fr", entity="ADDRESS", score=0.9, context=context.ADDRESS,
-        regex=r"\b\d{1,4}(?: ?(?:bis|ter|[A-D]))?,? (?:" + _A.STREET_TYPE_FIRST + r") (?:(?:" + _A.PARTICLES
+        regex=r"\b\d{1,4}(?: ?(?:bis|ter|[A-D]))?,? (?:" + _A.STREET_TYPE_FR + r") (?:(?:" + _A.PARTICLES
               + r") ?)?(?:" + _A.CAP + r" ?(?:(?:" + _A.PARTICLES + r") ?)?){1,4}",
     ),
     PatternSpec(  # Via Roma 12, Rua das Flores, 123, Calle Mayor 5, Avenida Paulista, n.º 1578, Rue de la Loi 16
@@ -286,8 +296,14 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="uk_postcode", entity="ADDRESS", score=0.7, context=context.ADDRESS,
         regex=r"\b" + _A.UK_POSTCODE + r"\b",
     ),
-    PatternSpec(  # 10115 Berlin, 75008 Paris, 01310-100 São Paulo, 1012 AB Amsterdam, Bengaluru 560001: with a word
-        name="postcode_city", entity="ADDRESS", score=0.45, context=context.ADDRESS,
-        regex=r"\b(?:\d{5}(?:-\d{3})?|\d{4} ?[A-Z]{2}) " + _CITY + r"|\b" + _CITY + r" ?[-–]? ?[1-9]\d{5}\b",
+    PatternSpec(  # Street: ..., PLZ: 10115, City: Lake Sarahchester (the label says what the value is)
+        name="address_field", entity="ADDRESS", score=0.85, validator="address_field", group=2, ignore_case=True,
+        regex=_A.FIELD_REGEX,
+    ),
+    PatternSpec(  # 10115 Berlin, 13-990 Sanok, 1012 AB Amsterdam, Bengaluru 560001, Kota - 829532: an address
+        # word a few lines above (Billing address:) makes them an address
+        name="postcode_city", entity="ADDRESS", score=0.85, validator="postcode_in_address",
+        regex=r"\b(?:\d{5}(?:-\d{3})?|\d{2}-\d{3}|\d{4} ?[A-Z]{2}) " + _CITY + r"|\b" + _CITY
+              + r" ?[-–]? ?(?:[1-9]\d{5}|\d{5})\b",
     ),
 )

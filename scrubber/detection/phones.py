@@ -43,6 +43,7 @@ _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 _DOTTED_SMALL = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")
 #: French / Belgian / Swiss dotted national numbers: 01.23.45.67.89
 _DOTTED_PHONE = re.compile(r"^0\d{1,2}(?:\.\d{2,3}){3,4}$")
+_TRUNK = re.compile(r"\s*\(0\)\s*")
 _EXTENSION = re.compile(r"[\s,]*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
 
 
@@ -99,10 +100,14 @@ class PhoneValidator:
 
     @staticmethod
     def _international(number: str, context: bool) -> bool:
-        parsed = _parse(number, None)
-        if parsed is None:
-            return False
-        return phonenumbers.is_valid_number(parsed) or (context and phonenumbers.is_possible_number(parsed))
+        # `+44 (0)20 ...` drops the trunk 0; `+39 (0) 02 ...` (Italy keeps it) only reads without the "(0)"
+        for probe in dict.fromkeys((number, _TRUNK.sub(" ", number))):
+            parsed = _parse(probe, None)
+            if parsed is None:
+                continue
+            if phonenumbers.is_valid_number(parsed) or (context and phonenumbers.is_possible_number(parsed)):
+                return True
+        return False
 
     def _national(self, core: str, context: bool) -> bool:
         trunk = core[0] in "0("

@@ -18,6 +18,7 @@ from stdnum.br import cnpj as _cnpj
 from stdnum.br import cpf as _cpf
 from stdnum.cn import ric as _cn_ric
 
+from scrubber.detection.addresses import field_value, postcode_in_address
 from scrubber.detection.phones import make_phone_validator
 from scrubber.detection.shapes import NON_ALNUM as _NON_ALNUM
 from scrubber.detection.shapes import consistent_separators as _consistent_separators
@@ -290,8 +291,17 @@ def br_cnpj(value: str, text: str, start: int, end: int) -> bool:
 
 
 def cn_ric(value: str, text: str, start: int, end: int) -> bool:
-    """Chinese resident identity card: ISO 7064 MOD 11-2, a real birth date and a region code."""
-    return not _numeric_neighbours(text, start, end) and _cn_ric.is_valid(value)
+    """Chinese resident identity card: ISO 7064 MOD 11-2 (python-stdnum), a real birth date and a
+    province code 11-82. stdnum's own `is_valid` also wants the county in its table, which lacks
+    real districts (440305, Shenzhen Nanshan), so that part is left out."""
+    number = value.upper()
+    if _numeric_neighbours(text, start, end) or not 11 <= int(number[:2]) <= 82:
+        return False
+    try:
+        _cn_ric.get_birth_date(number)
+    except Exception:  # stdnum raises its own ValidationError subclasses or ValueError
+        return False
+    return _cn_ric.calc_check_digit(number) == number[-1]
 
 
 # -- free-text references: dates of birth, account / customer / passport numbers -----------
@@ -374,7 +384,10 @@ def always(value: str, text: str, start: int, end: int) -> bool:
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN")
 
 VALIDATORS: dict[str, Validator] = {
+    "address_field": field_value,
     "always": always,
+    "postcode_in_address": postcode_in_address,
+    "prefixed_id": lambda value, text, start, end: sum(ch.isdigit() for ch in value) >= 4,
     "br_cnpj": br_cnpj,
     "br_cpf": br_cpf,
     "cn_ric": cn_ric,
