@@ -32,7 +32,8 @@ LAST_RANK = 4000
 WORDS = 25_000
 LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "tr", "id")
 #: frequent words of Hindi written in Latin script (chat prompts in India); wordfreq has Hindi only
-#: in Devanagari. Ranked as very common words.
+#: in Devanagari. Ranked as common words (HINDI_LATIN_RANK).
+HINDI_LATIN_RANK = 500
 HINDI_LATIN = (
     "aap aapka aapki aapke mera meri mere mujhe mujhko humko hum hamara naam hai hain ho hoon hu tha thi "
     "kya kyun kaise kahan kab kaun kripya please bhai behen didi ji haan nahi nahin accha acha theek thik "
@@ -125,7 +126,7 @@ def build(path: Path = DATA_FILE) -> None:
     first = _best_ranks(dataset.first_names, FIRST_RANK)
     last = _best_ranks(dataset.last_names, LAST_RANK)
     del dataset
-    words: dict[str, int] = {w: 1 for w in HINDI_LATIN}
+    words: dict[str, int] = {w: HINDI_LATIN_RANK for w in HINDI_LATIN}
     for lang in LANGUAGES:
         for rank, word in enumerate(top_n_list(lang, WORDS), start=1):
             if word.isalpha():

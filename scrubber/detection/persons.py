@@ -134,8 +134,11 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     piece = text[start:end]
     inner = [t.text for t in core if t.text.casefold() not in PARTICLES and len(t.text) > 2
              and not piece.startswith(".", t.end)]  # initials and degrees: "J. R. Okafor B.Eng."
-    if len(inner) > 1 and any(_is_plain_word(lex, w) and not lex.name_like(w) for w in inner):
+    if len(inner) > 1 and any(_plain_not_name(lex, w, cue=False) for w in inner):
         return None
+    if len(core) == 1 and not cue and not (lex.name_like(core[0].text, strict=core[0].opener)
+                                           or lex.word_rank(core[0].text) is None):
+        return None  # one token left: it must read as a name, or at least be no word we know
     s, e = start + core[0].start, end if cue else start + core[-1].end
     if followed_by_infrastructure(text, e) or _MODEL_AFTER.match(text[e:e + 6]):
         return None
@@ -143,9 +146,14 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
 
 
 def _plain_not_name(lex: Lexicon, word: str, cue: bool) -> bool:
-    if cue:
-        return lex.common_word(word, top=20_000) and lex.name_rank(word) is None
-    return _is_plain_word(lex, word) and not lex.name_like(word)
+    """A word to trim off the edge of a candidate: a plain word that is not at least as popular as a
+    name ("Customer", "Sie"); after a cue only a plain word that is no name at all."""
+    if not lex.common_word(word, top=20_000) and word.casefold() not in NOT_NAME_WORDS:
+        return False
+    name, as_word = lex.name_rank(word), lex.word_rank(word)
+    if cue or name is None:
+        return name is None
+    return as_word is not None and as_word < name
 
 
 def followed_by_infrastructure(text: str, end: int) -> bool:
