@@ -14,12 +14,17 @@ what is stored wrong. Refused items are counted
 episode; the sender is not asked to retry (retrying cannot free space), so the
 other pipelines of the same request are unaffected. When an operator removes
 files, the space is found again at the next refusal (the directory is re-measured).
+
+Quarantining is said in the log too, not only counted: the first time at once, then
+at most once per `LOG_INTERVAL` seconds, with the counts per signal since the last
+line (never a value, never an attribute of the items).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 from scrubber.component import Host, Settings
 from scrubber.errors import RetryableError
@@ -30,6 +35,8 @@ from scrubber.exporters.quarantine.config import QuarantineExporterConfig
 from scrubber.pdata import Request, Signal, item_count
 
 MIB = 1024 * 1024
+#: seconds between two "data was quarantined" log lines
+LOG_INTERVAL = 60.0
 FULL = "full"
 IO_ERROR = "io_error"
 
@@ -57,6 +64,8 @@ class QuarantineExporter:
         self._closed = False
         self._flusher: asyncio.Task | None = None
         self._lock = asyncio.Lock()
+        self._unlogged: dict[Signal, int] = {}
+        self._logged_at: float | None = None
         telemetry = settings.telemetry
         self.items = telemetry.counter("quarantine_items", "Items of unknown jurisdiction kept in quarantine.", ("signal",))
         self.dropped = telemetry.counter("quarantine_dropped_items",
@@ -91,6 +100,22 @@ class QuarantineExporter:
             self.used += len(data)
         self._full_logged = False
         self.items.labels(str(signal)).inc(count)
+        self._say_quarantined(signal, count)
+
+    def _say_quarantined(self, signal: Signal, count: int) -> None:
+        """A rate-limited line: counts per signal and the jurisdiction (unknown), never values."""
+        self._unlogged[signal] = self._unlogged.get(signal, 0) + count
+        now = time.monotonic()
+        if self._logged_at is not None and now - self._logged_at < LOG_INTERVAL:
+            return
+        counts = ", ".join(f"{n} {s.item_name}" for s, n in sorted(self._unlogged.items()))
+        since = "" if self._logged_at is None else f" in the last {now - self._logged_at:.0f}s"
+        self.log.warning("quarantine %s: kept %s of unknown jurisdiction%s under %s; they go to no backend. "
+                         "Set residency.jurisdiction or cloud.region on the app's resource, or a default jurisdiction",
+                         self.settings.id, counts, since, self.config.path,
+                         extra={"jurisdiction": "unknown", **{f"quarantined_{s.item_name}": n for s, n in self._unlogged.items()}})
+        self._unlogged.clear()
+        self._logged_at = now
 
     async def _has_room(self, size: int) -> bool:
         if self.used + size <= self.max_bytes:
