@@ -188,7 +188,7 @@ def test_span_event_and_log_names_scanned_with_ner(harness):
 @pytest.mark.parametrize("name,expected", [
     ("GET /users/ada-obi-42", "GET /users/{id}"),
     ("GET /users/ada-obi", "GET /users/{id}"),
-    ("DELETE /customers/ada.obi@example.org/orders/981", "DELETE /customers/{id}/orders/{id}"),
+    ("DELETE /customers/ada.obi@example.org/orders/981", "DELETE /customers/{email}/orders/{id}"),
     ("GET /people/AdaObi?tab=1", "GET /people/{id}"),
     ("POST /v1/chat/completions", "POST /v1/chat/completions"),
     ("GET /users/me", "GET /users/me"),

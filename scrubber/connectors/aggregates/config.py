@@ -8,6 +8,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration, parse_endpoint
+from scrubber.detection.config import DetectionConfig
+from scrubber.detection.pool import DetectionPoolConfig
 
 #: span-derived pseudo-dimensions (the spanmetrics connector's names)
 SPAN_NAME = "span.name"
@@ -81,6 +83,13 @@ class AggregatesConfig(ComponentConfig):
     max_tracked_series: int = Field(default=20_000, ge=1)
     #: a dimension value longer than this is cut (names, models are short; content is not)
     max_value_length: int = Field(default=128, ge=8)
+    #: the detectors every label value passes (as the pii processor's `detection:`; the same
+    #: settings share one detection service, and one NER model, with the pii processors)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    #: detection on the shared worker pool (as the pii processor's `pool:`); absent = in-process
+    pool: DetectionPoolConfig | None = None
+    #: a label detection call that takes longer folds that request's new values (fail closed)
+    detection_timeout: Duration = 3.0
 
     @field_validator("histogram_buckets")
     @classmethod

@@ -9,6 +9,11 @@ flushes a final time.
 
 Consuming never fails upstream: the aggregates are derived data, and a bug
 here must not make an app retry spans that its regional backend accepted.
+
+Before anything becomes a label, every dimension value and span name of the
+request is vetted (`labels.py`) with the detection service the pii processors
+use (`detection:` / `pool:` as theirs, shared by name through the host), in one
+call per request; what fails is folded into `{redacted}`.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from typing import Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
-from scrubber.connectors.aggregates.derive import Deriver, attributes
+from scrubber.connectors.aggregates.derive import STATIC_VALUES, Deriver, attributes
+from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.otlp import to_request
 from scrubber.connectors.aggregates.passthrough import Passthrough, resource_identity
 from scrubber.connectors.aggregates.prometheus import make_registry, scrape_server
 from scrubber.connectors.aggregates.store import MetricDef, MetricKind, Store
 from scrubber.consumer import Consumer, FanoutConsumer
-from scrubber.pdata import Request, Signal, resource_groups, scope_groups
+from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
 from scrubber.service.telemetry import PREFIX
 
 
@@ -45,7 +51,9 @@ class AggregatesCore:
         self.config = config
         self.log = settings.logger
         self.store = Store(config.cardinality_limit)
-        self.deriver = Deriver(config, self.store)
+        self.vetter = LabelVetter(STATIC_VALUES, timeout=config.detection_timeout)
+        self.detection = None  # the shared detection service, from the host at start
+        self.deriver = Deriver(config, self.store, self.vetter)
         self.passthrough = Passthrough(self.deriver, self.store, config.max_tracked_series)
         self.consumers: list[Consumer] = []
         # scrubber's own counters are copied in for the OTLP export to the global stack, but
@@ -71,7 +79,15 @@ class AggregatesCore:
                 self.consumers.append(consumer)
 
     # -- input ----------------------------------------------------------------
-    def consume(self, signal: Signal, request: Request) -> None:
+    async def consume(self, signal: Signal, request: Request) -> None:
+        try:
+            values, names = self._label_inputs(signal, request)
+            if self.detection is None:  # consumed before start (tests): a process-local service
+                self.detection = await _local_detection(self.config)
+            await self.vetter.prepare(self.detection, values, names)
+        except Exception as exc:  # noqa: BLE001 - unvetted values are folded below
+            self.log.error("aggregates %s: cannot vet labels: %s", self.settings.id, type(exc).__name__)
+        self._count_vetting()
         now = _now()
         try:
             for group in resource_groups(request):
@@ -82,6 +98,33 @@ class AggregatesCore:
             self._failures.labels(str(self.settings.id), "consume").inc()
             self.log.error("aggregates %s: cannot aggregate %s: %s", self.settings.id, signal, type(exc).__name__)
         self._count_dropped()
+
+    def _label_inputs(self, signal: Signal, request: Request) -> tuple[set[str], set[str]]:
+        """Every string that may become a label: dimension values (item, resource, data point) and span names."""
+        wanted, values, names = self.deriver.wanted, set(), set()
+
+        def add(key_values) -> None:
+            values.update(v for v in attributes(key_values, wanted).values() if isinstance(v, str))
+        for group in resource_groups(request):
+            add(group.resource.attributes)
+            for scope in scope_groups(group):
+                if signal == Signal.TRACES:
+                    for span in scope.spans:
+                        names.add(span.name)
+                        add(span.attributes)
+                elif signal == Signal.LOGS:
+                    for record in scope.log_records:
+                        add(record.attributes)
+                else:
+                    for metric in scope.metrics:
+                        for point in metric_data_points(metric):
+                            add(point.attributes)
+        return values, names
+
+    def _count_vetting(self) -> None:
+        if self.vetter.fail_closed:
+            self._failures.labels(str(self.settings.id), "label_detection").inc(self.vetter.fail_closed)
+            self.vetter.fail_closed = 0
 
     def _scope(self, signal: Signal, group, scope, resource, now: int) -> None:
         if signal == Signal.TRACES:
@@ -145,8 +188,13 @@ class AggregatesCore:
             await self.flush()
 
     # -- lifecycle ------------------------------------------------------------
-    async def acquire(self) -> None:
+    async def acquire(self, host: Host | None = None) -> None:
         self._users += 1
+        if self.detection is None and host is not None:
+            self.detection = _shared_detection(host, self.config, self.settings.telemetry)
+            start = getattr(self.detection, "start", None)
+            if start is not None:
+                await start()
         if self._users > 1:
             return
         if self.config.prometheus is not None:
@@ -194,7 +242,7 @@ class AggregatesConnector:
     async def start(self, host: Host | None = None) -> None:
         if not self._running:
             self._running = True
-            await self.core.acquire()
+            await self.core.acquire(host)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         if self._running:
@@ -202,4 +250,31 @@ class AggregatesConnector:
             await self.core.release(timeout)
 
     async def consume(self, signal: Signal, request: Request) -> None:
-        self.core.consume(signal, request)
+        await self.core.consume(signal, request)
+
+
+def _shared_detection(host: Host, config: AggregatesConfig, telemetry):
+    """The pii processors' detection service for the same `detection:` / `pool:` settings
+    (one NER model per process, one pool), made here if no pii processor made it first."""
+    from processors.pii.processor import detection_name  # the one naming rule; imported late (plug-in package)
+    from scrubber.detection.pool import DetectionPool
+    from scrubber.detection.service import InProcessDetection
+
+    detection, pool = config.detection, config.pool
+    if pool is not None:
+        return host.shared(detection_name(detection) + "/pool", lambda: DetectionPool(detection, pool, telemetry))
+    return host.shared(detection_name(detection), lambda: InProcessDetection(detection))
+
+
+_LOCAL: dict[str, object] = {}
+
+
+async def _local_detection(config: AggregatesConfig):
+    from scrubber.detection.service import InProcessDetection
+
+    key = config.detection.model_dump_json()
+    if key not in _LOCAL:
+        service = InProcessDetection(config.detection)
+        await service.start()  # load the model before the first timed call
+        _LOCAL[key] = service
+    return _LOCAL[key]

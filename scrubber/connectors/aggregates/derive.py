@@ -5,7 +5,8 @@ lands in the output too: `service.name` stays a resource attribute). GenAI
 libraries disagree on keys, so a dimension has aliases: OpenInference's
 `llm.model_name` counts as `gen_ai.request.model`, its span kind `LLM` as the
 operation `chat`; OpenLLMetry's `gen_ai.usage.prompt_tokens` as input tokens.
-Only scalar values become labels, cut to `max_value_length`.
+Only scalar values become labels, vetted first (`labels.LabelVetter`: a safe shape
+and no detector finding, else `{redacted}`), cut to `max_value_length`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Iterable, Mapping
 
 from scrubber.connectors.aggregates.config import (
     LOG_SEVERITY, SPAN_KIND, SPAN_NAME, STATUS_CODE, AggregatesConfig)
-from scrubber.connectors.aggregates.normalize import normalize_span_name
+from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.store import MetricDef, MetricKind, SeriesKey, Store
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -57,9 +58,15 @@ def attributes(key_values, wanted: frozenset[str]) -> dict[str, object]:
     return {kv.key: v for kv in key_values if kv.key in wanted and (v := scalar(kv.value)) is not None}
 
 
+#: label values that come from scrubber's own tables, not from the data (never vetted)
+STATIC_VALUES = frozenset((*SPAN_KINDS, *STATUS_CODES, *SEVERITIES, *OPENINFERENCE_OPERATIONS.values(), "input", "output"))
+
+
 class Deriver:
-    def __init__(self, config: AggregatesConfig, store: Store):
+    def __init__(self, config: AggregatesConfig, store: Store, vetter: LabelVetter | None = None):
         self.store = store
+        #: every attribute value passes it before it becomes a label (`prepare` ran for the batch)
+        self.vetter = vetter or LabelVetter(STATIC_VALUES)
         self.dimensions = tuple(dict.fromkeys(config.dimensions))
         self.max_len = config.max_value_length
         self.duration = MetricDef("traces.span.metrics.duration", MetricKind.HISTOGRAM, "ms",
@@ -68,8 +75,11 @@ class Deriver:
         self.wanted = frozenset((*aliases, *INPUT_TOKENS, *OUTPUT_TOKENS, *GENAI_MARKERS, "openinference.span.kind"))
 
     # -- dimensions -------------------------------------------------------------
-    def _value(self, value: object) -> object:
+    def _cut(self, value: object) -> object:
         return value[: self.max_len] if isinstance(value, str) else value
+
+    def _value(self, value: object) -> object:
+        return self._cut(self.vetter.value(value))
 
     def key(self, item: Mapping[str, object], resource: Mapping[str, object],
             extra: Mapping[str, object], skip: Iterable[str] = ()) -> SeriesKey:
@@ -78,8 +88,8 @@ class Deriver:
         for dim in self.dimensions:
             if dim in skip:
                 continue
-            if dim in extra:
-                on_point.append((dim, self._value(extra[dim])))
+            if dim in extra:  # pseudo-dimensions: from tables, or a span name vetted already
+                on_point.append((dim, self._cut(extra[dim])))
                 continue
             aliases = ALIASES.get(dim, (dim,))
             if (found := next((item[a] for a in aliases if a in item), None)) is not None:
@@ -92,7 +102,7 @@ class Deriver:
     def span(self, span, resource: Mapping[str, object], now: int) -> None:
         item = attributes(span.attributes, self.wanted)
         status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else STATUS_CODES[0]
-        extra = {SPAN_NAME: normalize_span_name(span.name),
+        extra = {SPAN_NAME: self.vetter.span_name(span.name),
                  SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
                  STATUS_CODE: status}
         operation = item.get("gen_ai.operation.name") or OPENINFERENCE_OPERATIONS.get(item.get("openinference.span.kind"))

@@ -49,6 +49,7 @@ _ROUTE_WORDS = frozenset(("me", "self", "current", "search", "new", "list", "all
                           "logout", "register", "signup", "signin", "verify", "reset", "invite", "invites"))
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$|^[a-z]{1,3}\d$")
 _FILE = re.compile(r"^[\w\-]+\.(?:html?|json|xml|js|css|png|jpe?g|gif|svg|ico|txt|ya?ml|php|aspx?|pdf|csv|map|wasm)$")
+_EMAIL_SEGMENT = re.compile(r"[^@/\s]+(?:@|%40)[^@/\s]+\.[^@/\s]+")
 _TEMPLATE = re.compile(r"^(?:\{[^}]*\}|:[A-Za-z_]\w*|<[^>]*>|\*)$")
 
 
@@ -75,7 +76,8 @@ def normalize_route(name: str) -> str:
     head, path, tail = match.groups()
     path = re.split(r"[?#]", path, maxsplit=1)[0]
     segments = path.split("/")
-    out = [ID if _is_id(seg, segments[i - 1] if i else "") else seg for i, seg in enumerate(segments)]
+    out = [(EMAIL if _EMAIL_SEGMENT.fullmatch(seg) else ID) if _is_id(seg, segments[i - 1] if i else "") else seg
+           for i, seg in enumerate(segments)]
     return head + "/".join(out) + tail
 
 
