@@ -68,7 +68,7 @@ _TYPE_FIRST_WORDS = (
 #: ordinary words in lower case and count only capitalised
 _SAFE_LOWER = (
     "rue|avenue|boulevard|chemin|impasse|allée|quai|calle|avenida|rua|travessa|praça|viale|piazza|vicolo|"
-    "strada|ulica|ul\\.|aleja|plac|osiedle|calzada|callejón"
+    "strada|ulica|ul\\.|aleja|al\\.|plac|pl\\.|osiedle|os\\.|calzada|callejón"
 )
 #: French, Spanish, Portuguese, Italian and Polish types, written before the name
 STREET_TYPE_FIRST = _SAFE_LOWER + "|" + "|".join(
@@ -88,6 +88,12 @@ PARTICLES = (
 CAP = "[A-ZÀ-ÖØ-ÞĀ-ſ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſḀ-ỿ'\\-]+"
 CAP_DE = "[A-ZÄÖÜ][a-zäöüß]+"
 HOUSE_NO = "\\d{1,5}(?:[A-Za-z]|[-/]\\d{1,4}[A-Za-z]?)?"
+#: "et al. Smith 2019" is a citation, not a Polish avenue
+_CITATION = re.compile(r"\bet\s*$")
+
+
+def street_line(value: str, text: str, start: int, end: int) -> bool:
+    return _CITATION.search(text[max(0, start - 4):start]) is None
 UNIT = (
     "(?:Apt\\.?|Apartment|Suite|Ste\\.?|Unit|Flat|Floor|Fl\\.|Room|Rm\\.?|#|Wohnung|Whg\\.?|Etage|Stock|"
     "Appartement|Appt\\.?|Bât(?:iment)?\\.?|Escalier|Esc\\.|Piso|Puerta|Planta|Andar|Apto\\.?|Sala|Bloco|"
@@ -118,10 +124,10 @@ _TAILS = re.compile(
         f"\\d{{4}} ?[A-Z]{{2}} {_CITY}",  # 1012 AB Amsterdam
         f"{_CITY},? (?:{US_STATES}) \\d{{5}}(?:-\\d{{4}})?",  # Springfield, IL 62704-1234
         f"{_CITY},? (?:{US_STATES}|{_CITY})(?=\\s*(?:$|\\n))",  # Austin, TX / Dublin, Leinster at a line end
-        f"{_CITY}(?: {UK_POSTCODE}|\\s*[-–,]?\\s*[1-9]\\d{{2}} ?\\d{{3}}\\b|,? \\d{{5}}(?:-\\d{{3,4}})?\\b)",
+        f"{_CITY}(?: {UK_POSTCODE}|\\s*[-–,]?\\s*(?:\\d{{3}} ?\\d{{3}}|\\d{{5}}(?:-\\d{{3,4}})?)\\b)",
         f"{UK_POSTCODE}\\b",
         "(?:PIN|Pin ?code|PIN ?code|CEP|PLZ|CP|C\\.P\\.|CAP|ZIP)[:.]?\\s*\\d{3}[ \\-]?\\d{2,3}\\b",
-        "[1-9]\\d{5}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b",  # a postcode alone
+        "\\d{6}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b",  # a postcode alone
         f"(?:{COUNTRIES})\\b",
         f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|,[ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|$|\\r?\\n)))",  # a city alone at the end
     ))
@@ -195,13 +201,15 @@ def field_value(value: str, text: str, start: int, end: int) -> bool:
     or several words. Technical look-alikes are refused: `ip address: ...`, `server address: host:4317`,
     `address: 0x7ffe...`, URLs and paths."""
     m = _LABEL_BEFORE.search(text[max(0, start - 48):start])
-    if m is None or m.group(1) or _TECHNICAL.search(value):
+    if m is None or m.group(1):
         return False
     label = m.group(2)
     has_digit = any(ch.isdigit() for ch in value)
     has_alpha = any(ch.isalpha() for ch in value)
     if _POSTCODE_LABEL.match(label):
-        return has_digit and 3 <= len(value) <= 10
+        return has_digit and 3 <= len(value) <= 10 and not any(ch in value for ch in ".:/")
+    if _TECHNICAL.search(value):
+        return False
     if _CITY_LABEL.match(label):
         return has_alpha and len(value.split()) <= 5
     return has_alpha and (has_digit or len(value.split()) >= 2)

@@ -250,11 +250,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(  # ids that say whose they are: CUST-3387169, cus_Nf8a..., acct_1A2b..., AC82087555, mbr-004411
         name="prefixed_customer_id", entity="CUSTOMER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
         regex=r"\b(?:cust|cus|customer|acct|acc|ac|account|mbr|mem|member|pol|policy|client|cli|pat|patient|"
-              r"subscriber|sub)[-_]?[A-Za-z0-9]*\d[A-Za-z0-9]{4,24}\b",
+              r"subscriber|sub)(?:[-_][A-Za-z0-9]{0,24}\d[A-Za-z0-9]{0,24}|\d{5,24})\b",
     ),
     PatternSpec(  # user ids that say so: u-31687828, usr_2nvgpb450j26, user-004411, uid_88213
         name="prefixed_user_id", entity="USER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
-        regex=r"\b(?:u|usr|user|uid)[-_][A-Za-z0-9]*\d[A-Za-z0-9]{4,24}\b",
+        regex=r"\b(?:u|usr|user|uid)(?:[-_][A-Za-z0-9]{0,24}\d[A-Za-z0-9]{0,24}|\d{5,24})\b",
     ),
     PatternSpec(
         name="passport_number", entity="PASSPORT", score=0.8, validator="passport_number", group=1,
@@ -279,8 +279,9 @@ BUILTIN: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(  # Via Roma 12, Rua das Flores, 123, Calle Mayor 5, Avenida Paulista, n.º 1578, Rue de la Loi 16
         name="street_address_type_first", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        validator="street_line",
         regex=r"\b(?:" + _A.STREET_TYPE_FIRST + r") (?:(?:" + _A.PARTICLES + r") )?(?:" + _A.CAP + r" (?:(?:"
-              + _A.PARTICLES + r") )?){0,3}" + _A.CAP + r",? (?:n\.?[º°o]?\.?\s?|nº\s?|no\.\s?|s/n)?\d{1,5}[A-Za-z]?\b",
+              + _A.PARTICLES + r") )?){0,3}" + _A.CAP + r",? (?:n\.?[º°o]?\.?\s?|nº\s?|no\.\s?|s/n)?" + _A.HOUSE_NO + r"\b",
     ),
     PatternSpec(  # Flat 4B, Sunshine Apartments, 12th Cross, MG Road, Bengaluru 560001 (a line ending in a postcode)
         name="address_line_postcode", entity="ADDRESS", score=0.9, context=context.ADDRESS,

@@ -19,15 +19,16 @@ PHONE = (
     "call", "call me", "ring", "sms", "text me", "whatsapp", "signal", "contact", "reach me", "hotline",
     # de
     "telefon", "telefonnummer", "rufnummer", "handy", "handynummer", "mobil", "mobilnummer", "anrufen",
-    "durchwahl",
+    "durchwahl", "rufen sie", "erreichen", "erreichbar",
     # fr
-    "téléphone", "telephone", "tél", "tél.", "portable", "numéro", "appeler", "appelez", "joindre",
+    "téléphone", "telephone", "tél", "tél.", "portable", "numéro", "appeler", "appelez", "appelez-moi",
+    "m'appeler", "joindre",
     # es
-    "teléfono", "telefono", "móvil", "movil", "celular", "llamar", "llámame", "número",
+    "teléfono", "telefono", "móvil", "movil", "celular", "llamar", "llámame", "llamarme", "llámeme", "número",
     # pt
-    "telefone", "fone", "celular", "ligar", "ligue", "contato", "telemóvel",
+    "telefone", "fone", "celular", "ligar", "ligue", "ligue-me", "me ligar", "contato", "telemóvel",
     # it
-    "cellulare", "numero", "chiamare", "chiamami",
+    "cellulare", "numero", "chiamare", "chiamami", "chiamarmi", "chiamatemi", "chiamaci",
     # nl
     "telefoon", "telefoonnummer", "mobiel", "mobiele nummer", "nummer", "bellen", "bel me",
     # hi (Latin script)
@@ -55,7 +56,11 @@ ADDRESS = (
     "mailing", "postcode", "zip", "zip code", "adresse", "anschrift", "wohnt", "wohnhaft", "lieferadresse",
     "plz", "domicile", "habite", "code postal", "dirección", "direccion", "domicilio", "vive", "código postal",
     "endereço", "endereco", "mora", "cep", "indirizzo", "abita", "cap", "adres", "woont", "postcode",
-    "pata", "pin", "pincode", "pin code", "rehta", "rehti",
+    "pata", "pin", "pincode", "pin code", "rehta", "rehti", "ship to", "send to", "deliver to", "mail to",
+    "delivery address", "billing address", "shipping address", "home address", "lieferanschrift",
+    "rechnungsadresse", "wohnadresse", "adresse de livraison", "adresse de facturation", "dirección de envío",
+    "direccion de envio", "endereço de entrega", "endereco de entrega", "indirizzo di consegna", "bezorgadres",
+    "afleveradres", "woonadres", "factuuradres", "adres dostawy", "adres zamieszkania", "ghar ka pata",
 )
 
 

@@ -18,7 +18,7 @@ from stdnum.br import cnpj as _cnpj
 from stdnum.br import cpf as _cpf
 from stdnum.cn import ric as _cn_ric
 
-from scrubber.detection.addresses import field_value, postcode_in_address
+from scrubber.detection.addresses import field_value, postcode_in_address, street_line
 from scrubber.detection.phones import make_phone_validator
 from scrubber.detection.shapes import NON_ALNUM as _NON_ALNUM
 from scrubber.detection.shapes import consistent_separators as _consistent_separators
@@ -341,6 +341,19 @@ def reference_number(value: str, text: str, start: int, end: int) -> bool:
     return n >= 4 or (n >= 2 and len(value) >= 6)
 
 
+_ID_PREFIX = re.compile(r"^[A-Za-z]+[-_]?")
+
+
+def prefixed_id(value: str, text: str, start: int, end: int) -> bool:
+    """`CUST-3387169`, `AC82087555`, `usr_aiztj1l5zkom`: digits only (5 or more) after the prefix,
+    or a mixed token of 8 or more characters after `-`/`_` (random ids have few digits)."""
+    tail = _ID_PREFIX.sub("", value, count=1) if not value[:1].isdigit() else value
+    sep = len(value) > len(tail) and value[len(value) - len(tail) - 1] in "-_"
+    if tail.isdigit():
+        return len(tail) >= 5
+    return sep and len(tail) >= 8 and any(ch.isdigit() for ch in tail) and any(ch.isalpha() for ch in tail)
+
+
 def passport_number(value: str, text: str, start: int, end: int) -> bool:
     compact = _NON_ALNUM.sub("", value)
     return 6 <= len(compact) <= 12 and len(digits(compact)) >= 4
@@ -387,7 +400,7 @@ VALIDATORS: dict[str, Validator] = {
     "address_field": field_value,
     "always": always,
     "postcode_in_address": postcode_in_address,
-    "prefixed_id": lambda value, text, start, end: sum(ch.isdigit() for ch in value) >= 4,
+    "prefixed_id": prefixed_id,
     "br_cnpj": br_cnpj,
     "br_cpf": br_cpf,
     "cn_ric": cn_ric,
@@ -410,6 +423,7 @@ VALIDATORS: dict[str, Validator] = {
     "phone_bare": make_phone_validator(DEFAULT_PHONE_REGIONS, bare=True),
     "pl_pesel": pl_pesel,
     "secret_value": secret_value,
+    "street_line": street_line,
     "token_entropy": token_entropy,
     "uk_nhs": uk_nhs,
     "uk_nino": uk_nino,
