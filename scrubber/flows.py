@@ -117,22 +117,93 @@ def _node_id(prefix: str, name: str) -> str:
 
 
 _ARROWS = {RAW: "==>", PSEUDONYMIZED: "-->", AGGREGATES: "-.->"}
+_SPECIAL = {"global": "global stack", "local": "quarantine (local)", "undeclared": "undeclared place"}
+
+
+@dataclass
+class Edge:
+    """One arrow of the picture: data of `source` reaching destination `group` in one form."""
+
+    source: str
+    group: str  # "global", "local", "undeclared" or a region's jurisdiction id
+    form: str
+    subject_keyed: bool
+    signals: set[str] = field(default_factory=set)
+    exporters: set[str] = field(default_factory=set)
+    violation: bool = False
+
+    @property
+    def crosses_border(self) -> bool:
+        """Data leaves its jurisdiction: to the global stack or another region (the local
+        quarantine stays on this deployment, in-region)."""
+        return self.group == "global" or (self.group not in _SPECIAL and self.group != self.source)
+
+    @property
+    def label(self) -> str:
+        form = f"{self.form} (subject keys)" if self.subject_keyed else self.form
+        return f"{form}: {', '.join(sorted(self.signals, key=_SIGNAL_ORDER.get))}"
+
+
+def group_title(group: str) -> str:
+    return _SPECIAL.get(group, f"region {group}")
+
+
+def groups(all_rows: list[Row]) -> dict[str, list[Row]]:
+    """Destinations by where they are: regions first (sorted), then quarantine, the global stack."""
+    found: dict[str, dict[str, Row]] = {}
+    for row in all_rows:
+        found.setdefault(row.exporter_jurisdiction, {}).setdefault(row.exporter, row)
+    order = sorted(found, key=lambda g: ({"local": 1, "undeclared": 2, "global": 3}.get(g, 0), g))
+    return {g: sorted(found[g].values(), key=lambda r: r.exporter) for g in order}
+
+
+def edges(all_rows: list[Row]) -> list[Edge]:
+    """One edge per (data jurisdiction, destination group, form), signals and exporters merged."""
+    merged: dict[tuple, Edge] = {}
+    for row in all_rows:
+        key = (row.jurisdiction, row.exporter_jurisdiction, row.form, row.subject_keyed)
+        edge = merged.setdefault(key, Edge(*key))
+        edge.signals |= row.signals
+        edge.exporters.add(row.exporter)
+        edge.violation = edge.violation or row.violation
+    return list(merged.values())
+
+
+def exporter_forms(all_rows: list[Row]) -> dict[str, str]:
+    """What each exporter holds, for its line in a destination box."""
+    held: dict[str, set[str]] = {}
+    for row in all_rows:
+        held.setdefault(row.exporter, set()).add(
+            "raw data" if row.form == RAW else "subject-keyed pseudonyms" if row.subject_keyed else
+            "pseudonyms" if row.form == PSEUDONYMIZED else "aggregates")
+    order = ("raw data", "subject-keyed pseudonyms", "pseudonyms", "aggregates")
+    return {name: ", ".join(f for f in order if f in forms) for name, forms in held.items()}
 
 
 def mermaid_text(all_rows: list[Row]) -> str:
-    """A Mermaid flowchart: jurisdictions on the left, exporters (by where they are) on the right."""
+    """A Mermaid flowchart: jurisdictions on the left, one subgraph per destination (each region,
+    quarantine, the global stack) listing its exporters, one edge per form; border-crossing
+    edges are thick and say so, violations red."""
     lines = ["flowchart LR", "  subgraph data[\"data of jurisdiction\"]"]
     for name in dict.fromkeys(r.jurisdiction for r in all_rows):
         lines.append(f"    {_node_id('j_', name)}([\"{name}\"])")
-    lines += ["  end", "  subgraph exporters[\"exporters\"]"]
-    for row in {r.exporter: r for r in all_rows}.values():
-        lines.append(f"    {_node_id('x_', row.exporter)}[\"{row.exporter}<br/>in: {row.exporter_jurisdiction}\"]")
     lines.append("  end")
-    for row in all_rows:
-        flag = "VIOLATION " if row.violation else ""
-        lines.append(f"  {_node_id('j_', row.jurisdiction)} {_ARROWS[row.form]}|\"{flag}{row.form}: {_signals(row)}\"| "
-                     f"{_node_id('x_', row.exporter)}")
-    return "\n".join(lines)
+    held = exporter_forms(all_rows)
+    for group, members in groups(all_rows).items():
+        lines.append(f"  subgraph {_node_id('d_', group)}[\"{group_title(group)}\"]")
+        for row in members:
+            lines.append(f"    {_node_id('x_', row.exporter)}[\"{row.exporter}<br/>{held[row.exporter]}\"]")
+        lines.append("  end")
+    styles = []
+    for index, edge in enumerate(edges(all_rows)):
+        flag = "VIOLATION " if edge.violation else "CROSSES BORDER " if edge.crosses_border else ""
+        lines.append(f"  {_node_id('j_', edge.source)} {_ARROWS[edge.form]}|\"{flag}{edge.label}\"| "
+                     f"{_node_id('d_', edge.group)}")
+        if edge.violation:
+            styles.append(f"  linkStyle {index} stroke:#cc0000,stroke-width:4px")
+        elif edge.crosses_border:
+            styles.append(f"  linkStyle {index} stroke-width:4px")
+    return "\n".join(lines + styles)
 
 
 def run_flows(config_path: str, output: str, fmt: str) -> int:
