@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.accuracy.items import Item, load_jsonl
+from benchmarks.accuracy import markup
+from benchmarks.accuracy.items import Item
 
 HELDOUT = Path(__file__).resolve().parent / "heldout"
 
@@ -15,8 +16,8 @@ def load(name: str) -> list[Item]:
 
         return build()
     if name == "heldout":
-        files = sorted(HELDOUT.glob("*.jsonl"))
+        files = sorted(HELDOUT.glob("*.txt"))
         if not files:
             raise SystemExit(f"no held-out corpus in {HELDOUT}")
-        return load_jsonl(files)
+        return markup.load(files)
     raise ValueError(f"unknown corpus {name!r}")

@@ -1,4 +1,4 @@
-"""The labeled item every corpus is made of, and its JSON-lines form.
+"""The labeled item every corpus is made of, and its JSON form (for results and debugging).
 
 An item is either free `text` (a prompt, a chat turn, a RAG chunk, a log line,
 a short value) or `fields` (a flat JSON object: tool-call arguments, a log
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Iterable
 
 #: every category the harness reports; the issue's targets apply to each of them
 CATEGORIES = (
@@ -70,17 +68,3 @@ class Item:
             if not p.get("country"):
                 p.pop("country", None)
         return json.dumps(data, ensure_ascii=False)
-
-
-def load_jsonl(paths: Iterable[Path]) -> list[Item]:
-    items: list[Item] = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            line = line.strip()
-            if not line or line.startswith("#") or line.startswith("//"):
-                continue
-            try:
-                items.append(Item(**json.loads(line)))
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"{path.name}:{number}: {exc}") from None
-    return items
