@@ -163,3 +163,56 @@ def test_a_missing_file_reference_names_the_file_once():
     data["service"] = {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}}}
     assert [e for e in errors_of(data) if e.startswith("exporters::otlp::endpoint:")] == [
         "exporters::otlp::endpoint: ${file:/nonexistent/endpoint}: cannot read the file: No such file or directory"]
+
+
+def with_service(**telemetry) -> dict:
+    return {**VALID, "service": {**VALID["service"], "telemetry": telemetry}}
+
+
+def test_telemetry_readers_give_the_endpoint_as_the_collector_writes_it():
+    reader = {"pull": {"exporter": {"prometheus": {"host": "0.0.0.0", "port": 9999}}}}
+    config = parse_config(with_service(metrics={"readers": [reader]}, logs={"output_paths": ["stderr", "stdout"]}), environ={})
+    assert config.service.telemetry.metrics.endpoint() == "0.0.0.0:9999"
+    assert parse_config(VALID, environ={}).service.telemetry.metrics.endpoint() == "localhost:8888"
+
+
+@pytest.mark.parametrize("metrics,message", [
+    ({"readers": [{"periodic": {"exporter": {"otlp": {"endpoint": "x:4317"}}}}]}, "periodic (push) readers are not supported"),
+    ({"readers": [{"pull": {"exporter": {"prometheus": {}}}}] * 2}, "one pull reader at most"),
+    ({"address": "localhost:8888", "readers": []}, "either address or readers"),
+])
+def test_telemetry_readers_that_cannot_be_honoured_say_why(metrics, message):
+    assert any(message in e for e in errors_of(with_service(metrics=metrics)))
+
+
+def queue_storage_config(storage: str, extensions: dict, enabled: list[str]) -> dict:
+    return {
+        "receivers": VALID["receivers"],
+        "exporters": {"otlp": {"endpoint": "127.0.0.1:4317", "tls": {"insecure": True}, "sending_queue": {"storage": storage}}},
+        "extensions": extensions,
+        "service": {"extensions": enabled, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}}},
+    }
+
+
+def test_sending_queue_storage_names_a_configured_and_enabled_file_storage_extension(tmp_path):
+    good = queue_storage_config("file_storage/q", {"file_storage/q": {"directory": str(tmp_path)}}, ["file_storage/q"])
+    assert parse_config(good, environ={})
+    assert errors_of(queue_storage_config("file_storage/q", {}, [])) == [
+        "exporters::otlp::sending_queue::storage: references extension 'file_storage/q', which is not configured under extensions"]
+    assert errors_of(queue_storage_config("file_storage/q", {"file_storage/q": {"directory": str(tmp_path)}}, [])) == [
+        "exporters::otlp::sending_queue::storage: extension 'file_storage/q' is configured but not listed in service::extensions"]
+
+
+def test_a_missing_storage_directory_is_a_deployment_error_reported_with_the_rest(tmp_path):
+    data = queue_storage_config("file_storage", {"file_storage": {"directory": str(tmp_path / "nope")}}, ["file_storage"])
+    data["exporters"]["otlp"]["endpoint"] = "${env:UNSET_BACKEND}"
+    errors = errors_of(data)
+    assert any(e.startswith("extensions::file_storage::directory:") and "create_directory" in e for e in errors)
+    assert any("environment variable UNSET_BACKEND is not set" in e for e in errors)
+
+
+def test_errors_say_error_in_the_singular(tmp_path, capsys):
+    from scrubber.cli import _print_errors
+
+    _print_errors("x.yaml", ConfigError(["a: b"]))
+    assert "(1 error):" in capsys.readouterr().err

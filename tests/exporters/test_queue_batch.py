@@ -94,6 +94,8 @@ def test_requests_are_merged_up_to_min_size(grpc_sink):
 
     asyncio.run(scenario())
     assert len(grpc_sink.requests[Signal.TRACES]) == 1
+    assert settings.telemetry.value("exporter_queue_batch_send_size_count", {"exporter": "otlp/merge"}) == 1
+    assert settings.telemetry.value("exporter_queue_batch_send_size_sum", {"exporter": "otlp/merge"}) == 10
     assert sorted(markers(grpc_sink.requests[Signal.TRACES])) == sorted(f"m{i}" for i in range(10))
 
 

@@ -56,7 +56,8 @@ class QueuedExporter:
         settings = None if batch is None else BatchSettings(batch.flush_timeout, batch.min_size, batch.max_size)
         self.metrics.queue_capacity(queue_config.queue_size)
         return SendingQueue(queue_config.queue_size, queue_config.num_consumers, self._handle,
-                            on_size=self.metrics.queue_size, storage=storage, batch=settings, sizer=queue_config.sizer)
+                            on_size=self.metrics.queue_size, storage=storage, batch=settings, sizer=queue_config.sizer,
+                            on_batch=self.metrics.batch_sent)
 
     async def start(self, host: Host | None = None) -> None:
         if self._started or self._shut_down:

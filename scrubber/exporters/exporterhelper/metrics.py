@@ -2,14 +2,15 @@
 
 `exporter_sent_<items>`, `exporter_send_failed_<items>` (label `reason`),
 `exporter_enqueue_failed_<items>`, and the gauges `exporter_queue_size` /
-`exporter_queue_capacity`; every metric carries the label `exporter` (the
+`exporter_queue_capacity`, the histogram `exporter_queue_batch_send_size`
+(items per merged batch, with `sending_queue.batch`); every metric carries the label `exporter` (the
 component id). `<items>` is `spans`, `metric_points` or `log_records`.
 """
 
 from __future__ import annotations
 
 from scrubber.pdata import Signal
-from scrubber.service.telemetry import Telemetry
+from scrubber.service.telemetry import SIZE_BUCKETS, Telemetry
 
 #: why items were not delivered (the `reason` label of exporter_send_failed_*)
 PERMANENT = "permanent"
@@ -26,6 +27,8 @@ class ExporterMetrics:
         labels = ("exporter",)
         self._queue_size = telemetry.gauge("exporter_queue_size", "Requests waiting in the sending queue.", labels)
         self._queue_capacity = telemetry.gauge("exporter_queue_capacity", "Capacity of the sending queue.", labels)
+        self._batch_size = telemetry.histogram("exporter_queue_batch_send_size", "Items in each batch the sending "
+                                               "queue's batcher sent (sending_queue.batch).", labels, buckets=SIZE_BUCKETS)
         # Declared up front so that every name is on the endpoint before the first send or
         # failure (the Collector shows them from the start; dashboards and alerts expect them).
         for signal in Signal:
@@ -49,6 +52,9 @@ class ExporterMetrics:
 
     def queue_size(self, size: int) -> None:
         self._queue_size.labels(self._id).set(size)
+
+    def batch_sent(self, items: int) -> None:
+        self._batch_size.labels(self._id).observe(items)
 
     def queue_capacity(self, capacity: int) -> None:
         self._queue_capacity.labels(self._id).set(capacity)

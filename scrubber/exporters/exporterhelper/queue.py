@@ -58,7 +58,8 @@ class BatchSettings:
 class SendingQueue:
     def __init__(self, capacity: int, num_consumers: int, handler: Handler,
                  on_size: Callable[[int], None] = lambda size: None, storage: "FileStorage | None" = None,
-                 batch: BatchSettings | None = None, sizer: str = "requests"):
+                 batch: BatchSettings | None = None, sizer: str = "requests",
+                 on_batch: Callable[[int], None] = lambda items: None):
         self.capacity = capacity
         self._num_consumers = num_consumers
         self._handler = handler
@@ -66,6 +67,7 @@ class SendingQueue:
         self.storage = storage
         self._batch = batch
         self._sizer = sizer
+        self._on_batch = on_batch
         self._queue: asyncio.Queue[QueueItem] = asyncio.Queue()
         self._in_flight: set[QueueItem] = set()
         self._pending: dict[Signal, list[QueueItem]] = {}  # batching: taken off the queue, not yet sent
@@ -182,6 +184,7 @@ class SendingQueue:
         item = parts[0] if len(parts) == 1 else QueueItem(
             signal, merge(signal, [p.request for p in parts]), sum(p.count for p in parts), parts=parts)
         self._in_flight.add(item)
+        self._on_batch(item.count)
         task = asyncio.get_running_loop().create_task(self._send_batch(item))
         self._sends.add(task)
         task.add_done_callback(self._sends.discard)
