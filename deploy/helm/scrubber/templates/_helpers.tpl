@@ -56,7 +56,7 @@ scrubber.io/region: {{ . | quote }}
 {{- if and (eq .Values.mode "deployment") .Values.persistence.enabled (not .Values.persistence.existingClaim) (gt (int .Values.replicaCount) 1) }}
 {{- fail "persistence: one PersistentVolumeClaim cannot hold the queues of several replicas; set replicaCount: 1, or persistence.enabled: false" }}
 {{- end }}
-{{- range $name, $backend := .Values.backends.regional }}
+{{- range $name, $backend := (include "scrubber.present" $.Values.backends.regional | fromJson) }}
 {{- if not (regexMatch "^[a-z][a-z0-9_]*$" $name) }}
 {{- fail (printf "backends.regional.%s: a backend name is a jurisdiction name such as eu (lower case)" $name) }}
 {{- end }}
@@ -65,7 +65,7 @@ scrubber.io/region: {{ . | quote }}
 {{- if .Values.backends.global }}
 {{- include "scrubber.validateBackend" (list "backends.global" .Values.backends.global) }}
 {{- end }}
-{{- range $name, $key := .Values.keys }}
+{{- range $name, $key := (include "scrubber.present" $.Values.keys | fromJson) }}
 {{- if not (and $key.secretName $key.secretKey) }}
 {{- fail (printf "keys.%s: needs secretName and secretKey of an existing Secret" $name) }}
 {{- end }}
@@ -83,11 +83,11 @@ scrubber.io/region: {{ . | quote }}
 {{- $regional = append $regional (. | trimPrefix "SCRUBBER_REGIONAL_" | trimSuffix "_ENDPOINT" | lower) }}
 {{- end }}
 {{- range uniq $regional }}
-{{- if not (hasKey $.Values.backends.regional .) }}
+{{- if not (hasKey (include "scrubber.present" $.Values.backends.regional | fromJson) .) }}
 {{- fail (printf "backends.regional.%s: the config sends to ${env:SCRUBBER_REGIONAL_%s_ENDPOINT}; give its host, port and NetworkPolicy peers (to)" . (upper .)) }}
 {{- end }}
 {{- end }}
-{{- range $name, $_ := .Values.backends.regional }}
+{{- range $name, $_ := (include "scrubber.present" $.Values.backends.regional | fromJson) }}
 {{- if not (has $name $regional) }}
 {{- fail (printf "backends.regional.%s: the config never uses SCRUBBER_REGIONAL_%s_ENDPOINT; remove the backend (the NetworkPolicy would open egress for nothing)" $name (upper $name)) }}
 {{- end }}
@@ -101,7 +101,7 @@ scrubber.io/region: {{ . | quote }}
 {{- end }}
 {{- range uniq (regexFindAll "SCRUBBER_KEY_[A-Z0-9_]+" $text -1) }}
 {{- $name := . | trimPrefix "SCRUBBER_KEY_" | lower }}
-{{- if not (hasKey $.Values.keys $name) }}
+{{- if not (hasKey (include "scrubber.present" $.Values.keys | fromJson) $name) }}
 {{- fail (printf "keys.%s: the config reads the key from %s; name the existing Secret (secretName, secretKey)" $name .) }}
 {{- end }}
 {{- end }}
@@ -139,7 +139,7 @@ scrubber.io/region: {{ . | quote }}
 
 {{/* NetworkPolicy egress: one rule per configured backend, then DNS. */}}
 {{- define "scrubber.egressRules" -}}
-{{- range $name, $backend := .Values.backends.regional }}
+{{- range $name, $backend := (include "scrubber.present" $.Values.backends.regional | fromJson) }}
 # regional backend {{ $name }}: {{ $backend.host }}:{{ $backend.port }}
 - to:
     {{- toYaml $backend.to | nindent 4 }}
@@ -163,4 +163,15 @@ scrubber.io/region: {{ . | quote }}
       protocol: UDP
     - port: 53
       protocol: TCP
+{{- end }}
+
+{{/* A map without its null entries (`--set backends.regional.us=null` removes a backend), as JSON. */}}
+{{- define "scrubber.present" -}}
+{{- $out := dict }}
+{{- range $key, $value := . }}
+{{- if $value }}
+{{- $_ := set $out $key $value }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
 {{- end }}

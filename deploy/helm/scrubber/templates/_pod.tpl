@@ -67,7 +67,7 @@ containers:
         value: "false"
       - name: MPLCONFIGDIR
         value: /tmp/matplotlib
-      {{- range $name, $backend := .Values.backends.regional }}
+      {{- range $name, $backend := (include "scrubber.present" $.Values.backends.regional | fromJson) }}
       - name: SCRUBBER_REGIONAL_{{ upper $name }}_ENDPOINT
         value: "{{ $backend.host }}:{{ $backend.port }}"
       {{- end }}
@@ -79,7 +79,7 @@ containers:
       {{- end }}
       - name: SCRUBBER_GLOBAL_INSECURE
         value: {{ .Values.backends.globalInsecure | quote }}
-      {{- range $name, $key := .Values.keys }}
+      {{- range $name, $key := (include "scrubber.present" $.Values.keys | fromJson) }}
       - name: SCRUBBER_KEY_{{ upper $name }}
         valueFrom:
           secretKeyRef:
