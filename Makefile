@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# helm for the chart tests and `make lint`, built from its Go module (needs Go; cached)
+HELM   := .cache/bin/helm
 
 .PHONY: run test test-all bench lint install clean
 
@@ -26,8 +28,14 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(PY) -m pytest -q -m ''
 
-lint: $(STAMP)
+$(HELM): deploy/install-helm.sh
+	deploy/install-helm.sh >/dev/null
+
+lint: $(STAMP) $(HELM)
 	$(VENV)/bin/hadolint Dockerfile
+	for region in eu in us; do \
+	  $(HELM) lint --strict deploy/helm/scrubber -f deploy/helm/scrubber/examples/values-$$region.yaml || exit 1; \
+	done
 
 clean:
-	rm -rf $(VENV) data build *.egg-info
+	rm -rf $(VENV) data build *.egg-info .cache
