@@ -6,8 +6,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+import phonenumbers
+
 from scrubber.component import ComponentConfig
 from scrubber.detection import DetectionConfig
+
+#: national phone numbers are accepted if valid in any region (a German number in a US prompt)
+ALL_PHONE_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 
 #: keys any global payload may carry: resource identity, GenAI model/usage, HTTP shape,
 #: the jurisdiction, OTel's own and scrubber's own. `*` is any suffix, `{i}` an index.
@@ -56,8 +61,9 @@ class EgressGuardConfig(ComponentConfig):
     additional_allowed_keys: list[str] = Field(default_factory=list)
     #: keys allowed only with a pseudonym token as the whole value (`pseudonymized` mode)
     pseudonym_keys: list[str] | None = None
-    #: the pattern detectors' config (`scrubber.detection`); NER is never run here
-    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    #: the detectors' config (`scrubber.detection`): by default every pattern, phone numbers of
+    #: every region libphonenumber knows, and NER (the last look before the global stack)
+    detection: DetectionConfig = Field(default_factory=lambda: DetectionConfig(phone_regions=ALL_PHONE_REGIONS))
     #: integers with at least this many digits are scanned as text too (card numbers as ints)
     scan_integers_from_digits: int = Field(default=9, ge=1, le=19)
 

@@ -1,16 +1,22 @@
 """The check itself: which items of a request may leave for the global stack.
 
 Every string an item carries is collected: its name, status message, body,
-attribute values at any depth (inside kvlists and arrays, keys included),
-event and link attributes, and, shared by all its items, the resource and
-scope. One batched call to the pattern detectors scans them all (pseudonym
-tokens are blanked out first: their hex is not a phone number). Every
-top-level attribute key must be on the allow-list; identifier keys
-(`enduser.id`...) pass only when their whole value is a pseudonym token.
+attribute values at any depth (inside kvlists and arrays, keys included; JSON
+held in a string is decoded and its leaves and object keys collected, so an
+escape such as `\u00a0` cannot hide a number from the detectors), event and
+link attributes, and, shared by all its items, the resource and scope. One
+batched call to the full detector (patterns with phone numbers of every
+region, and NER) scans them all (pseudonym tokens are blanked out first: their
+hex is not a phone number). Every top-level attribute key must be on the
+allow-list; identifier keys (`enduser.id`...) pass only when their whole value
+is a pseudonym token.
 
 An item is dropped if it, or the resource or scope or metric it belongs to,
-has a violation. A violation names where it was found (an allow-listed key,
-or a fixed label such as `body`), never the value.
+has a violation. A violation names where it was found by a label that cannot
+hold personal data: the catalog or allow-list pattern the key matched
+(`traceloop.association.properties.*`), a fixed label such as `body`, or the
+shape of a key nobody listed (`<key holding PERSON>`), never a key verbatim
+that no table names, never a value.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from processors.egress_guard.config import EgressGuardConfig
+from processors.pii import structured
+from processors.pii.catalog import Catalog, Role, Rule, shipped_rules
+from processors.pii.keynames import probe_text
 from processors.pii.keys import TOKEN_RE
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
@@ -33,6 +42,9 @@ SIGNAL_NOT_ALLOWED = "signal_not_allowed"
 GUARD_ERROR = "guard_error"
 NO_ENTITY = "none"
 CANARY = "contact canary.check@example.com"
+#: where a key no catalog or allow-list names is reported: its shape, never its text
+UNLISTED_KEY = "<key not on the allow-list>"
+KEY_TEXT = "<key>"  # owner label of a scanned unlisted key
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,7 @@ class _Scan:
 
     texts: list[str] = field(default_factory=list)
     owners: list[tuple[int, str]] = field(default_factory=list)
+    keys: list[tuple[int, str]] = field(default_factory=list)
     violations: dict[int, Violation] = field(default_factory=dict)
     units: int = 0
 
@@ -77,11 +90,10 @@ _DETECTORS: dict[str, Detector] = {}
 _DETECTORS_LOCK = threading.Lock()
 
 
-def pattern_detector(config: DetectionConfig) -> Detector:
-    """One pattern-only Detector per distinct config, shared by every guard of the process
-    (a guard per global pipeline would otherwise compile the same table three times).
-    Detector.detect is thread-safe."""
-    config = config.model_copy(update={"ner": config.ner.model_copy(update={"enabled": False})})
+def guard_detector(config: DetectionConfig) -> Detector:
+    """One full Detector (patterns and, unless switched off, NER) per distinct config, shared
+    by every guard of the process (a guard per global pipeline would otherwise compile the
+    same table three times and load the model three times). Detector.detect is thread-safe."""
     key = config.model_dump_json()
     with _DETECTORS_LOCK:
         detector = _DETECTORS.get(key)
@@ -93,12 +105,17 @@ def pattern_detector(config: DetectionConfig) -> Detector:
 class Guard:
     def __init__(self, config: EgressGuardConfig, detector: Detector | None = None):
         self.config = config
-        self.detector = detector or pattern_detector(config.detection)
+        self.detector = detector or guard_detector(config.detection)
         self._self_test(config.detection)
-        self.allowed = compile_keys(config.effective_allowed_keys())
-        pseudonym_keys = config.effective_pseudonym_keys()
+        allowed, pseudonym_keys = config.effective_allowed_keys(), config.effective_pseudonym_keys()
+        self.allowed = compile_keys(allowed)
         self.pseudonym = compile_keys(pseudonym_keys) if pseudonym_keys else None
         self.int_floor = 10 ** (config.scan_integers_from_digits - 1)
+        # what a key may be called in a log line: a catalog or allow-list pattern it matches
+        self._catalog = Catalog([shipped_rules()], Rule(Role.PATTERNS), infer=False)
+        self._patterns = [(p, compile_keys([p])) for p in (*pseudonym_keys, *allowed)]
+        self._exact = frozenset(p for p in (*pseudonym_keys, *allowed) if "*" not in p and "{i}" not in p)
+        self._labels: dict[str, str] = {}
 
     def _self_test(self, detection: DetectionConfig) -> None:
         """Fail closed at build time: a guard whose detectors find nothing would let
@@ -125,9 +142,27 @@ class Guard:
         if not scan.texts:
             return
         texts = [TOKEN_RE.sub(" ", t) for t in scan.texts]
-        for (unit, where), findings in zip(scan.owners, self.detector.detect(texts, [False] * len(texts))):
-            if findings:
-                scan.violate(unit, Violation(PATTERN, findings[0].entity_type, where))
+        for (unit, where), findings in zip(scan.owners, self.detector.detect(texts, [True] * len(texts))):
+            if not findings:
+                continue
+            entity = findings[0].entity_type
+            if where == KEY_TEXT:  # an unlisted key holding personal data: say so, by its shape only
+                scan.violations[unit] = Violation(KEY_NOT_ALLOWED, entity, f"<key holding {entity}>")
+            else:
+                scan.violate(unit, Violation(PATTERN, entity, where))
+
+    def key_label(self, key: str) -> str:
+        """A name for `key` that cannot hold personal data: the catalog or allow-list pattern
+        it matches (the key itself only when a table lists it exactly), else its shape."""
+        label = self._labels.get(key)
+        if label is None:
+            if len(self._labels) >= 4096:
+                self._labels.clear()
+            rule = None if key in self._exact else self._catalog.find(key)
+            label = key if key in self._exact else rule.label if rule is not None else next(
+                (p for p, regex in self._patterns if regex.match(key)), UNLISTED_KEY)
+            self._labels[key] = label
+        return label
 
     # -- walking ------------------------------------------------------------------
     def _walk(self, signal: Signal, request, scan: _Scan):
@@ -182,21 +217,26 @@ class Guard:
 
     def _attributes(self, scan: _Scan, unit: int, key_values, prefix: str) -> None:
         for kv in key_values:
-            where = prefix + kv.key
+            label = self.key_label(kv.key)
+            where = prefix + label
+            if label != kv.key:  # matched by a pattern only: the rest of the key may be personal
+                scan.text(unit, where, probe_text(kv.key))
+                scan.text(unit, where, kv.key)
             if self.pseudonym is not None and self.pseudonym.match(kv.key):
                 if not _is_token(kv.value):
                     scan.violate(unit, Violation(NOT_PSEUDONYMIZED, "IDENTIFIER", where))
                 continue
             if not self.allowed.match(kv.key):
                 scan.violate(unit, Violation(KEY_NOT_ALLOWED, NO_ENTITY, "key:" + where))
-                scan.text(unit, "key:" + where, kv.key)
+                scan.text(unit, KEY_TEXT, probe_text(kv.key))
+                scan.text(unit, KEY_TEXT, kv.key)
                 continue
             self._value(scan, unit, kv.value, where)
 
     def _value(self, scan: _Scan, unit: int, value, where: str) -> None:
         kind = value.WhichOneof("value")
         if kind == "string_value":
-            scan.text(unit, where, value.string_value)
+            self._string(scan, unit, value.string_value, where)
         elif kind == "int_value" and abs(value.int_value) >= self.int_floor:
             scan.text(unit, where, str(value.int_value))
         elif kind == "bytes_value":
@@ -206,8 +246,32 @@ class Guard:
                 self._value(scan, unit, element, where)
         elif kind == "kvlist_value":
             for kv in value.kvlist_value.values:
-                scan.text(unit, where, kv.key)
+                scan.text(unit, where, probe_text(kv.key))
                 self._value(scan, unit, kv.value, where)
+
+    def _string(self, scan: _Scan, unit: int, text: str, where: str) -> None:
+        """A string; JSON in it is decoded, so its leaves and object keys are scanned as written."""
+        if not structured.looks_like_json(text):
+            scan.text(unit, where, text)
+            return
+        try:
+            document = structured.parse(text)
+        except (ValueError, RecursionError):
+            scan.text(unit, where, text)  # not JSON after all (or too deep): scanned as it is
+            return
+        stack = [document]
+        while stack:  # iterative: the document may be deep
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key, child in node.items():
+                    scan.text(unit, where, probe_text(key))
+                    stack.append(child)
+            elif isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, str):
+                scan.text(unit, where, node)
+            elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= self.int_floor:
+                scan.text(unit, where, str(node))
 
 
 def _is_token(value) -> bool:

@@ -181,8 +181,10 @@ def classify(key: str) -> tuple[str, str] | None:
     return IDENTIFIER, entity
 
 
-#: what detection sees of a key: separators as spaces (same length, so offsets map back)
-_SEPARATORS = str.maketrans({c: " " for c in "._-/:[]{}#@$"})
+#: what detection sees of a key: separators as spaces (same length, so offsets map back);
+#: in a key holding an `@`, dots and dashes stay (`x.jane@example.com` is still an e-mail address)
+_SEPARATORS = str.maketrans({c: " " for c in "._-/:[]{}#$"})
+_SEPARATORS_AT = str.maketrans({c: " " for c in "_/:[]{}#$"})
 
 
 def probe_text(key: str) -> str:
@@ -190,4 +192,4 @@ def probe_text(key: str) -> str:
     pseudonym tokens already in it are blanked (their hex is not a phone number)."""
     if "<" in key:
         key = TOKEN_RE.sub(lambda m: " " * len(m.group(0)), key)
-    return key.translate(_SEPARATORS)
+    return key.translate(_SEPARATORS_AT if "@" in key else _SEPARATORS)

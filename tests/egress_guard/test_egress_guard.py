@@ -117,8 +117,72 @@ def test_keys_off_the_allow_list_drop_the_item_and_a_key_holding_pii_is_not_logg
         out = guard.send(b.counter("requests", [({"enduser.id": "u-1"}, 1), ({"x.jane@example.com": "1"}, 1),
                                                 ({"service.name": "a"}, 5)]))
     assert [p.as_int for _, _, p in items(out)] == [5]
-    assert guard.dropped("key_not_allowed", "none") == 2
-    assert "enduser.id" in caplog.text and "jane@example.com" not in caplog.text
+    assert guard.dropped("key_not_allowed", "none") == 1  # enduser.id: a catalogued key, named as such
+    assert guard.dropped("key_not_allowed", "EMAIL_ADDRESS") == 1  # a key holding an e-mail address
+    assert "enduser.id" in caplog.text and "<key holding EMAIL_ADDRESS>" in caplog.text
+    assert "jane" not in caplog.text and "example.com" not in caplog.text
+
+
+PERSON = "Priya Raman"  # a name the NER finds on its own
+
+
+def test_unlisted_keys_are_logged_by_shape_never_verbatim(caplog):
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    with caplog.at_level(logging.WARNING, logger="test.egress_guard"):
+        out = guard.send(b.spans([
+            {"name": "a", "attrs": {f"feature.flag.{PERSON}": "on"}},
+            {"name": "b", "attrs": {"feature.flag.ada_obi_beta": "on"}},
+            {"name": "c", "attrs": {f"traceloop.association.properties.{PERSON}": TOKEN,
+                                    "gen_ai.request.model": "gpt-4o"}},
+            {"name": "d", "attrs": {f"gen_ai.custom.{PERSON}": "x"}},
+            {"name": "e", "attrs": {"gen_ai.request.model": "gpt-4o"}},
+        ]))
+    assert _names(out) == ["e"]
+    assert guard.dropped("key_not_allowed", "PERSON") == 1 and guard.dropped("key_not_allowed", "none") == 1
+    assert guard.dropped("pattern", "PERSON") == 2  # c, d: keys allowed by a pattern, holding a name
+    assert "<key holding PERSON>" in caplog.text and "<key not on the allow-list>" in caplog.text
+    # the catalog / allow-list pattern names where, not the key
+    assert "gen_ai.*" in caplog.text and "traceloop.association.properties.*" in caplog.text
+    assert "Priya" not in caplog.text and "ada_obi" not in caplog.text
+
+
+GERMAN_PHONES = ["+49 (0)151 2345 6789", "0151 23456789", "030 12345678"]
+
+
+@pytest.mark.parametrize("phone", GERMAN_PHONES)
+def test_german_phone_in_a_us_prompt_is_caught_also_behind_json_escapes(phone):
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    for text in (f"Rückruf bitte unter\u00a0{phone}", f"ruf mich an: {phone}"):
+        raw = '[{"role":"user","parts":[{"type":"text","content":"' + text + '"}]}]'
+        assert json.loads(raw)  # valid JSON, as an SDK writes it
+        out = guard.send(b.spans([{"name": "chat", "attrs": {"gen_ai.input.messages": raw,
+                                                             "residency.jurisdiction": "us"}},
+                                  {"name": "ok", "attrs": {"gen_ai.request.model": "gpt-4o"}}]))
+        assert _names(out) == ["ok"]
+    assert guard.dropped("pattern", "PHONE_NUMBER") == 2
+
+
+def test_phones_of_regions_outside_the_pii_default_are_caught():
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    out = guard.send(b.spans([{"name": "a", "attrs": {"gen_ai.prompt": "ligue (11) 91234-5678"}},
+                              {"name": "b", "attrs": {"gen_ai.prompt": "whatsapp 0803 123 4567"}},
+                              {"name": "c", "attrs": {"gen_ai.prompt": "firmware 3.1.86.2, build 20241022"}}]))
+    assert _names(out) == ["c"]
+
+
+def test_names_in_values_span_names_event_names_and_json_keys_are_caught():
+    guard = Guarded(Signal.TRACES, mode="pseudonymized")
+    request = b.spans([
+        {"name": f"call {PERSON}"},
+        {"name": "a", "attrs": {"gen_ai.prompt": f"my name is {PERSON}"}},
+        {"name": "b", "attrs": {"gen_ai.input.messages": json.dumps([{"role": "user", "metadata": {PERSON: 1}}])}},
+        {"name": "c"},
+        {"name": "ok", "attrs": {"gen_ai.prompt": f"my name is {TOKEN}"}},
+    ])
+    request.resource_spans[0].scope_spans[0].spans[3].events.add(name=f"escalated to {PERSON}")
+    out = guard.send(request)
+    assert _names(out) == ["ok"]
+    assert guard.dropped("pattern", "PERSON") == 4
 
 
 def test_identifier_keys_pass_only_as_pseudonym_tokens():
