@@ -98,6 +98,23 @@ def _pct(x: float) -> str:
     return f"{100 * x:5.1f}"
 
 
+def _phone_rows(by_country: dict) -> list[tuple[str, list[str]]]:
+    """A row per country with >= 5 numbers, the others in one row (all of them are in the JSON)."""
+    big = [c for c, m in by_country.items() if m["n"] >= 5]
+    rest = [c for c in by_country if c not in big]
+    rows = [(f"  phone {c}", [c]) for c in big]
+    if rest:
+        rows.append((f"  phone, {len(rest)} other countries", rest))
+    return rows
+
+
+def _merge(by_country: dict, countries: list[str]) -> dict:
+    picked = [by_country[c] for c in countries if c in by_country]
+    n, verbatim, partial = (sum(m[k] for m in picked) for k in ("n", "verbatim", "partial"))
+    return {"n": n, "verbatim": verbatim, "partial": partial, "verbatim_rate": verbatim / n if n else 0.0,
+            "partial_rate": partial / n if n else 0.0}
+
+
 def table(corpus: str, summary: dict, presidio: dict | None) -> list[str]:
     head = f"{'category':<22} {'n':>5}  {'scrubber verb %':>15} {'partial %':>9}"
     if presidio:
@@ -113,8 +130,9 @@ def table(corpus: str, summary: dict, presidio: dict | None) -> list[str]:
     for category, ours in summary["categories"].items():
         lines.append(row(category, ours, presidio["categories"].get(category) if presidio else None))
         if category == "PHONE_NUMBER":
-            for country, o in summary["phone_by_country"].items():
-                lines.append(row(f"  phone {country}", o, presidio["phone_by_country"].get(country) if presidio else None))
+            for label, countries in _phone_rows(summary["phone_by_country"]):
+                lines.append(row(label, _merge(summary["phone_by_country"], countries),
+                                 _merge(presidio["phone_by_country"], countries) if presidio else None))
     lines.append("-" * len(head))
     lines.append(row("overall", summary["overall"], presidio["overall"] if presidio else None))
     neg = summary["negatives"]
