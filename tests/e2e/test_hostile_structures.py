@@ -12,66 +12,29 @@ real process with four real OTLP/gRPC backends, over gRPC and HTTP (protobuf and
 from __future__ import annotations
 
 import time
-import urllib.request
-from pathlib import Path
 
-import grpc
 import psutil
 import pytest
 
 from scrubber.pdata import Signal, otlpjson
 from scrubber.testing.grpc_sink import GrpcSink
+from tests.fuzz.federated import REGIONS, Federated
 from tests.fuzz.payloads import DEEP_EMAIL, METRIC_KINDS, deep_json_log, deep_json_span, exponential_bomb, metrics_request
-from tests.support.process import ScrubberProcess, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-KEYS = {"SCRUBBER_KEY_EU": "e2e-eu-key-0123456789abcdef", "SCRUBBER_KEY_IN": "e2e-in-key-0123456789abcdef",
-        "SCRUBBER_KEY_US": "e2e-us-key-0123456789abcdef"}
-REGIONS = {"eu": "eu-central-1", "in": "ap-south-1", "us": "us-east-1"}
-METHODS = {Signal.TRACES: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-           Signal.METRICS: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
-           Signal.LOGS: "/opentelemetry.proto.collector.logs.v1.LogsService/Export"}
-
 
 @pytest.fixture(scope="module")
 def federated(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("hostile")
-    sinks = {name: GrpcSink() for name in ("eu", "in", "us", "global")}
-    for sink in sinks.values():
-        sink.start()
-    grpc_port, http_port = free_port(), free_port()
-    env = {**KEYS, "SCRUBBER_GRPC_ENDPOINT": f"127.0.0.1:{grpc_port}", "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{http_port}",
-           "SCRUBBER_QUARANTINE_DIR": str(tmp / "quarantine"),
-           **{f"SCRUBBER_REGIONAL_{j.upper()}_ENDPOINT": sinks[j].endpoint for j in REGIONS},
-           "SCRUBBER_GLOBAL_ENDPOINT": sinks["global"].endpoint}
-    with ScrubberProcess(ROOT / "config" / "federated.yaml", tmp, env=env) as scrubber:
-        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
-        yield scrubber, sinks, channel, http_port
-        channel.close()
-    for sink in sinks.values():
-        sink.stop()
-
-
-def send_grpc(channel, signal: Signal, request) -> None:
-    call = channel.unary_unary(METHODS[signal], request_serializer=None, response_deserializer=None)
-    call(request.SerializeToString(), timeout=10)  # raises grpc.RpcError on any non-OK status
-
-
-def send_http(port: int, signal: Signal, request, encoding: str) -> int:
-    body = otlpjson.dumps(request).encode() if encoding == "json" else request.SerializeToString()
-    content_type = "application/json" if encoding == "json" else "application/x-protobuf"
-    http_request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/{signal.value}", data=body, method="POST",
-                                          headers={"Content-Type": content_type})
-    with urllib.request.urlopen(http_request, timeout=10) as response:
-        return response.status
+    with Federated(tmp_path_factory.mktemp("hostile")) as running:
+        yield running.process, running.sinks, running, running.http_port
 
 
 def send(federated, transport: str, signal: Signal, request) -> None:
-    _, _, channel, http_port = federated
-    if transport == "grpc":
-        send_grpc(channel, signal, request)
-    else:
-        assert send_http(http_port, signal, request, transport.removeprefix("http-")) == 200
+    outcome = federated[2].send(transport, signal, request)
+    assert outcome.kind == "ok", outcome
+
+
+def send_grpc(running: Federated, signal: Signal, request) -> None:
+    outcome = running.send("grpc", signal, request)
+    assert outcome.kind == "ok", outcome
 
 
 def _metric_names(sink: GrpcSink) -> set[str]:

@@ -27,7 +27,7 @@ from scrubber.receivers.otlp import validate
 from scrubber.receivers.otlp.status import Refusal
 from tests.fuzz.strategies import REQUESTS, json_text
 
-EXAMPLES = int(os.environ.get("SCRUBBER_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SCRUBBER_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SIGNALS = list(Signal)
 
