@@ -37,6 +37,10 @@ class EgressGuard:
         self.dropped = settings.telemetry.counter(
             DROPPED, "Items the egress guard kept from leaving for a global exporter.", ("signal", "reason", "entity_type"))
 
+    async def start(self, host=None) -> None:
+        """Load the detectors' model now, off the event loop: the first batch must not wait for it."""
+        await asyncio.to_thread(self.guard.detector.detect, ["warm up the guard"], [True])
+
     async def process(self, signal: Signal, request: Request) -> Request | None:
         if self.config.mode == "aggregates" and signal != Signal.METRICS:
             self._report(signal, Counter({Violation(SIGNAL_NOT_ALLOWED, NO_ENTITY, str(signal)): item_count(request)}))
@@ -67,4 +71,4 @@ class EgressGuard:
 def create_processor(settings: Settings, config: EgressGuardConfig, signal: Signal,
                      next_consumer: Consumer) -> ProcessorHelper:
     guard = EgressGuard(settings, config)
-    return ProcessorHelper(settings, signal, next_consumer, guard.process, mutates_data=True)
+    return ProcessorHelper(settings, signal, next_consumer, guard.process, mutates_data=True, start=guard.start)
