@@ -69,13 +69,21 @@ def _wheel_digest(wheel: Path) -> str:
     return digest.hexdigest()
 
 
+#: how this machine reaches the package registry (proxy, certificates, index): passed on to the
+#: replayed RUN steps as a build machine would have them; nothing else of the test's environment is
+REGISTRY_ACCESS = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                   "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_CERT", "PIP_DEFAULT_TIMEOUT",
+                   "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
+
+
 def _python_shim(folder: Path) -> dict[str, str]:
     """The image has `python` on PATH; here it is this interpreter (its `-m venv` makes a clean one)."""
     folder.mkdir(parents=True, exist_ok=True)
     shim = folder / "python"
     if not shim.exists():
         shim.symlink_to(sys.executable)
-    return {"PATH": f"{folder}:/usr/local/bin:/usr/bin:/bin", "HOME": str(folder.parent), "LANG": "C.UTF-8"}
+    access = {name: os.environ[name] for name in REGISTRY_ACCESS if name in os.environ}
+    return {**access, "PATH": f"{folder}:/usr/local/bin:/usr/bin:/bin", "HOME": str(folder.parent), "LANG": "C.UTF-8"}
 
 
 class _Lock:
@@ -102,7 +110,12 @@ class _Lock:
 
 
 def _build(home: Path, stages: list[Stage], ignore: DockerIgnore) -> None:
-    """The whole builder stage, from nothing."""
+    """The whole builder stage, from nothing. Environments of other keys that no session used
+    for an hour go (about 600 MB each)."""
+    for old in home.parent.iterdir():
+        used = old / "used"
+        if old.is_dir() and old != home and (not used.exists() or time.time() - used.stat().st_mtime > 3600):
+            shutil.rmtree(old, ignore_errors=True)
     if home.exists():
         shutil.rmtree(home)
     folders = _folders(home)
@@ -150,6 +163,7 @@ def image() -> ImageReplay:
             _refresh(home, stages, ignore)
         else:
             _build(home, stages, ignore)
+        (home / "used").touch()
         folders = _folders(home)
         # the runtime stage: its files (COPY) and ENV; its RUN only creates the image's user
         runtime_env = {"PATH": "/usr/local/bin:/usr/bin:/bin"}

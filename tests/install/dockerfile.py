@@ -105,6 +105,7 @@ class DockerIgnore:
 
     def __init__(self, text: str):
         self.patterns: list[tuple[bool, re.Pattern]] = []
+        self.negated: list[str] = []
         for line in text.splitlines():
             line = line.strip()
             if not line or line.startswith("#"):
@@ -112,6 +113,14 @@ class DockerIgnore:
             negate = line.startswith("!")
             pattern = os.path.normpath(line.lstrip("!").strip().lstrip("/"))
             self.patterns.append((negate, re.compile(_glob_regex(pattern))))
+            if negate:
+                self.negated.append(pattern)
+
+    def prunable(self, directory: str) -> bool:
+        """An excluded directory that no `!` pattern could let anything back in from."""
+        if not self.excluded(directory):
+            return False
+        return not any(p.startswith((directory + "/", "*", "?", "[")) for p in self.negated)
 
     def excluded(self, relative: str) -> bool:
         parts = Path(relative).parts
@@ -145,13 +154,12 @@ def _glob_regex(pattern: str) -> str:
 def context_files(root: Path, ignore: DockerIgnore) -> list[str]:
     """Every file of the build context that .dockerignore lets through (relative paths)."""
     kept = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if relative.startswith(".git/") or not path.is_file():
-            continue
-        if not ignore.excluded(relative):
-            kept.append(relative)
-    return kept
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder).relative_to(root).as_posix()
+        prefix = "" if base == "." else base + "/"
+        dirs[:] = sorted(d for d in dirs if not ignore.prunable(prefix + d))
+        kept.extend(prefix + f for f in sorted(files) if not ignore.excluded(prefix + f))
+    return sorted(kept)
 
 
 class PathMap:
