@@ -50,7 +50,10 @@ building bldg block house no nr number
 strasse straße str weg gasse platz allee ring damm ufer chaussee
 rue avenue allée chemin impasse place quai cours boulevard bd bis ter
 calle carrera paseo plaza camino colonia col piso puerta
-rua travessa praça largo estrada alameda rodovia bairro apto andar casa lote
+rua travessa praça largo estrada alameda rodovia bairro apto andar casa lote sítio sitio fazenda chácara vila
+conjunto quadra núcleo vereda passagem
+peatonal privada cerrada diagonal circuito retorno andador callejón prolongación periférico eje calzada interior
+studio
 via viale piazza corso vicolo largo
 straat laan plein weg gracht kade singel
 ulica ul aleja al osiedle os plac
@@ -61,7 +64,8 @@ the and of at in on
 #: words of a city name that name no place on their own
 CITY_STOP = frozenset("""
 north south east west new old upper lower great little saint st ste san santa santo são sao bad lake port mount
-fort city town village do da de del la le les sur am im an der bei upon on nord sud süd ost oeste leste norte sul
+fort city town village do da de del la le les los las el sur am im an der bei upon on nord sud süd ost oeste leste
+norte sul altos bajos alto bajo nuevo nueva novo nova viejo vieja velho
 """.split())
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)

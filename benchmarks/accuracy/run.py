@@ -104,7 +104,7 @@ def _phone_rows(by_country: dict) -> list[tuple[str, list[str]]]:
     rest = [c for c in by_country if c not in big]
     rows = [(f"  phone {c}", [c]) for c in big]
     if rest:
-        rows.append((f"  phone, {len(rest)} other countries", rest))
+        rows.append((f"  phone, {len(rest)} others", rest))
     return rows
 
 
