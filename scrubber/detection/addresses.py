@@ -105,6 +105,8 @@ US_STATES = (
     "ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI"
 )
 UK_POSTCODE = "(?:[A-Z]{1,2}\\d[A-Z\\d]?|GIR) ?\\d[ABD-HJLNP-UW-Z]{2}"
+#: alone, without a street or city next to it, only with its space (A64FX is a CPU, SW1A 1AA a postcode)
+UK_POSTCODE_SPACED = "(?:[A-Z]{1,2}\\d[A-Z\\d]?|GIR) \\d[ABD-HJLNP-UW-Z]{2}"
 COUNTRIES = (
     "Germany|Deutschland|France|India|Bharat|Brasil|Brazil|USA|U\\.S\\.A\\.|United States(?: of America)?|UK|"
     "United Kingdom|England|Scotland|Wales|Ireland|España|Spain|Italia|Italy|Nederland|Netherlands|"
@@ -183,7 +185,7 @@ _CITY_LABELS = (
 #: group 1 is the value up to the end of the line; see `field_value`
 FIELD_REGEX = (
     "\\b(" + _STREET_LABELS + "|" + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")[\"']?[ \\t]*[:=][ \\t]*[\"']?"
-    "([^\\s\"|;,:=<>{}\\[\\]][^\\n\\r\"|;\\t<>{}]{0,78}[^\\s\"|;,<>{}])?"
+    "([^\\s\"'|;,:=<>{}\\[\\]][^\\n\\r\"|;=\\t<>{}]{0,78}[^\\s\"'|;,=<>{}])?"
 )
 _LABEL_BEFORE = re.compile(
     "(?:^|[^\\w])(?:(ip|mac|e-?mail|server|listen|bind|remote|host|wallet|memory|base|return|web|proxy|"
@@ -193,7 +195,9 @@ _LABEL_BEFORE = re.compile(
 )
 _POSTCODE_LABEL = re.compile("^(?:" + _POSTCODE_LABELS + ")$", re.IGNORECASE)
 _CITY_LABEL = re.compile("^(?:" + _CITY_LABELS + ")$", re.IGNORECASE)
-_TECHNICAL = re.compile(r"://|^0x|^/|:\d|^[\d.:]+$|^\w+\(|^(?:true|false|null|none|n/a|-)$", re.IGNORECASE)
+_TECHNICAL = re.compile(
+    r"://|^0x|^/|:\d|^[\d.:]+$|^\d{1,3}(?:\.\d{1,3}){3}|^\w+\(|'[,)]|^(?:true|false|null|none|n/a|-)$", re.IGNORECASE
+)
 
 
 def field_value(value: str, text: str, start: int, end: int) -> bool:

@@ -295,7 +295,7 @@ BUILTIN: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(  # SW1A 1AA, EC1A 1BB: the UK format is distinctive enough alone
         name="uk_postcode", entity="ADDRESS", score=0.7, context=context.ADDRESS,
-        regex=r"\b" + _A.UK_POSTCODE + r"\b",
+        regex=r"\b" + _A.UK_POSTCODE_SPACED + r"\b",
     ),
     PatternSpec(  # Street: ..., PLZ: 10115, City: Lake Sarahchester (the label says what the value is)
         name="address_field", entity="ADDRESS", score=0.85, validator="address_field", group=2, ignore_case=True,

@@ -51,6 +51,9 @@ def active_specs(config: DetectionConfig) -> list[PatternSpec]:
     return specs
 
 
+PREFILTER_MAX_MEM = 32 << 20
+
+
 class Re2SetPrefilter:
     """Which patterns have at least one match in a text, in one RE2 `Set` scan.
 
@@ -61,7 +64,12 @@ class Re2SetPrefilter:
 
     def __init__(self, regexes: Sequence[tuple[str, bool]]):
         self.always: set[int] = set()
-        self._set = re2.Set.SearchSet(re2.Options())
+        options = re2.Options()
+        # RE2's default 8 MB budget is too small for the DFA of the whole table: it falls back to the NFA
+        # and the scan gets ~15x slower (36 us/text instead of 2.3 on the dev corpus). 32 MB is a budget
+        # for the state cache, not an allocation.
+        options.max_mem = PREFILTER_MAX_MEM
+        self._set = re2.Set.SearchSet(options)
         self._ids: list[int] = []
         for i, (regex, ignore_case) in enumerate(regexes):
             try:

@@ -114,7 +114,8 @@ def iban(value: str, text: str, start: int, end: int) -> bool:
 
 _VERSION_WORDS = re.compile(
     r"(?:\bv|version|release|build|\bver\.?|firmware|\bfw|kernel|driver|\bsdk|agent|bios|patch|\brev(?:ision)?|"
-    r"update[ds]?|upgraded?(?: to)?|\bos|\bios|android|chrome|firefox|runtime|image|tag)\s*[:=]?\s*$",
+    r"update[ds]?|upgraded?(?: to)?|\bos|\bios|android|chrome|firefox|runtime|image|tag|section|chapter|"
+    r"clause|§|rfc ?\d*|[<>=~!]=|\^|~)(?: to| is| from| of)?[\s:=\-_]*$",
     re.IGNORECASE,
 )
 _VERSION_SUFFIX = re.compile(r"^(?:-(?:rc|beta|alpha|dev|snapshot|release)|\+(?:build|git)|\.(?:x|\d+))", re.I)
@@ -364,13 +365,22 @@ def passport_number(value: str, text: str, start: int, end: int) -> bool:
 _PLACEHOLDER = re.compile(r"^(?:[$<{%]|\*+$|x+$|\.\.\.|none$|null$|true$|false$|changeme$|redacted)", re.I)
 
 
+#: source code, not a value: a call, a dotted attribute path (`feature_flag.key`, `self._x`), a type
+_CODE_VALUE = re.compile(
+    r"[()\[\]]|^(?:self|cls|this|os|env)\.|^[A-Za-z_]+(?:\.[A-Za-z_]+)+$|^_?[A-Z]+(?:_[A-Z]+)+$|"
+    r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$"
+)
+#: letters only, in words: ChannelCredentials, correct_horse is a word list too but rare; ids are mixed
+_WORDS_ONLY = re.compile(r"^(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+|_[a-z]+)*$")
+
+
 def secret_value(value: str, text: str, start: int, end: int) -> bool:
     """Accept a `password=...`/`api_key: ...` value unless it is a placeholder or a plain word."""
-    if _PLACEHOLDER.match(value):
+    if _PLACEHOLDER.match(value) or _CODE_VALUE.search(value):
         return False
     has_digit = any(ch.isdigit() for ch in value)
     has_alpha = any(ch.isalpha() for ch in value)
-    return has_alpha and (has_digit or len(value) >= 16)
+    return has_alpha and (has_digit or len(value) >= 16 and not _WORDS_ONLY.match(value))
 
 
 def token_entropy(value: str, text: str, start: int, end: int) -> bool:
