@@ -529,6 +529,25 @@ NEGATIVE_FIELDS = [
 ]
 
 
+TEAMS = ["Customer Success", "Revenue Operations", "Platform Reliability", "Severity One", "Tier Two Support",
+         "Account Management", "Growth Marketing", "Trust and Safety"]
+
+
+def _negative_short(rng: random.Random) -> tuple[str, str]:
+    """A short attribute value that must stay: region, version, team, product, route."""
+    kind = rng.randrange(5)
+    if kind == 0:
+        return "app.deploy.region_name", f"{rng.choice(CITIES)} {rng.choice(['region', 'on-call', 'edge', 'DC', '-2'])}"
+    if kind == 1:
+        parts = [rng.randrange(0, 13)] + [rng.randrange(0, 120) for _ in range(rng.choice([2, 3]))]
+        return "app.release", ".".join(map(str, parts))
+    if kind == 2:
+        return "app.team_name", rng.choice(TEAMS)
+    if kind == 3:
+        return "shop.product_name", rng.choice(PRODUCTS)
+    return "app.route_name", rng.choice(["GET /v1/orders/{id}", "POST /v1/chat", "checkout.submit", "kb.search"])
+
+
 def build(seed: int = SEED) -> list[Item]:
     rng = random.Random(seed)
     locales = list(LOCALES)
@@ -554,8 +573,8 @@ def build(seed: int = SEED) -> list[Item]:
     for _ in range(40):
         fields = {k: v.format(n=rng.randrange(1, 9999)) for k, v in rng.choice(NEGATIVE_FIELDS).items()}
         items.append(Item(f"dev-{len(items):05d}", fields=fields, kind="negative/tool_args"))
-    for key, value in [("app.deploy.region_name", "Frankfurt region"), ("app.release", "3.1.86.2"),
-                       ("app.team_name", "Customer Success"), ("shop.product_name", "Nike Air Max 90")] * 10:
+    for _ in range(40):
+        key, value = _negative_short(rng)
         items.append(Item(f"dev-{len(items):05d}", text=value, key=key, kind="negative/short"))
     rng.shuffle(items)
     return items

@@ -73,7 +73,9 @@ def summarize(judged: dict) -> dict:
     by_category: dict[str, list[ValueResult]] = defaultdict(list)
     by_country: dict[str, list[ValueResult]] = defaultdict(list)
     by_carrier: dict[str, list[ValueResult]] = defaultdict(list)
+    by_lang: dict[str, list[ValueResult]] = defaultdict(list)
     for p, r, _ in judged["values"]:
+        by_lang[p.item.lang].append(r)
         by_category[r.planted.category].append(r)
         by_carrier[p.carrier.name].append(r)
         if r.planted.category == "PHONE_NUMBER":
@@ -87,6 +89,7 @@ def summarize(judged: dict) -> dict:
         "categories": {c: _rates(by_category[c]) for c in CATEGORIES if by_category.get(c)},
         "phone_by_country": {c: _rates(v) for c, v in sorted(by_country.items())},
         "by_carrier": {c: _rates(v) for c, v in sorted(by_carrier.items())},
+        "by_language": {c: _rates(v) for c, v in sorted(by_lang.items())},
         "negatives": {"n": len(negatives), "changed": sum(c for _, c in negatives),
                       "changed_rate": round(sum(c for _, c in negatives) / len(negatives), 4) if negatives else 0.0,
                       "by_kind": {k: {"n": len(v), "changed": sum(v)} for k, v in sorted(neg_kinds.items())}},
