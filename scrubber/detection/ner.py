@@ -35,7 +35,7 @@ from scrubber.detection.config import NerConfig
 from scrubber.detection.finding import Finding
 from scrubber.detection.names import cue_names
 from scrubber.detection.persons import (
-    INFRA_WORDS, NOT_NAME_WORDS, followed_by_infrastructure, judge_span, lexicon_names, propagate_names,
+    TECH_WORDS, is_personal_place, judge_span, lexicon_names, propagate_names,
 )
 
 EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -135,13 +135,7 @@ _TECH_CHARS = re.compile(r"[_/\\@=<>{}\[\]()`#$%^*|~]|::|\d")
 _CAMEL = re.compile(r"[a-z][A-Z]|^[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"\w\.\w")
 _HEXISH = re.compile(r"^[0-9a-fA-F\-]{8,}$")
-_TECH_WORDS = frozenset(
-    "gpt claude llama gemini mistral mixtral qwen phi falcon bert openai anthropic ollama vllm langchain "
-    "llamaindex python java rust golang kotlin swift ruby node nodejs redis postgres postgresql mysql sqlite "
-    "kafka docker kubernetes nginx linux ubuntu debian aws azure gcp json yaml http https grpc otlp sql "
-    "api sdk url uuid null none true false traceback error exception select insert update delete where "
-    "from join localhost pytorch tensorflow numpy pandas fastapi flask django react".split()
-)
+_TECH_WORDS = TECH_WORDS
 
 
 _CHUNK_TECH = re.compile(r"://|@|[_/\\=<>{}\[\]`]|\w\.\w+\(")
@@ -166,6 +160,8 @@ def looks_technical(span: str, text: str, start: int, end: int, casing: bool = T
     left = text.rfind(" ", 0, start) + 1
     right = text.find(" ", end)
     chunk = text[left:right if right != -1 else len(text)]
+    if span.islower() and _DOTTED.search(chunk):
+        return True  # sys.path, os.environ: a lower-case "name" inside a dotted identifier
     return bool(_CHUNK_TECH.search(chunk))
 
 
@@ -234,6 +230,11 @@ def candidate_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+def _inside(f: Finding, spans: list[Finding]) -> bool:
+    """Within a place the model found and the surroundings showed to be machines ("São Paulo-2")."""
+    return any(p.start <= f.start and f.end <= p.end for p in spans)
+
+
 def merge_overlapping_persons(found: list[Finding]) -> list[Finding]:
     """Overlapping PERSON findings become their union (best score): when two kinds of evidence
     disagree on where a name ends ("Mr. Jonathan Smith" / "Jonathan Smith"), redact both."""
@@ -280,7 +281,14 @@ class NerDetector:
 
     def _combine(self, text: str, model: list[Finding]) -> list[Finding]:
         """spaCy's findings judged on the lexicon, plus cue frames, lexicon names and name parts."""
-        found = [f for f in (self._judged(text, f) for f in model) if f is not None]
+        found, machine_places = [], []
+        for f in model:
+            judged = self._judged(text, f)
+            if judged is not None:
+                found.append(judged)
+            elif f.entity_type == "LOCATION":
+                machine_places.append(f)
+        model_persons = len(found)
         threshold = self.config.score_threshold
         if "PERSON" in self.entities:
             for f in cue_names(text):
@@ -288,8 +296,9 @@ class NerDetector:
                     judge_span(text, f.start, f.end, cue=f.detector == "cue")
                 if span is not None:
                     found.append(Finding("PERSON", span[0], span[1], f.score, "ner"))
-            found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
-            lexical = lexicon_names(text)
+            found = [f for k, f in enumerate(found) if not looks_technical(text[f.start:f.end], text, f.start, f.end)
+                     and (k < model_persons or not _inside(f, machine_places))]
+            lexical = [f for f in lexicon_names(text) if not _inside(f, machine_places)]
             lexical.extend(propagate_names(text, found + lexical))
             found.extend(f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False))
         else:
@@ -297,14 +306,11 @@ class NerDetector:
         return merge_overlapping_persons([f for f in found if f.score >= threshold])
 
     def _judged(self, text: str, f: Finding) -> Finding | None:
+        """A spaCy finding as the lexicon and its surroundings judge it, or None."""
         if f.entity_type == "PERSON":
             span = judge_span(text, f.start, f.end)
             return None if span is None else Finding("PERSON", span[0], span[1], max(f.score, 0.6), "ner")
-        words = [w.strip(".,;:!?'\"").casefold() for w in text[f.start:f.end].split()]
-        if all(w in NOT_NAME_WORDS for w in words) or any(w in INFRA_WORDS for w in words) \
-                or followed_by_infrastructure(text, f.end):
-            return None  # "Madame, Monsieur"; "Windows Server"; "Frankfurt region"
-        return f
+        return f if is_personal_place(text, f.start, f.end) else None
 
     def _pieces(self, texts: Sequence[str]) -> Iterator[tuple[int, int, str]]:
         """(text index, offset, piece): long texts are cut at whitespace into max_chars pieces."""

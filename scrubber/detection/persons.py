@@ -57,16 +57,27 @@ NOT_NAME_WORDS = frozenset(
 
 #: a capitalised place or name directly followed by one of these is infrastructure, not a person's place
 INFRA_WORDS = frozenset(
-    "region regions zone zones cluster clusters datacenter datacentre dc az pop edge server servers node "
+    "warehouse warehouses depot plant facility facilities fulfilment fulfillment colo colocation "
+    "failover traffic latency outage backup backups cluster-wide region regions zone zones cluster clusters datacenter datacentre dc az pop edge server servers node "
     "nodes on-call oncall rotation shard shards replica replicas bucket buckets deployment deployments "
     "instance instances site sites office offices hub hubs campus team teams pipeline pipelines "
     "endpoint endpoints gateway queue queues vpc subnet rack racks availability".split()
 )
 
+_SEPARATOR_WORDS = frozenset("and und et y e en aur or oder ou o".split())
+#: names of software that are also people's names in the lexicon ("kafka"): never a person in a list
+TECH_WORDS = frozenset(
+    "gpt claude llama gemini mistral mixtral qwen phi falcon bert openai anthropic ollama vllm langchain "
+    "llamaindex python java rust golang kotlin swift ruby node nodejs redis postgres postgresql mysql sqlite "
+    "kafka docker kubernetes nginx linux ubuntu debian aws azure gcp json yaml http https grpc otlp sql "
+    "api sdk url uuid null none true false traceback error exception select insert update delete where "
+    "from join localhost pytorch tensorflow numpy pandas fastapi flask django react grafana loki tempo "
+    "jaeger prometheus elastic kibana celery rabbitmq spark hadoop airflow jenkins helm istio envoy".split()
+)
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’\-]*[^\W\d_])?")
 _SENTENCE_OPENERS = ".!?:;\n\"“«([{>*-•"
 _LIST_SEPARATOR = re.compile(r"^\s*(?:,|;|&|/|\+|and|und|et|y|e|en|aur|\n\s*[-*•]?)\s*$", re.IGNORECASE)
-_MODEL_AFTER = re.compile(r"^ ?(?:\d|[A-Z](?![.\w'’])|[A-Z]\d|(?:Pro|Plus|Ultra|Mini|Lite)\b)")
+_MODEL_AFTER = re.compile(r"^(?:[ \-_]?\d| ?[A-Z](?![.\w'’])| ?[A-Z]+\d| ?(?:Pro|Plus|Ultra|Mini|Lite)\b)")
 _NAME_CUES_BEFORE = re.compile(
     r"(?:\b(?:with|cc|to|from|by|for|and|name|names|named|called|attendees|participants|members|owner|"
     r"assignee|assigned|contact|guest|guests|invitees|mit|von|für|avec|de|pour|con|para|com|per|met|voor|"
@@ -125,8 +136,10 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     lo, hi = 0, len(toks)
     while lo < hi and (words[lo].casefold() in NOT_NAME_WORDS or _plain_not_name(lex, words[lo], cue)):
         lo += 1
+    # the end is trimmed only of words that are no name at all: after a first name, a surname that is
+    # also a word ("Rosa Iglesia", "Maarten van Haarlem") is still a surname
     while hi > lo and not cue and (words[hi - 1].casefold() in NOT_NAME_WORDS or words[hi - 1].casefold() in PARTICLES
-                                   or _plain_not_name(lex, words[hi - 1], cue)):
+                                   or _plain_not_name(lex, words[hi - 1], cue=True)):
         hi -= 1
     if lo == hi:
         return None
@@ -136,13 +149,21 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
              and not piece.startswith(".", t.end)]  # initials and degrees: "J. R. Okafor B.Eng."
     if len(inner) > 1 and any(_plain_not_name(lex, w, cue=False) for w in inner):
         return None
-    if len(core) == 1 and not cue and not (lex.name_like(core[0].text, strict=core[0].opener)
-                                           or lex.word_rank(core[0].text) is None):
+    if len(core) == 1 and not cue and not _single_name(lex, core[0]):
         return None  # one token left: it must read as a name, or at least be no word we know
     s, e = start + core[0].start, end if cue else start + core[-1].end
     if followed_by_infrastructure(text, e) or _MODEL_AFTER.match(text[e:e + 6]):
         return None
     return s, e
+
+
+def _single_name(lex: Lexicon, tok: _Token) -> bool:
+    """A lone token that reads as a name, or at least is no word we know. Each part of a hyphenated
+    token must qualify too: "Horst-Günter" is a name, "Retry-After" is not."""
+    parts = [p for p in re.split(r"[-'’]", tok.text) if len(p) > 1]
+    if len(parts) > 1 and any(lex.common_word(p, top=25_000) for p in parts):
+        return False
+    return lex.name_like(tok.text, strict=tok.opener) or lex.word_rank(tok.text) is None
 
 
 def _plain_not_name(lex: Lexicon, word: str, cue: bool) -> bool:
@@ -154,6 +175,46 @@ def _plain_not_name(lex: Lexicon, word: str, cue: bool) -> bool:
     if cue or name is None:
         return name is None
     return as_word is not None and as_word < name
+
+
+def is_personal_place(text: str, start: int, end: int) -> bool:
+    """Whether a place the model found can tell where a person is, rather than name machines.
+
+    Not: greetings ("Madame, Monsieur"), spans holding or followed by an infrastructure word
+    ("Windows Server", "Frankfurt region", "Madrid-2"), places in a sentence about infrastructure
+    ("traffic shifted from Oregon to the backup cluster"), a sentence-opening plain word ("Format").
+    """
+    words = [w.strip(".,;:!?'\"").casefold() for w in text[start:end].split()]
+    if all(w in NOT_NAME_WORDS for w in words) or any(w in INFRA_WORDS for w in words):
+        return False
+    if followed_by_infrastructure(text, end) or _MODEL_AFTER.match(text[end:end + 6]):
+        return False
+    if _INFRA_NEARBY.search(_sentence_around(text, start, end)):
+        return False
+    toks = _tokens(text[start:end])
+    lex = lexicon()
+    return not (len(toks) == 1 and _opens_sentence(text, start) and lex.common_word(toks[0].text, top=5000)
+                and lex.name_rank(toks[0].text) is None)
+
+
+#: words that make a whole sentence about machines: a place in it is where machines are
+MACHINE_WORDS = frozenset(
+    "region regions zone zones cluster clusters datacenter datacentre dc az server servers node nodes shard "
+    "shards replica replicas deployment deployments instance instances vpc subnet rack racks availability "
+    "failover backup traffic latency outage warehouse".split()
+)
+_INFRA_NEARBY = re.compile(r"\b(?:" + "|".join(sorted(MACHINE_WORDS)) + r")\b", re.IGNORECASE)
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(c, 0, start) for c in ".!?\n")
+    right = min((i for i in (text.find(c, end) for c in ".!?\n") if i != -1), default=len(text))
+    return text[left + 1:start] + " " + text[end:right]
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t'\"“‘")
+    return not before or before[-1] in _SENTENCE_OPENERS
 
 
 def followed_by_infrastructure(text: str, end: int) -> bool:
@@ -193,12 +254,15 @@ def _joined(text: str, a: _Token, b: _Token) -> bool:
 
 def _judge_run(text: str, run: list[_Token], lex: Lexicon) -> list[Finding]:
     names = [t for t in run if t.text.casefold() not in PARTICLES]
-    if not names or run[0].shape == "upper" and all(len(t.text) <= 3 for t in names):
-        return []  # acronyms: API, AWS, EU
+    if not names:
+        return []
     strict_first = run[0].opener or run[0].shape == "upper"
     flags = [_name_token(lex, t, strict=(t is run[0] and strict_first) or t.shape == "upper") for t in names]
+    if run[0].shape == "upper" and (all(len(t.text) <= 3 for t in names) and not all(flags)
+                                    or len(names) == 1 and not _mostly_upper(text, run[0].start)):
+        return []  # acronyms and constants: API, AWS, LEN (but LI CUI is a name, and so is PRIYA in a form)
     if not any(flags):
-        return []
+        return _unknown_pair(text, names, lex)
     span = judge_span(text, run[0].start, run[-1].end, lex)
     if span is None:
         return []
@@ -206,20 +270,77 @@ def _judge_run(text: str, run: list[_Token], lex: Lexicon) -> list[Finding]:
     return [Finding("PERSON", span[0], span[1], 0.85 if multi else 0.7, "ner")]
 
 
+def _mostly_upper(text: str, at: int) -> bool:
+    """The line around `at` is written in capitals (a form), not prose with an acronym in it."""
+    left = text.rfind("\n", 0, at) + 1
+    right = text.find("\n", at)
+    letters = [c for c in text[left:right if right != -1 else len(text)] if c.isalpha()]
+    return sum(c.isupper() for c in letters) * 2 > len(letters)
+
+
+def _unknown_pair(text: str, names: list[_Token], lex: Lexicon) -> list[Finding]:
+    """Two or three capitalised words that no word list knows ("Karlfried Austermühle"): rare names
+    look like this; so do some product names, which the technical filter and `judge_span` catch."""
+    if not 2 <= len(names) <= 3 or names[0].shape != "title":
+        return []
+    if any(lex.word_rank(t.text) is not None or len(t.text) < 3 for t in names):
+        return []
+    span = judge_span(text, names[0].start, names[-1].end, lex)
+    return [] if span is None else [Finding("PERSON", span[0], span[1], 0.6, "ner")]
+
+
 def _lower_case_names(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[Finding]:
     """Lower-case names, only where a list of them or a cue says so: lower case is how most
     technical text is written, so one name-like word alone is not enough."""
-    cand = [t.shape == "lower" and _rare_name(lex, t.text) for t in toks]
-    for k, tok in enumerate(toks):
-        if not cand[k]:
-            continue
-        listed = any(
-            0 <= n < len(toks) and cand[n] and _LIST_SEPARATOR.match(text[min(toks[n].end, tok.end):max(toks[n].start, tok.start)])
-            for n in (k - 1, k + 1)
-        )
-        cued = bool(_NAME_CUES_BEFORE.search(text[max(0, tok.start - 40):tok.start]))
-        if listed or cued:
+    yield from _lower_case_lists(text, toks, lex)
+    for tok in toks:
+        if tok.shape == "lower" and _rare_name(lex, tok.text) and _NAME_CUES_BEFORE.search(text[max(0, tok.start - 40):tok.start]):
             yield Finding("PERSON", tok.start, tok.end, 0.7, "ner")
+
+
+def _lower_case_lists(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[Finding]:
+    """'samuel, comfort akinwale and joy': in a list whose items are mostly names, every item's
+    name-capable words (a known name, or no known word) are names, even those that are words too."""
+    items: list[list[_Token]] = []
+    lists: list[list[list[_Token]]] = []
+    joined = False  # the previous token was a separator word ("and", "und", "et"...)
+    for k, tok in enumerate(toks):
+        gap = text[toks[k - 1].end:tok.start] if k else ""
+        if tok.shape != "lower" or tok.text in TECH_WORDS:
+            items, joined = _close_list(items, lists), False
+        elif tok.text in _SEPARATOR_WORDS and items and gap == " ":
+            joined = True
+        elif items and toks[k - 1] is items[-1][-1] and gap == " " and len(items[-1]) < 3:
+            items[-1].append(tok)
+        elif items and (joined and gap == " " or toks[k - 1] is items[-1][-1] and _LIST_SEPARATOR.match(gap)):
+            items.append([tok])
+            joined = False
+        else:
+            items, joined = _close_list(items, lists), False
+            items = [[tok]]
+    _close_list(items, lists)
+    for found in lists:
+        nameish = [item for item in found if any(_listed_name(lex, t.text) for t in item)]
+        if len(nameish) < 2 or 2 * len(nameish) < len(found):
+            continue
+        for item in found:
+            capable = [t for t in item if lex.name_rank(t.text) is not None or lex.word_rank(t.text) is None]
+            if capable:
+                yield Finding("PERSON", capable[0].start, capable[-1].end, 0.7, "ner")
+
+
+def _close_list(items: list, lists: list) -> list:
+    if len(items) >= 2:
+        lists.append(items)
+    return []
+
+
+def _listed_name(lex: Lexicon, word: str) -> bool:
+    """A list item's word that reads as a name: popular as a name, and not a much more frequent word."""
+    rank = lex.name_rank(word)
+    as_word = lex.word_rank(word)
+    return rank is not None and rank <= 2000 and len(word) >= 3 and word.casefold() not in NOT_NAME_WORDS and (
+        lex.name_like(word, strict=True) or as_word is None or as_word > 12_000)
 
 
 def _rare_name(lex: Lexicon, word: str) -> bool:
