@@ -116,7 +116,7 @@ COUNTRIES = (
 
 # -- the block grower -------------------------------------------------------------------------
 
-_GAP = re.compile(r"[ \t]*[,;]?[ \t]*(?:\r?\n[ \t]*)?")
+_GAP = re.compile(r"[ \t]*[,;\-–]?[ \t]*(?:\r?\n[ \t]*)?")
 _CITY = f"(?:(?:{PARTICLES}) )?{CAP}(?:[ \\-](?:(?:{PARTICLES}) )?{CAP}){{0,2}}"
 _TAILS = re.compile(
     "|".join((
@@ -126,12 +126,14 @@ _TAILS = re.compile(
         f"\\d{{4}} ?[A-Z]{{2}} {_CITY}",  # 1012 AB Amsterdam
         f"{_CITY},? (?:{US_STATES}) \\d{{5}}(?:-\\d{{4}})?",  # Springfield, IL 62704-1234
         f"{_CITY},? (?:{US_STATES}|{_CITY})(?=\\s*(?:$|\\n))",  # Austin, TX / Dublin, Leinster at a line end
-        f"{_CITY}(?: {UK_POSTCODE}|\\s*[-–,]?\\s*(?:\\d{{3}} ?\\d{{3}}|\\d{{5}}(?:-\\d{{3,4}})?)\\b)",
+        f"{_CITY}(?:,? {_CITY}){{0,2}}(?:,? (?:{US_STATES}) \\d{{5}}(?:-\\d{{4}})?| {UK_POSTCODE}|"
+        f"\\s*[-–,]?\\s*(?:\\d{{3}} ?\\d{{3}}|\\d{{5}}(?:-\\d{{3,4}})?))\\b",  # Surrey GU12 4AB, Haryana 122001
         f"{UK_POSTCODE}\\b",
         "(?:PIN|Pin ?code|PIN ?code|CEP|PLZ|CP|C\\.P\\.|CAP|ZIP)[:.]?\\s*\\d{3}[ \\-]?\\d{2,3}\\b",
         "\\d{6}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b",  # a postcode alone
         f"(?:{COUNTRIES})\\b",
-        f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|,[ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|$|\\r?\\n)))",  # a city alone at the end
+        # a city, district or state alone: at a line end, or before the next part of the block
+        f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|[,\\-–][ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|{CAP}|$|\\r?\\n)))",
     ))
 )
 #: words that end a letter, never a city line

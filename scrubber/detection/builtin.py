@@ -72,7 +72,7 @@ BUILTIN: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(
         name="phone", entity="PHONE_NUMBER", score=0.75, validator="phone", context=context.PHONE,
-        regex=r"(?:\+\d{1,3}|\b00\d{1,3}|\(\d{1,5}\)|\b\d{2,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,7}"
+        regex=r"(?:\+\d{1,3}|\b00\d{1,3}|\(\d{1,5}\)|\b\d{1,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,7}"
               r"(?:,?\s?(?:x|ext\.?|extension)\s?\d{1,6})?\b",
     ),
     PatternSpec(
@@ -266,6 +266,15 @@ BUILTIN: tuple[PatternSpec, ...] = (
         regex=r"\b(?:\d{1,5}(?:[A-Za-z]|st|nd|rd|th)?(?:[-/]\d{1,4}[A-Za-z]?)?,?\s(?:" + _A.CAP + r" ){1,3}(?:"
               + _A.STREET_EN + r")|\d{1,3}(?:st|nd|rd|th) (?:" + _A.STREET_ORDINAL + r"))\b(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?",
     ),
+    PatternSpec(  # Baker Street 221B (name first, number after, as many non-native writers put it)
+        name="street_address_en_number_after", entity="ADDRESS", score=0.85, context=context.ADDRESS,
+        regex=r"\b(?:" + _A.CAP + r" ){1,3}(?:Street|Road|Avenue|Lane|Boulevard|Drive|Crescent|Terrace) [1-9]\d{0,4}[A-Z]?\b",
+    ),
+    PatternSpec(  # PO Box 1234, Postfach 10 12 34, Apartado 1234, Caixa Postal 123, Postbus 123
+        name="po_box", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b(?:P\.? ?O\.? Box|Post Box|Postfach|Apartado(?: de [Cc]orreos)?|Caixa Postal|Casella [Pp]ostale|Postbus)"
+              r" \d{1,6}(?: \d{2}){0,2}\b",
+    ),
     PatternSpec(  # Hauptstraße 5, Keizersgracht 123, Van Baerlestraat 12a, Alexa-Pergande-Ring 280
         name="street_address_de_nl", entity="ADDRESS", score=0.9, context=context.ADDRESS,
         regex=r"\b(?:(?:[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.]*-)+(?:" + _A.STREET_WORD_DE_NL + r")|(?:" + _A.CAP_DE + r" ){0,2}"
@@ -286,7 +295,7 @@ BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(  # Flat 4B, Sunshine Apartments, 12th Cross, MG Road, Bengaluru 560001 (a line ending in a postcode)
         name="address_line_postcode", entity="ADDRESS", score=0.9, context=context.ADDRESS,
         regex=r"\b(?:(?:Flat|House|H\.? ?No\.?|Plot|Door|Shop|Apt\.?|Suite|Unit|No\.?|#) ?(?:No\.? ?)?[A-Z0-9][A-Z0-9\-/]{0,5}"
-              r"|\d{1,5}[A-Z]?(?:/\d{1,4})?),(?: ?[A-Za-z0-9][A-Za-z0-9 .'/\-]{1,40},){0,6} ?" + _CITY
+              r"|[A-Z]-?\d{1,4}|\d{1,5}[A-Z]?(?:/\d{1,4})?),(?: ?[A-Za-z0-9][A-Za-z0-9 .'/\-]{1,40},){0,6} ?" + _CITY
               + r"(?: ?[-–,]? ?[1-9]\d{2} ?\d{3}| " + _A.UK_POSTCODE + r"|,? \d{5}(?:-\d{3,4})?)\b",
     ),
     PatternSpec(  # Springfield, IL 62704-1234 (US ZIP or ZIP+4 after a state)

@@ -52,6 +52,7 @@ _DATE_LIKE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2})?$"
 )
 _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+_SEPARATED = re.compile(r"\d[ .\-/()]+\d")
 _ZIP4 = re.compile(r"^\d{5}-\d{4}$")
 _YEAR_RANGE = re.compile(r"^(?:1[89]|20)\d{2}\s?[-–/]\s?(?:1[89]|20)\d{2}$")
 #: the tail of an identifier (CVE-2026-3644, JIRA_1234 5678): a letter and a dash or underscore before it
@@ -147,6 +148,8 @@ def _rejected_shape(core: str, text: str, start: int, end: int) -> bool:
         return True
     if numeric_neighbours(text, start, end) or _ID_GLUE.search(text[max(0, start - 2):start]):
         return True
+    if start > 0 and text[start - 1].isalnum():  # 30+20221128-1 is a package version
+        return True
     return bool(_DOTTED_SMALL.match(core)) and not _DOTTED_PHONE.match(core)
 
 
@@ -182,7 +185,11 @@ class PhoneValidator:
             parsed = _parse(probe, None)
             if parsed is None:
                 continue
-            if phonenumbers.is_valid_number(parsed) or (context and phonenumbers.is_possible_number(parsed)):
+            if phonenumbers.is_valid_number(parsed):
+                return True
+            # a country code plus phone-like grouping (`+1 (555) 010-9999`) is a phone even if the range
+            # is unassigned: with a context word or separators, a possible number is enough
+            if (context or _SEPARATED.search(number)) and phonenumbers.is_possible_number(parsed):
                 return True
         return False
 

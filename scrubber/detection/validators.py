@@ -154,9 +154,12 @@ def ipv6(value: str, text: str, start: int, end: int) -> bool:
 _SSN_FAKES = {"123456789", "078051120", "219099999"}
 
 
-def us_ssn(value: str, text: str, start: int, end: int) -> bool:
+@wants_context
+def us_ssn(value: str, text: str, start: int, end: int, context: bool = False) -> bool:
+    """SSA rules. The well-known fakes (123-45-6789, Woolworth's 078-05-1120) are refused alone but
+    taken after an SSN word: whoever writes "my SSN is 123-45-6789" means it as one."""
     number = digits(value)
-    if len(number) != 9 or not _consistent_separators(value) or number in _SSN_FAKES:
+    if len(number) != 9 or not _consistent_separators(value) or number in _SSN_FAKES and not context:
         return False
     area, group, serial = number[:3], number[3:5], number[5:]
     if area in ("000", "666") or area >= "900" or group == "00" or serial == "0000":
