@@ -1,7 +1,7 @@
 """What users get: leaks of planted personal values after scrubber and after Presidio's defaults.
 
     .venv/bin/python -m benchmarks.accuracy [--corpus dev|heldout|all] [--no-presidio]
-                                            [--limit N] [--show-leaks N] [--out-dir DIR]
+                                            [--limit N] [--show-leaks N [--category C,...]] [--out-dir DIR]
 
 Every labeled item is wrapped into a real OTLP request in one of many carriers
 (`carriers.py`), scrubbed by the real pii processor as `scrubber scan --config
@@ -175,23 +175,28 @@ def targets(summary: dict, presidio: dict | None) -> list[tuple[bool, str]]:
     return out
 
 
-def show_leaks(judged: dict, limit: int) -> list[str]:
+def show_leaks(judged: dict, summary: dict, limit: int, categories: set[str] | None = None) -> list[str]:
+    """Leaks with carrier and local context, then the carriers that leak most, then changed negatives."""
     lines = []
     for p, r, text in judged["values"]:
-        if not r.partial:
+        if not r.partial or (categories and r.planted.category not in categories):
             continue
         needle = r.planted.value if r.verbatim else r.leaked[0]
         kind = "verbatim" if r.verbatim else f"partial {r.leaked}"
         lines.append(f"{r.planted.category:<20} {p.carrier.name:<40} {p.item.id} {kind}: ...{context(text, needle)}...")
         if len(lines) >= limit:
             break
-    changed = [p for p, c in judged["negatives"] if c]
-    for p in changed[: max(0, limit - len(lines))]:
-        lines.append(f"{'NEGATIVE CHANGED':<20} {p.carrier.name:<40} {p.item.id} {p.item.kind}")
+    worst = sorted(summary["by_carrier"].items(), key=lambda kv: -kv[1]["partial_rate"])[:8]
+    lines.append("carriers by partial leak rate: " + ", ".join(
+        f"{name} {_pct(m['partial_rate']).strip()}% (n={m['n']})" for name, m in worst))
+    if not categories:
+        changed = [p for p, c in judged["negatives"] if c]
+        lines += [f"{'NEGATIVE CHANGED':<20} {p.carrier.name:<40} {p.item.id} {p.item.kind}" for p in changed[:limit]]
     return lines
 
 
-def run_corpus(name: str, items: list[Item], presidio: bool, show: int) -> dict:
+def run_corpus(name: str, items: list[Item], presidio: bool, show: int,
+               categories: set[str] | None = None) -> dict:
     placed = place(items)
     outputs, seconds, processor = run_scrubber(placed)
     judged = evaluate(placed, outputs)
@@ -219,7 +224,7 @@ def run_corpus(name: str, items: list[Item], presidio: bool, show: int) -> dict:
     print("\n".join(lines))
     if show:
         print(f"\nleaks (first {show}):")
-        print("\n".join(show_leaks(judged, show)))
+        print("\n".join(show_leaks(judged, ours, show, categories)))
     return result
 
 
@@ -230,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N items of each corpus")
     parser.add_argument("--show-leaks", type=int, default=0, metavar="N",
                         help="print N leaks with their context (dev corpus only)")
+    parser.add_argument("--category", default="", help="with --show-leaks: only these categories (comma-separated)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.show_leaks and args.corpus != "dev":
@@ -239,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         items = corpora.load(name)
         if args.limit:
             items = items[: args.limit]
-        result = run_corpus(name, items, not args.no_presidio, args.show_leaks if name == "dev" else 0)
+        categories = {c.strip() for c in args.category.split(",") if c.strip()} or None
+        result = run_corpus(name, items, not args.no_presidio, args.show_leaks if name == "dev" else 0, categories)
         result.update({"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python -m benchmarks.accuracy"]
                                                                               + (argv or sys.argv[1:])),
                        "machine": {"python": sys.version.split()[0], "platform": platform.platform()}})
