@@ -187,7 +187,7 @@ _CITY_LABELS = (
 #: group 1 is the value up to the end of the line; see `field_value`
 FIELD_REGEX = (
     "\\b(" + _STREET_LABELS + "|" + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")[\"']?[ \\t]*[:=][ \\t]*[\"']?"
-    "([^\\s\"'|;,:=<>{}\\[\\]][^\\n\\r\"|;=\\t<>{}]{0,78}[^\\s\"'|;,=<>{}])?"
+    "([^\\s\"'|;,:=<>{}\\[\\]][^\\n\\r\"|;,=\\t<>{}]{0,78}[^\\s\"'|;,=<>{}])?"
 )
 _LABEL_BEFORE = re.compile(
     "(?:^|[^\\w])(?:(ip|mac|e-?mail|server|listen|bind|remote|host|wallet|memory|base|return|web|proxy|"

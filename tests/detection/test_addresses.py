@@ -41,8 +41,21 @@ FOUND = [
     # blocks over several lines
     ("Anschrift:\nHauptstraße 5\nWohnung 3\n10115 Berlin\nDeutschland", "Hauptstraße 5\nWohnung 3\n10115 Berlin\nDeutschland"),
     ("Address:\n742 Evergreen Terrace\nSpringfield, OR 97403\nUSA", "742 Evergreen Terrace\nSpringfield, OR 97403\nUSA"),
-    # a postcode and city alone, after an address word
+    # a postcode and city alone, after an address word (a few lines above counts)
     ("Meine Adresse ist 10115 Berlin", "10115 Berlin"),
+    ("Billing address:\nJohn Smith\nKota - 829532", "Kota - 829532"),
+    # labelled form fields
+    ("Street: 842 Carla Mission\nPostcode: 19953\nCity: Lake Sarahchester", "19953"),
+    ("Street: 842 Carla Mission\nPostcode: 19953\nCity: Lake Sarahchester", "Lake Sarahchester"),
+    ("PLZ: 80331, Ort: München", "80331"),
+    # Polish, Mexican, Portuguese layouts, PO boxes, chains of district / city / state
+    ("ul. Marszałkowska 10/12, 00-590 Warszawa", "ul. Marszałkowska 10/12, 00-590 Warszawa"),
+    ("Calzada Coahuila de Zaragoza 775 Interior 929, 24887 Campeche", "Calzada Coahuila de Zaragoza 775 Interior 929, 24887 Campeche"),
+    ("Rua Augusta, 1500 - Consolação, São Paulo - SP, 01304-001", "Rua Augusta, 1500 - Consolação, São Paulo - SP, 01304-001"),
+    ("PO Box 1234, Austin, TX 78701", "PO Box 1234, Austin, TX 78701"),
+    ("Please ship it to 4 Privet Drive, Little Whinging, Surrey GU12 4AB", "4 Privet Drive, Little Whinging, Surrey GU12 4AB"),
+    ("I live on Baker Street 221B in London", "Baker Street 221B"),
+    ("C-45, Lajpat Nagar II, New Delhi - 110024", "C-45, Lajpat Nagar II, New Delhi - 110024"),
 ]
 
 UNTOUCHED = [
@@ -53,6 +66,12 @@ UNTOUCHED = [
     "firmware 3.1.86.2 on build 10.0.19041.1",
     "version v2.4.0.1 released 2024-01-15",
     "Severity One incident in us-east-1",
+    "Smith et al. Nature 2019",
+    "ARM A64FX, Neoverse N1",
+    "snicaddr(family=<AddressFamily.AF_INET: 2>, address='192.168.1.3', netmask='255.255.255.0')",
+    "ip address: 10.0.0.5, server address: api.internal:4317",
+    "state: CLOSED, city: null",
+    "sent 3 via Email 5 times",
 ]
 
 

@@ -69,6 +69,13 @@ FOUND = [
     ("where is my order 7734201?", ("CUSTOMER_ID", "7734201")),
     ("número de cliente 45822198", ("CUSTOMER_ID", "45822198")),
     ("passport number X1234567", ("PASSPORT", "X1234567")),
+    ("customer lookup id=AC40239503 by agent", ("CUSTOMER_ID", "AC40239503")),
+    ("lookup CUST-3387169 done", ("CUSTOMER_ID", "CUST-3387169")),
+    ("user usr_aiztj1l5zkom reported the outage", ("USER_ID", "usr_aiztj1l5zkom")),
+    ("user u-71863716 reported the outage", ("USER_ID", "u-71863716")),
+    # well-known fake SSNs are still SSNs after an SSN word
+    ("SSN: 123-45-6789", ("US_SSN", "123-45-6789")),
+    ("身份证 440305198009279746", ("CN_RESIDENT_ID", "440305198009279746")),
     ("Reisepass C01X00T47", ("PASSPORT", "C01X00T47")),
 ]
 
@@ -88,6 +95,16 @@ UNTOUCHED = [
     "customer service is open, policy retries 3, client timeout 30000",
     "released 2024-01-15, born-again build",
     "listening on 0.0.0.0:4317, port 8080",
+    "fixture 123-45-6789 in a test name",
+    # source code is not a secret value
+    "token = context_api.attach(context_api.set_value(_SPAN_KEY, span))",
+    'FEATURE_FLAG_KEY = "feature_flag.key"',
+    'OTEL_EXPORTER_OTLP_CLIENT_KEY = "OTEL_EXPORTER_OTLP_CLIENT_KEY"',
+    "credentials: grpc.ChannelCredentials,",
+    "private_key = _read_file(client_key_file)",
+    # versions are not IPs
+    "brotlicffi >= 1.2.1.0, Standards-version to 4.4.0.1, rfc5280#section-4.1.2.6",
+    "accessToken12345 account2024report",
 ]
 
 

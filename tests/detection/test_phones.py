@@ -45,6 +45,10 @@ FOUND = [
     ("mera mobile number hai 9876543210", "9876543210"),
     ("celular 11987654321", "11987654321"),
     ("my phone_number=4155552671", "4155552671"),
+    # unassigned ranges written like phones, US trunk 1-
+    ("+1 (555) 010-9999", "+1 (555) 010-9999"),
+    ("call 1-800-555-0199 tomorrow", "1-800-555-0199"),
+    ("Potete chiamarmi al +39 (0) 02 1234 5678", "+39 (0) 02 1234 5678"),
 ]
 
 UNTOUCHED = [
@@ -58,6 +62,10 @@ UNTOUCHED = [
     "listening on port 4317 and 8080, took 1500 ms",
     "latency p99 1234 ms over 5678 requests",
     "SSN-shaped 536-22-1234",
+    "Setting up libkmod2:amd64 (30+20221128-1) ...",
+    "# Copyright 2015-2016 gRPC authors, CVE-2026-3644",
+    "CPF 818.612.110-23 and ZIP 36144-0518",
+    "doi 10.1038%2Fs41586--020--2649--2",
 ]
 
 
