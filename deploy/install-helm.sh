@@ -15,6 +15,8 @@ if [[ -x "$HELM" ]] && "$HELM" version --template '{{.Version}}' 2>/dev/null | g
     echo "$HELM"
     exit 0
 fi
+# Go's own installer puts it in /usr/local/go, which is not always on PATH
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
 if ! command -v go >/dev/null 2>&1; then
     echo "install-helm: 'go' is not on PATH (Go >= 1.24 builds helm $HELM_VERSION)" >&2
     exit 1
