@@ -48,6 +48,9 @@ def _residency_warnings(config, name: str, strict: bool) -> int:
     from scrubber.residency.check import warnings
 
     found = warnings(config)
+    for path, names in sorted(config.unset_variables.items()):  # valid when empty, but maybe not meant so
+        print(f"{name}: warning: {path}: {', '.join(names)} {'is' if len(names) == 1 else 'are'} not set; "
+              f"the value is empty", file=sys.stderr)
     if strict and found:
         _print_errors(name, ConfigError([f"{line} (--strict)" for line in found]))
         return 1

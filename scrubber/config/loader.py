@@ -86,7 +86,7 @@ def parse_config(data: dict[str, Any], registry: Registry | None = None, environ
     _check_connectors(components, pipelines, errors)
     extensions = _service_extensions(raw, components, errors)
     _check_extension_references(raw, components, extensions, errors)
-    config = Config(components, pipelines, extensions, raw.service, raw=expanded)
+    config = Config(components, pipelines, extensions, raw.service, raw=expanded, unset_variables=expansion.unset)
     # deployment errors come in the same pass: a component whose own config parsed can
     # still say what the deployment lacks, whatever is wrong elsewhere in the file
     errors.extend(_deployment_errors(config))

@@ -158,6 +158,8 @@ class Config:
     source: str = "<memory>"
     #: the expanded YAML tree, for checks that want to read it as written
     raw: dict[str, Any] = field(default_factory=dict)
+    #: key path -> variables that were unset there (expanded to ""), for warnings
+    unset_variables: dict[str, list[str]] = field(default_factory=dict)
 
     def entry(self, kind: Kind, component_id: ComponentID) -> ComponentEntry:
         return self.components[kind][component_id]

@@ -162,3 +162,17 @@ def test_scan_processor_picks_the_pii_processor_and_says_which(tmp_path):
     wrong = subprocess.run([sys.executable, "-m", "scrubber", "scan", "--config", str(config), "--processor", "pii/us",
                             str(capture)], capture_output=True, text=True, timeout=120, env=env)
     assert wrong.returncode == 1 and "there are: pii/eu, pii/in" in wrong.stdout
+
+
+def test_an_unset_variable_in_a_value_that_may_be_empty_is_warned_about(tmp_path):
+    import os
+
+    config = tmp_path / "ok.yaml"
+    config.write_text("receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:4318'}}}}\n"
+                      "exporters: {otlp: {endpoint: '127.0.0.1:4317', jurisdiction: local, headers: {x-token: '${TOKEN_UNSET_X}'}}}\n"
+                      "service: {pipelines: {logs: {receivers: [otlp], exporters: [otlp]}}}\n")
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_UNSET_X"}
+    result = subprocess.run([sys.executable, "-m", "scrubber", "validate", str(config)], capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "warning: exporters::otlp::headers::x-token: TOKEN_UNSET_X is not set; the value is empty" in result.stderr
