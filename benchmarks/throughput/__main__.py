@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pii-scope", choices=("texts", "requests"), default="texts",
                         help="pool scope of the pii processor: texts (detection only in the workers) or requests "
                              "(the whole scrub in the workers)")
+    parser.add_argument("--subjects", choices=("off", "on", "both"), default="off",
+                        help="per-subject pseudonym keys (SQLite vault): off, on, or both side by side in one run "
+                             "(workloads with subjects on are reported as <workload>+subjects)")
     parser.add_argument("--loadgens", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight per load generator")
     parser.add_argument("--naive-seconds", type=float, default=20.0, help="time box of the naive baseline per workload")
@@ -105,6 +108,29 @@ def run_workload(workload: str, args, scrubber: Scrubber, sink: Sink, monitor: M
     return report.workload_result(workload, top, half, direct, naive, floor)
 
 
+def _run_variant(args, workloads: list[str], workers: int, subjects: bool, results: dict) -> None:
+    """One scrubber process (subjects on or off) through every workload."""
+    suffix = "+subjects" if subjects else ""
+    with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
+        sink = Sink()
+        scrubber = Scrubber(Path(tmp), sink.grpc, workers, scope=args.pii_scope, subjects=subjects)
+        monitor = None
+        try:
+            results["startup_s" + suffix] = scrubber.wait_ready()
+            monitor = Monitor(scrubber.proc.pid)
+            monitor.start()
+            for i, workload in enumerate(workloads):
+                results["workloads"][workload + suffix] = run_workload(workload, args, scrubber, sink, monitor,
+                                                                       1000 * (i + 1))
+            results["peak_rss_mib"] = max(results.get("peak_rss_mib", 0.0), monitor.peak_rss / 2**20)
+            results["sink_spans" + suffix] = sink.spans()
+        finally:
+            if monitor is not None:
+                monitor.stop()
+            scrubber.stop()
+            sink.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -118,27 +144,22 @@ def main(argv: list[str] | None = None) -> int:
                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "machine": report.machine(), "settings": {**{k: str(v) for k, v in vars(args).items()}, "workers": workers},
                "workloads": {}}
-    with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
-        sink = Sink()
-        scrubber = Scrubber(Path(tmp), sink.grpc, workers, scope=args.pii_scope)
-        monitor = None
-        try:
-            results["startup_s"] = scrubber.wait_ready()
-            monitor = Monitor(scrubber.proc.pid)
-            monitor.start()
-            for i, workload in enumerate(workloads):
-                results["workloads"][workload] = run_workload(workload, args, scrubber, sink, monitor, 1000 * (i + 1))
-            results["peak_rss_mib"] = monitor.peak_rss / 2**20
-            results["sink_spans"] = sink.spans()
-        finally:
-            if monitor is not None:
-                monitor.stop()
-            scrubber.stop()
-            sink.stop()
+    variants = {"off": [False], "on": [True], "both": [False, True]}[args.subjects]
+    for subjects in variants:
+        _run_variant(args, workloads, workers, subjects, results)
+    if args.subjects == "both":
+        results["subjects_drop"] = {
+            w: {"off_spans_per_s": results["workloads"][w]["max"]["spans_per_s"],
+                "on_spans_per_s": results["workloads"][w + "+subjects"]["max"]["spans_per_s"],
+                "drop": 1 - results["workloads"][w + "+subjects"]["max"]["spans_per_s"]
+                / results["workloads"][w]["max"]["spans_per_s"]} for w in workloads}
     results["targets"] = report.targets(results)
     (args.out / "throughput.json").write_text(json.dumps(results, indent=2))
     report.plot(results, args.out / "throughput.png")
     print(report.table(results))
+    for name, drop in results.get("subjects_drop", {}).items():
+        print(f"subjects on, {name}: {drop['on_spans_per_s']:.1f} vs {drop['off_spans_per_s']:.1f} spans/s "
+              f"({100 * drop['drop']:+.1f}% drop)")
     print(f"\nwrote {args.out / 'throughput.json'} and {args.out / 'throughput.png'}")
     return 0
 

@@ -56,12 +56,15 @@ class Scrubber:
     """scrubber on a config rendered from `config.yaml` with fresh ports and pool settings."""
 
     def __init__(self, workdir: Path, sink: str, workers: int, max_pending: int = 20_000,
-                 template: Path = HERE / "config.yaml", scope: str = "texts"):
+                 template: Path = HERE / "config.yaml", scope: str = "texts", subjects: bool = False):
         self.grpc = f"127.0.0.1:{free_port()}"
         self.health = free_port()
         self.metrics = free_port()
+        # subjects on: per-subject keys from a SQLite vault under the work dir (scrubber/subjects)
+        block = (f"    subjects: {{vault: {{directory: {workdir / 'vault'}}}, receipts: {workdir / 'receipts.jsonl'}}}"
+                 if subjects else "")
         config = template.read_text().format(grpc=self.grpc, sink=sink, workers=workers, max_pending=max_pending, scope=scope,
-                                             health=self.health, metrics=self.metrics)
+                                             health=self.health, metrics=self.metrics, subjects=block)
         self.config_path = workdir / "scrubber-bench.yaml"
         self.config_path.write_text(config)
         env = {**os.environ, "SCRUBBER_BENCH_KEY": secrets.token_hex(32)}
