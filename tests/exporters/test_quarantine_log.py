@@ -36,5 +36,5 @@ def test_quarantine_says_what_it_kept_rate_limited_and_without_values(tmp_path, 
     lines = [r.getMessage() for r in caplog.records if "of unknown jurisdiction" in r.getMessage()]
     assert len(lines) == 2
     assert "kept 2 spans of unknown jurisdiction" in lines[0]
-    assert "3 log_records" in lines[1] and "1 spans" in lines[1] and "in the last 61s" in lines[1]
+    assert "3 log_records" in lines[1] and "3 log_records, 1 span of unknown" in lines[1] and "in the last 61s" in lines[1]
     assert PLANTED not in caplog.text

@@ -108,7 +108,7 @@ class QuarantineExporter:
         now = time.monotonic()
         if self._logged_at is not None and now - self._logged_at < LOG_INTERVAL:
             return
-        counts = ", ".join(f"{n} {s.item_name}" for s, n in sorted(self._unlogged.items()))
+        counts = ", ".join(f"{n} {s.item_name[:-1] if n == 1 else s.item_name}" for s, n in sorted(self._unlogged.items()))
         since = "" if self._logged_at is None else f" in the last {now - self._logged_at:.0f}s"
         self.log.warning("quarantine %s: kept %s of unknown jurisdiction%s under %s; they go to no backend. "
                          "Set residency.jurisdiction or cloud.region on the app's resource, or a default jurisdiction",
