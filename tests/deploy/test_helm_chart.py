@@ -10,7 +10,6 @@ and the config the chart renders is one scrubber itself accepts, sending to thos
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,9 +30,6 @@ WORKLOAD = {"daemonset": "DaemonSet", "deployment": "Deployment"}
 @pytest.fixture(scope="session")
 def helm() -> str:
     """The cached helm, built on first use (.ci/run builds it before the tests)."""
-    cached = ROOT / ".cache" / "bin" / "helm"
-    if not cached.exists() and shutil.which("go") is None:
-        pytest.fail("helm needs Go to be built (deploy/install-helm.sh); install golang")
     result = subprocess.run(["bash", str(ROOT / "deploy" / "install-helm.sh")], capture_output=True, text=True,
                             timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
