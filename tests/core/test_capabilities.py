@@ -97,3 +97,44 @@ def test_the_pipeline_head_says_it_mutates_when_any_processor_does(order):
     graph = Graph(parse_config(data, registry=registry(), checks=False), Telemetry())
     head = graph.receivers[next(iter(graph.receivers))].consumers[Signal.TRACES]
     assert head.mutates_data == ("m" in order)
+
+
+def test_the_issue_9_reproduction_with_shipped_processors(monkeypatch):
+    """traces/raw [batch] and traces/scrubbed [memory_limiter, pii] on one receiver: the raw
+    exporter gets the e-mail as sent, the scrubbed one a pseudonym."""
+    monkeypatch.setenv("SCRUBBER_CAPABILITIES_KEY", "capabilities-test-key-0123456789")
+    reg = Registry.from_entry_points()
+    reg.add(Factory("capture", Kind.RECEIVER, Empty, CaptureReceiver))
+    reg.add(Factory("sink", Kind.EXPORTER, Empty, SinkExporter))
+    data = {
+        "receivers": {"capture": None},
+        "processors": {"batch": None, "memory_limiter": {"limit_mib": 4096},
+                       "pii": {"keys": {"default": {"active": "k1", "keys": {"k1": {"env": "SCRUBBER_CAPABILITIES_KEY"}}}},
+                               "detection": {"ner": {"enabled": False}}}},
+        "exporters": {"sink/raw": None, "sink/scrubbed": None},
+        "service": {"pipelines": {
+            "traces/raw": {"receivers": ["capture"], "processors": ["batch"], "exporters": ["sink/raw"]},
+            "traces/scrubbed": {"receivers": ["capture"], "processors": ["memory_limiter", "pii"], "exporters": ["sink/scrubbed"]},
+        }},
+    }
+    graph = Graph(parse_config(data, registry=reg, checks=False), Telemetry())
+    request = synthetic_request(Signal.TRACES, 1)
+    attribute = request.resource_spans[0].scope_spans[0].spans[0].attributes.add()
+    attribute.key, attribute.value.string_value = "user.email", "jane.doe@example.com"
+
+    async def scenario():
+        await graph.start()
+        try:
+            await graph.receivers[next(iter(graph.receivers))].consumers[Signal.TRACES].consume(Signal.TRACES, request)
+        finally:
+            await graph.shutdown(5.0)
+
+    asyncio.run(scenario())
+
+    def email(exporter_name: str) -> str:
+        exporter = [e for i, e in graph.exporters.items() if i.name == exporter_name][0]
+        span = exporter.received[0][1].resource_spans[0].scope_spans[0].spans[0]
+        return next(kv.value.string_value for kv in span.attributes if kv.key == "user.email")
+
+    assert email("raw") == "jane.doe@example.com"
+    assert email("scrubbed").startswith("<EMAIL_ADDRESS:k1:")
