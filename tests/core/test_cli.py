@@ -176,3 +176,13 @@ def test_an_unset_variable_in_a_value_that_may_be_empty_is_warned_about(tmp_path
                             timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert "warning: exporters::otlp::headers::x-token: TOKEN_UNSET_X is not set; the value is empty" in result.stderr
+
+
+def test_run_strict_refuses_a_config_that_forwards_raw_data(tmp_path):
+    config = tmp_path / "plain.yaml"
+    config.write_text("receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:0'}}}}\n"
+                      "exporters: {otlp: {endpoint: '127.0.0.1:4317'}}\n"
+                      "service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp]}}}\n")
+    result = run_cli("run", "--config", str(config), "--strict")
+    assert result.returncode == 1
+    assert "exporters::otlp: receives unscrubbed data (pipeline traces)" in result.stderr and "(--strict)" in result.stderr
