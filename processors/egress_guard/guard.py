@@ -129,20 +129,34 @@ class Guard:
 
     # -- entry point ------------------------------------------------------------
     def inspect(self, signal: Signal, request) -> list[Violation | None]:
-        """One verdict per item, in `scrubber.pdata.items` order (None: may leave)."""
+        """One verdict per item, in `scrubber.pdata.items` order (None: may leave), with the
+        in-process detector."""
+        scan, chains = self.collect(signal, request)
+        texts = self.texts(scan)
+        return self.judge(scan, chains, self.detector.detect(texts, [True] * len(texts)) if texts else [])
+
+    def collect(self, signal: Signal, request) -> tuple[_Scan, list[tuple[int, ...]]]:
+        """Every text to scan and, per item, the chain of units it belongs to."""
         scan = _Scan()
-        chains = list(self._walk(signal, request, scan))
-        self._detect(scan)
+        return scan, list(self._walk(signal, request, scan))
+
+    @staticmethod
+    def texts(scan: _Scan) -> list[str]:
+        """What goes to detection: the collected texts with pseudonym tokens blanked."""
+        return [TOKEN_RE.sub(" ", t) for t in scan.texts]
+
+    def judge(self, scan: _Scan, chains, findings: list[list]) -> list[Violation | None]:
+        """Verdicts from the findings per text (from any detection service)."""
+        if len(findings) != len(scan.texts):
+            raise ValueError(f"detection answered {len(findings)} results for {len(scan.texts)} texts")
+        self._record(scan, findings)
         verdicts = []
         for chain in chains:  # the item's own violation first, then metric, scope, resource
             verdicts.append(next((scan.violations[u] for u in reversed(chain) if u in scan.violations), None))
         return verdicts
 
-    def _detect(self, scan: _Scan) -> None:
-        if not scan.texts:
-            return
-        texts = [TOKEN_RE.sub(" ", t) for t in scan.texts]
-        for (unit, where), findings in zip(scan.owners, self.detector.detect(texts, [True] * len(texts))):
+    def _record(self, scan: _Scan, results: list[list]) -> None:
+        for (unit, where), findings in zip(scan.owners, results):
             if not findings:
                 continue
             entity = findings[0].entity_type

@@ -34,20 +34,42 @@ class EgressGuard:
         self.config = config
         self.log = settings.logger
         self.guard = Guard(config)
+        self.service = None  # the detection pool, with `pool:` (set at start)
         self.dropped = settings.telemetry.counter(
             DROPPED, "Items the egress guard kept from leaving for a global exporter.", ("signal", "reason", "entity_type"))
 
     async def start(self, host=None) -> None:
-        """Load the detectors' model now, off the event loop: the first batch must not wait for it."""
+        """With `pool:`, detection runs on the shared worker pool for this `detection:` config;
+        else the in-process detector loads its model now, off the event loop (not on the first batch)."""
+        if self.config.pool is not None and host is not None:
+            from processors.pii.processor import detection_name  # the one naming rule for shared services
+            from scrubber.detection.pool import DetectionPool
+
+            detection, pool, telemetry = self.config.detection, self.config.pool, self.settings.telemetry
+            self.service = host.shared(detection_name(detection) + "/pool",
+                                       lambda: DetectionPool(detection, pool, telemetry))
+            start = getattr(self.service, "start", None)
+            if start is not None:
+                await start()
+            return
         await asyncio.to_thread(self.guard.detector.detect, ["warm up the guard"], [True])
+
+    async def _inspect(self, signal: Signal, request: Request):
+        if self.service is None:
+            return await asyncio.to_thread(self.guard.inspect, signal, request)
+        scan, chains = self.guard.collect(signal, request)
+        texts = self.guard.texts(scan)
+        findings = await asyncio.wait_for(self.service.detect(texts, [True] * len(texts)),
+                                          self.config.detection_timeout) if texts else []
+        return self.guard.judge(scan, chains, findings)
 
     async def process(self, signal: Signal, request: Request) -> Request | None:
         if self.config.mode == "aggregates" and signal != Signal.METRICS:
             self._report(signal, Counter({Violation(SIGNAL_NOT_ALLOWED, NO_ENTITY, str(signal)): item_count(request)}))
             return None
         try:
-            verdicts = await asyncio.to_thread(self.guard.inspect, signal, request)
-        except Exception as exc:  # noqa: BLE001 - fail closed
+            verdicts = await self._inspect(signal, request)
+        except Exception as exc:  # noqa: BLE001 - fail closed (also a saturated pool or a timeout)
             self.log.error("egress_guard %s: check failed (%s); dropping the batch", self.settings.id, type(exc).__name__)
             self._report(signal, Counter({Violation(GUARD_ERROR, NO_ENTITY, "batch"): item_count(request)}))
             return None

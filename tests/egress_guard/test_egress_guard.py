@@ -253,3 +253,27 @@ def test_a_guard_whose_detectors_see_nothing_refuses_to_start():
     from processors.egress_guard.guard import Guard
     with pytest.raises(RuntimeError, match="test e-mail"):
         Guard(EgressGuardConfig(), detector=Blind())
+
+
+def test_guard_on_a_detection_pool_drops_names_and_phones_and_fails_closed():
+    """`pool:`: the same verdicts, with NER in a worker process; a closed pool drops the batch."""
+    from processors.pii.tests.conftest import StubHost
+
+    guard = Guarded(Signal.TRACES, mode="pseudonymized", pool={"workers": 1})
+    host = StubHost()
+
+    async def scenario():
+        await guard.processor.start(host)
+        request = b.spans([{"name": f"call {PERSON}"}, {"name": "b", "attrs": {"gen_ai.prompt": "ligue (11) 91234-5678"}},
+                           {"name": "ok", "attrs": {"gen_ai.prompt": f"hello {TOKEN}"}}])
+        await guard.processor.consume(Signal.TRACES, request)
+        kept = _names(guard.sink.received[-1][1])
+        (pool,) = host.objects.values()
+        await pool.close()
+        await guard.processor.consume(Signal.TRACES, b.spans([{"name": "ok"}]))
+        return kept, len(guard.sink.received)
+
+    kept, received = asyncio.run(scenario())
+    assert kept == ["ok"] and received == 1  # after the pool closed, nothing left
+    assert guard.dropped("pattern", "PERSON") == 1 and guard.dropped("pattern", "PHONE_NUMBER") == 1
+    assert guard.dropped("guard_error", "none") == 1
