@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -19,20 +18,32 @@ class Finding:
 
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
-    """Keep a non-overlapping subset, sorted by start.
+    """Non-overlapping findings, sorted by start, covering every character any finding covered.
 
-    Higher score wins, then the longer span, then the earlier one, then the entity
-    name: a total order, so the result never depends on detector order.
+    Overlapping findings are one cluster; it becomes one finding over their union, with the type,
+    score and detector of the winner: higher score, then the longer span, then the earlier one,
+    then the entity name (a total order, so the result never depends on detector order). A union,
+    not a pick, because two detectors that disagree on where a value ends are both partly right:
+    dropping the loser's part leaks it ("Krishna Misra" against a place "Misra").
     """
-    ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start, f.entity_type, f.detector))
-    starts: list[int] = []
+    ordered = sorted(findings, key=lambda f: (f.start, f.end))
     kept: list[Finding] = []
-    for f in ranked:
-        i = bisect_left(starts, f.start)
-        if i > 0 and kept[i - 1].end > f.start:
-            continue
-        if i < len(kept) and kept[i].start < f.end:
-            continue
-        starts.insert(i, f.start)
-        kept.insert(i, f)
+    cluster: list[Finding] = []
+    end = -1
+    for f in ordered:
+        if cluster and f.start >= end:
+            kept.append(_merge(cluster, end))
+            cluster = []
+        cluster.append(f)
+        end = max(end, f.end) if len(cluster) > 1 else f.end
+    if cluster:
+        kept.append(_merge(cluster, end))
     return kept
+
+
+def _merge(cluster: list[Finding], end: int) -> Finding:
+    winner = min(cluster, key=lambda f: (-f.score, -(f.end - f.start), f.start, f.entity_type, f.detector))
+    start = cluster[0].start
+    if len(cluster) == 1 or (winner.start == start and winner.end == end):
+        return winner
+    return Finding(winner.entity_type, start, end, winner.score, winner.detector)

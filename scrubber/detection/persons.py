@@ -45,8 +45,8 @@ NOT_NAME_WORDS = frozenset(
     i i'm i’m i'd i’d i'll i’ll it's it’s that's that’s let's let’s you're you’re we're we’re c'est c’est
     j'ai j’ai me my mine we us our you your yours he him his she her they them their it its this that these those
     ich du sie er es wir ihr mich mir dich dir uns euch je tu il elle nous vous ils elles moi toi yo tú él
-    ella nosotros usted ustedes eu ele ela nós você vocês io lui lei noi voi loro ik jij hij zij wij jullie
-    mera meri mere aap hum main mai mujhe
+    ella nosotros usted ustedes eu ele ela nós você vocês io lui noi voi loro ik jij hij zij wij jullie
+    mera meri mere aap hum main mujhe
     team everyone everybody all folks guys world there here customer customers client clients patient
     patients user users admin agent support manager assistant system bot colleague colleagues friend friends
     sir madam boss staff service services
@@ -138,8 +138,8 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
         lo += 1
     # the end is trimmed only of words that are no name at all: after a first name, a surname that is
     # also a word ("Rosa Iglesia", "Maarten van Haarlem") is still a surname
-    while hi > lo and not cue and (words[hi - 1].casefold() in NOT_NAME_WORDS or words[hi - 1].casefold() in PARTICLES
-                                   or _plain_not_name(lex, words[hi - 1], cue=True)):
+    while hi > lo and (words[hi - 1].casefold() in NOT_NAME_WORDS or words[hi - 1].casefold() in PARTICLES
+                       or not cue and _plain_not_name(lex, words[hi - 1], cue=True)):
         hi -= 1
     if lo == hi:
         return None
@@ -147,11 +147,13 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     piece = text[start:end]
     inner = [t.text for t in core if t.text.casefold() not in PARTICLES and len(t.text) > 2
              and not piece.startswith(".", t.end)]  # initials and degrees: "J. R. Okafor B.Eng."
-    if len(inner) > 1 and any(_plain_not_name(lex, w, cue=False) for w in inner):
-        return None
+    if len(inner) > 1 and not cue and any(_plain_not_name(lex, w, cue=False) for w in inner):
+        return None  # "Nike Air Max"; after an introduction, "Borys Szara" is a name although szara is a word
     if len(core) == 1 and not cue and not _single_name(lex, core[0]):
         return None  # one token left: it must read as a name, or at least be no word we know
-    s, e = start + core[0].start, end if cue else start + core[-1].end
+    s, e = start + core[0].start, start + core[-1].end
+    if cue and piece.startswith(".", core[-1].end):
+        e += 1  # a degree's closing dot: "B.Eng."
     if followed_by_infrastructure(text, e) or _MODEL_AFTER.match(text[e:e + 6]):
         return None
     return s, e
