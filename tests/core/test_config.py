@@ -216,3 +216,21 @@ def test_errors_say_error_in_the_singular(tmp_path, capsys):
 
     _print_errors("x.yaml", ConfigError(["a: b"]))
     assert "(1 error):" in capsys.readouterr().err
+
+
+def test_file_storage_golden_config():
+    import pathlib
+
+    import yaml
+
+    from scrubber.extensions.file_storage import FileStorageConfig
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    golden = yaml.safe_load((root / "scrubber/extensions/file_storage/testdata/config.yaml").read_text())
+    assert FileStorageConfig.model_validate(golden["file_storage"] or {}) == FileStorageConfig()
+    full = FileStorageConfig.model_validate(golden["file_storage/all_settings"])
+    assert (full.directory, full.create_directory, full.directory_permissions, full.timeout, full.fsync) == (
+        "/var/lib/scrubber/queues", True, "0700", 2.0, True)
+    assert full.compaction.on_rebound and full.compaction.max_transaction_size == 2048
+    with pytest.raises(Exception, match="octal"):
+        FileStorageConfig.model_validate({"directory_permissions": "rwx"})
