@@ -235,6 +235,8 @@ BUILTIN: tuple[PatternSpec, ...] = (
               r"(?:_[A-Z0-9]+)*[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]{8,})",
     ),
     # -- dates of birth and personal reference numbers, after their words (several languages) -----
+    # customer, member, policy and order numbers are USER_ID, the type the key catalog gives `customer_id`
+    # and `account_id`: the same value found in a prompt and under a key gets the same pseudonym
     PatternSpec(
         name="date_of_birth", entity="DATE_OF_BIRTH", score=0.85, validator="date_of_birth", group=1,
         ignore_case=True,
@@ -245,11 +247,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
         ignore_case=True, regex=_after_words(_ACCOUNT_WORDS),
     ),
     PatternSpec(
-        name="customer_number", entity="CUSTOMER_ID", score=0.7, validator="reference_number", group=1,
+        name="customer_number", entity="USER_ID", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=_after_words(_CUSTOMER_WORDS),
     ),
     PatternSpec(  # ids that say whose they are: CUST-3387169, cus_Nf8a..., acct_1A2b..., AC82087555, mbr-004411
-        name="prefixed_customer_id", entity="CUSTOMER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
+        name="prefixed_customer_id", entity="USER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
         regex=r"\b(?:cust|cus|customer|acct|acc|ac|account|mbr|mem|member|pol|policy|client|cli|pat|patient|"
               r"subscriber|sub)(?:[-_][A-Za-z0-9]{0,24}\d[A-Za-z0-9]{0,24}|\d{5,24})\b",
     ),
