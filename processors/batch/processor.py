@@ -108,52 +108,75 @@ class BatchProcessor:
             self._send("slot")  # what gathered meanwhile leaves now, not at its timer
 
     async def _deliver(self, batch: _Batch) -> None:
-        try:
-            for chunk in self._chunks([w.request for w in batch.waiting]):
-                await self.next.consume(self.signal, chunk)
-        except PermanentError as exc:
-            if len(batch.waiting) == 1:
-                _settle([batch.waiting[0]], exc)
+        """Send the batch in chunks of whole requests; each chunk succeeds or fails on its own,
+        so a refused chunk never makes a delivered one be sent again."""
+        for chunk in self._plan(batch.waiting):
+            try:
+                for request in self._requests(chunk):
+                    await self.next.consume(self.signal, request)
+            except PermanentError as exc:
+                if len(chunk) == 1:
+                    _settle(chunk, exc)
+                else:
+                    await self._one_by_one(chunk)
+            except Exception as exc:
+                _settle(chunk, exc)
             else:
-                await self._one_by_one(batch.waiting)
-        except Exception as exc:
-            _settle(batch.waiting, exc)
-        else:
-            _settle(batch.waiting, None)
+                _settle(chunk, None)
 
     async def _one_by_one(self, waiting: list[_Waiting]) -> None:
-        """A merged batch was refused permanently: send each request alone so that one bad
+        """A merged chunk was refused permanently: send each request alone so that one bad
         request does not fail the others (each caller gets its own answer)."""
         self.log.info("batch %s: merged batch of %d requests refused permanently; sending them one by one",
                       self._labels["processor"], len(waiting))
         for one in waiting:
             try:
-                await self.next.consume(self.signal, one.request)
+                for request in self._requests([one]):
+                    await self.next.consume(self.signal, request)
             except Exception as exc:
                 _settle([one], exc)
             else:
                 _settle([one], None)
 
-    def _chunks(self, requests: list[Request]):
-        """Merged requests, each at most send_batch_max_size items where resource groups allow."""
-        if len(requests) == 1:
-            yield requests[0]
-            return
+    def _plan(self, waiting: list[_Waiting]) -> list[list[_Waiting]]:
+        """Whole requests per chunk, at most send_batch_max_size items where requests allow
+        (a request larger than the bound is a chunk of its own)."""
         limit = self.config.send_batch_max_size
         if not limit:
-            yield merge(self.signal, requests)
+            return [waiting]
+        chunks: list[list[_Waiting]] = []
+        current, count = [], 0
+        for one in waiting:
+            if current and count + one.items > limit:
+                chunks.append(current)
+                current, count = [], 0
+            current.append(one)
+            count += one.items
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def _requests(self, chunk: list[_Waiting]):
+        """What is sent for a chunk: the request itself, the requests merged, or a request
+        above send_batch_max_size split at resource-group granularity."""
+        limit = self.config.send_batch_max_size
+        if len(chunk) > 1:
+            yield merge(self.signal, [one.request for one in chunk])
+            return
+        request = chunk[0].request
+        if not limit or chunk[0].items <= limit:
+            yield request
             return
         current, count = [], 0
-        for request in requests:
-            for group in resource_groups(request):
-                single = self.signal.new_request()
-                resource_groups(single).append(group)
-                size = item_count(single)
-                if current and count + size > limit:
-                    yield merge(self.signal, current)
-                    current, count = [], 0
-                current.append(single)
-                count += size
+        for group in resource_groups(request):
+            single = self.signal.new_request()
+            resource_groups(single).append(group)
+            size = item_count(single)
+            if current and count + size > limit:
+                yield merge(self.signal, current)
+                current, count = [], 0
+            current.append(single)
+            count += size
         if current:
             yield merge(self.signal, current)
 

@@ -158,3 +158,23 @@ def test_shutdown_flushes_what_is_buffered():
 def test_max_size_below_size_is_a_config_error():
     with pytest.raises(ValidationError, match="send_batch_max_size"):
         BatchConfig.model_validate({"send_batch_size": 100, "send_batch_max_size": 10})
+
+
+def test_with_a_max_size_a_refused_chunk_does_not_resend_a_delivered_one():
+    async def scenario():
+        sink = PoisonSink()
+        batch = make(sink, send_batch_size=4, send_batch_max_size=4, timeout="10s")
+        busy = [asyncio.ensure_future(batch.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 1)))
+                for _ in range(MAX_IN_FLIGHT)]
+        await asyncio.sleep(0)
+        poison = synthetic_request(Signal.TRACES, 3)
+        poison.resource_spans[0].scope_spans[0].spans[0].name = "poison"
+        # 3 + 3 items pass send_batch_size at once: two chunks of one request each (max 4)
+        requests = [synthetic_request(Signal.TRACES, 3), poison]
+        outcomes = await asyncio.gather(*(batch.consume(Signal.TRACES, r) for r in requests), return_exceptions=True)
+        await asyncio.gather(*busy)
+        return sink, outcomes
+
+    sink, outcomes = asyncio.run(scenario())
+    assert [type(o).__name__ for o in outcomes] == ["NoneType", "PermanentError"]
+    assert sum(item_count(r) for _, r in sink.received) == MAX_IN_FLIGHT + 3  # the good chunk once, not again
