@@ -103,6 +103,15 @@ class TelemetryConfig(_Strict):
     logs: LogsTelemetryConfig = Field(default_factory=LogsTelemetryConfig)
     #: resource attributes of the service's own telemetry (added as labels of the build-info metric)
     resource: dict[str, str | None] = Field(default_factory=dict)
+    #: the Collector's own-traces settings; refused (see the validator)
+    traces: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _no_own_traces(self) -> "TelemetryConfig":
+        if self.traces is not None:
+            raise ValueError("traces: scrubber does not trace itself (its spans would describe the data it scrubs); "
+                             "use its metrics (service::telemetry::metrics) and logs instead")
+        return self
 
 
 class ServiceConfig(_Strict):

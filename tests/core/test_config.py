@@ -185,6 +185,11 @@ def test_telemetry_readers_that_cannot_be_honoured_say_why(metrics, message):
     assert any(message in e for e in errors_of(with_service(metrics=metrics)))
 
 
+def test_own_traces_are_refused_with_the_reason():
+    errors = errors_of(with_service(traces={"processors": []}))
+    assert any(e.startswith("service::telemetry:") and "does not trace itself" in e for e in errors), errors
+
+
 def queue_storage_config(storage: str, extensions: dict, enabled: list[str]) -> dict:
     return {
         "receivers": VALID["receivers"],
