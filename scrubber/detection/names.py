@@ -20,11 +20,12 @@ _LOW = "a-zà-öø-ÿß'’"
 _WORD = rf"[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)*"
 _PARTICLE = r"(?:von|van|der|den|de|da|di|del|della|dos|du|la|le|bin|al|ter)"
 _DEGREE = r"(?:,?\s(?:Jr\.|Sr\.|II|III|PhD|MD|MBA|B\.\s?(?:Eng|Sc|A|Ed)\.|M\.\s?(?:Sc|A|Eng|Ed)\.|Dipl\.-\w+\.?))?"
-_NAME = rf"{_WORD}(?:[ ](?:{_PARTICLE}[ ])?{_WORD}){{0,3}}{_DEGREE}"
+_NAME = rf"{_WORD}(?:[ ](?:{_PARTICLE}[ ]){{0,2}}{_WORD}){{0,3}}{_DEGREE}"
 
 _HONORIFIC = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|M|Sr|Sra|Srta|Sig|Sig\.ra|Dhr|Mevr|Shri|Smt|Sri|"
-    rf"Señor|Señora|Senhor|Senhora|Signor|Signora|Monsieur|Madame|Don|Doña|Dona)\.?[ ]{_NAME}"
+    rf"[Ss]eñor|[Ss]eñora|[Ss]enhor|[Ss]enhora|[Ss]ignor|[Ss]ignora|Monsieur|Madame|Don|Doña|Dona|"
+    rf"[Mm]evrouw|[Mm]eneer)\.?[ ](?:{_PARTICLE}[ ](?:{_PARTICLE}[ ])?)?{_NAME}"
 )
 #: introductions and salutations that name the person next to them, in EN, DE, FR, ES, PT, IT, NL and
 #: Hindi in Latin script: strong evidence, so even a word that is also a plain word is taken as a name
@@ -35,8 +36,15 @@ _STRONG_INTRO = re.compile(
     rf"[Ss]oy|Hola|Estimado|Estimada|[Mm]eu nome é|[Mm]eu nome e|[Ee]u sou|Olá|Ola|Prezado|Prezada|[Mm]i chiamo|"
     rf"[Ii]l mio nome è|[Ss]ono|Caro|Cara|Gentile|Ciao|[Mm]ijn naam is|[Ii]k ben|Beste|[Mm]era naam|[Mm]eri naam|"
     rf"main|Namaste|Namaskar|[Ss]peak to|[Tt]alk to|[Ss]peak with|[Ss]houted at|[Yy]elled at|[Tt]hanks|[Tt]hank you|Regards,|"
-    rf"Cheers,|Best,|Sincerely,|Grüße,|Gruß,|Cordialement,|Saludos,|Atenciosamente,|Cordiali saluti,|Groeten,)"
-    rf"[ ,:]+)({_NAME})"
+    rf"Cheers,|Best,|Sincerely,|Grüße,|Gruß,|Cordialement,|Saludos,|Atenciosamente,|Cordiali saluti,|Groeten,|"
+    rf"regards,|[Gg]rüßen,|[Ss]aludos,|[Cc]umprimentos,|[Gg]roet,|met|Met)"
+    rf"[ ,:\n]+)({_NAME})"
+)
+#: asking someone to do something: "Ask Hope whether...", "tell Horst-Günter to..."
+_REQUEST = re.compile(
+    rf"\b(?:[Aa]sk|[Tt]ell|[Rr]emind|[Pp]ing|[Ee]mail|[Cc]all|[Nn]otify|[Ii]nform|[Ff]rag|[Ss]ag|[Dd]emander à|"
+    rf"[Dd]ites à|[Pp]regunta a|[Pp]ergunte a|[Cc]hiedi a|[Vv]raag)[ ]({_NAME})"
+    rf"(?=[ ,](?:to|whether|if|about|for|that|when|ob|dass|de|si|se|di|of|om)\b)"
 )
 _WEAK_INTRO = re.compile(
     rf"(?:\b(?:customer|Customer|client|Client|patient|Patient|contact|Contact|from|by|with|for|to|and|cc|"
@@ -64,7 +72,7 @@ def cue_names(text: str) -> list[Finding]:
     like a name.
     """
     out = []
-    frames = ((_HONORIFIC, 0, 0.9, 0.8, "honorific"), (_STRONG_INTRO, 1, 0.87, 0.7, "cue"),
+    frames = ((_HONORIFIC, 0, 0.9, 0.8, "honorific"), (_STRONG_INTRO, 1, 0.87, 0.7, "cue"), (_REQUEST, 1, 0.85, 0.7, "cue"),
               (_FOLLOWED, 1, 0.75, 0.7, "cue-weak"), (_WEAK_INTRO, 1, 0.6, 0.6, "cue-weak"))
     for regex, group, multi, single, kind in frames:
         for m in regex.finditer(text):

@@ -35,7 +35,7 @@ from scrubber.detection.config import NerConfig
 from scrubber.detection.finding import Finding
 from scrubber.detection.names import cue_names
 from scrubber.detection.persons import (
-    TECH_WORDS, is_personal_place, judge_span, lexicon_names, propagate_names,
+    TECH_WORDS, is_personal_place, judge_span, labelled_names, lexicon_names, propagate_names,
 )
 
 EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -298,9 +298,11 @@ class NerDetector:
                     found.append(Finding("PERSON", span[0], span[1], f.score, "ner"))
             found = [f for k, f in enumerate(found) if not looks_technical(text[f.start:f.end], text, f.start, f.end)
                      and (k < model_persons or not _inside(f, machine_places))]
+            labelled = labelled_names(text)  # a label or log key says so: no technical filter ("agent=Tania")
             lexical = [f for f in lexicon_names(text) if not _inside(f, machine_places)]
-            lexical.extend(propagate_names(text, found + lexical))
+            lexical.extend(propagate_names(text, found + lexical + labelled))
             found.extend(f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False))
+            found.extend(labelled)
         else:
             found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
         return merge_overlapping_persons([f for f in found if f.score >= threshold])

@@ -370,3 +370,49 @@ def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = No
         for t in _tokens(text)
         if t.text.casefold() in parts and t.shape != "lower" or (t.shape == "lower" and t.text.casefold() in parts and lex.word_rank(t.text) is None)
     ]
+
+
+# -- names that a label or a key in the text announces ----------------------------------------
+
+_PERSON_LABEL = (
+    r"(?:first|last|given|family|full|middle|sur|maiden|display|contact|customer|patient|account[ _-]?holder|"
+    r"card[ _-]?holder|recipient|sender|guest|passenger|employee|applicant|user|agent|client|member|owner)"
+    r"[ _-]?name|vorname|nachname|familienname|prénom|nom de famille|nombre(?: completo)?|apellidos?|"
+    r"nome(?: completo)?|sobrenome|cognome|voornaam|achternaam|pura naam"
+)
+#: "Last name: le Gallen", "NAME: PING CUI", "Vorname: Jürgen": the rest of the field is a name
+_LABELLED = re.compile(
+    rf"(?im)(?:^|[\n;|,] ?)[ \t]*(?P<label>{_PERSON_LABEL}|name|nom|naam|naam)[ \t]*[:=][ \t]*"
+    rf"(?P<value>[^\W\d_][^\n;|:=<>{{}}\[\]\\/@\d]{{0,60}}?)[ \t]*(?=$|[\n;|]|, ?[^\W\d_]+[ \w]{{0,20}}:)"
+)
+#: logfmt and key=value log lines: "by agent=Tania", "assignee=Łukasz"
+_KEYED = re.compile(
+    r"\b(?:agent|user|username|user_name|name|customer|owner|assignee|author|reviewer|requester|operator|"
+    r"employee|contact|recipient|sender|patient|driver|rider|guest|approver|submitter)=\"?"
+    r"(?P<value>[^\W\d_][^\W\d_'’.\-]*(?:[ .'’\-][^\W\d_]+){0,3})\"?(?=$|[\s,;&])"
+)
+
+
+def labelled_names(text: str) -> list[Finding]:
+    """PERSON findings for values that a field label ("Last name:") or a log key ("agent=") names.
+
+    A bare `name:` label also heads technical values ("name: checkout-service"), so there the value
+    must be written like a name: capitalised or ALL CAPS words, nothing hyphenated in lower case.
+    """
+    out = []
+    for m in _LABELLED.finditer(text):
+        value = m.group("value").rstrip(" .")
+        if not value or (m.group("label").casefold() in ("name", "nom", "naam") and not _written_like_a_name(value)):
+            continue
+        start = m.start("value")
+        out.append(Finding("PERSON", start, start + len(value), 0.85, "ner"))
+    for m in _KEYED.finditer(text):
+        out.append(Finding("PERSON", m.start("value"), m.end("value"), 0.8, "ner"))
+    return out
+
+
+def _written_like_a_name(value: str) -> bool:
+    words = value.split()
+    return 1 <= len(words) <= 5 and all(
+        w[:1].isupper() or w.casefold() in PARTICLES for w in words
+    ) and not any(w.casefold() in TECH_WORDS for w in words)
