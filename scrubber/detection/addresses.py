@@ -232,4 +232,4 @@ def postcode_in_address(value: str, text: str, start: int, end: int) -> bool:
         from scrubber.detection.context import ADDRESS, compile_words
 
         _ADDRESS_WORDS = compile_words(ADDRESS)
-    return _ADDRESS_WORDS.search(text[max(0, start - 200):start].lower()) is not None
+    return _ADDRESS_WORDS.search(text[max(0, start - 200):start])

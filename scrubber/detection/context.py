@@ -64,19 +64,38 @@ ADDRESS = (
 )
 
 
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+class ContextWords:
+    """A set of context words and phrases, matched as whole tokens (letters and digits; `_`, `-`,
+    punctuation and spaces separate). Token sets instead of one big alternation: Python's `re` tries
+    every alternative at every position, ~5 us per window for the phone list; this is ~1 us."""
+
+    __slots__ = ("phrases", "longest")
+
+    def __init__(self, words: Sequence[str]):
+        self.phrases = frozenset(tuple(_TOKEN.findall(w.lower())) for w in words if _TOKEN.search(w))
+        self.longest = max((len(p) for p in self.phrases), default=0)
+
+    def search(self, window: str) -> bool:
+        tokens = _TOKEN.findall(window.lower())
+        phrases, longest = self.phrases, self.longest
+        for i in range(len(tokens)):
+            for n in range(1, min(longest, len(tokens) - i) + 1):
+                if tuple(tokens[i:i + n]) in phrases:
+                    return True
+        return False
+
+
 @lru_cache(maxsize=256)
-def compile_words(words: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex for a tuple of words: whole words, `_`/`-` as boundaries, longest first."""
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w.lower()) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+def compile_words(words: Sequence[str]) -> ContextWords | None:
+    """The context matcher for a tuple of words (cached: rows share the lists of this module)."""
+    return ContextWords(words) if words else None
 
 
-def near(words: re.Pattern[str] | None, text: str, start: int, end: int, window: int) -> bool:
+def near(words: ContextWords | None, text: str, start: int, end: int, window: int) -> bool:
     """A context word within `window` characters before the span, or half of it after."""
     if words is None:
         return False
-    before = text[max(0, start - window):start].lower()
-    after = text[end:end + window // 2].lower()
-    return words.search(before) is not None or words.search(after) is not None
+    return words.search(text[max(0, start - window):start]) or words.search(text[end:end + window // 2])

@@ -39,6 +39,8 @@ class _Compiled:
     context: re.Pattern[str] | None
     #: the validator takes a fifth argument: is a context word near?
     validator_wants_context: bool = False
+    #: the validator's cheap shape test (`value -> bool`), if it has one
+    plausible: Validator | None = None
 
 
 def active_specs(config: DetectionConfig) -> list[PatternSpec]:
@@ -112,7 +114,8 @@ class PatternEngine:
         if spec.validator:
             validator = phones.get(spec.validator) or VALIDATORS[spec.validator]
         wants = bool(getattr(validator, "wants_context", False))
-        return _Compiled(spec, re.compile(spec.regex, flags), validator, compile_words(tuple(spec.context)), wants)
+        return _Compiled(spec, re.compile(spec.regex, flags), validator, compile_words(tuple(spec.context)), wants,
+                         getattr(validator, "plausible", None))
 
     def detect(self, text: str) -> list[Finding]:
         """Every validated candidate scoring at or above the threshold (overlaps not yet resolved)."""
@@ -130,16 +133,22 @@ class PatternEngine:
             start, end = m.span(c.spec.group)
             if start >= end:
                 continue
-            context = (c.validator_wants_context or c.spec.score < 1.0) and near(c.context, text, start, end, self.window)
-            if c.validator is not None:
-                value = text[start:end]
-                ok = (c.validator(value, text, start, end, context) if c.validator_wants_context
-                      else c.validator(value, text, start, end))
-                if not ok:
+            value = text[start:end]
+            if c.plausible is not None and not c.plausible(value):
+                continue  # cheap shape test first: most candidates end here, before the context search
+            context = None  # looked for only when needed: the validator wants it, or the score may rise
+            if c.validator_wants_context:
+                context = near(c.context, text, start, end, self.window)
+                if not c.validator(value, text, start, end, context):
                     continue
+            elif c.validator is not None and not c.validator(value, text, start, end):
+                continue
             score = c.spec.score
-            if score < 1.0 and context:
-                score = min(1.0, score + self.boost)
+            if score < 1.0:
+                if context is None:
+                    context = near(c.context, text, start, end, self.window)
+                if context:
+                    score = min(1.0, score + self.boost)
             if score < self.threshold:
                 continue
             if c.spec.entity == "ADDRESS":  # the street line is an anchor: grow it into the whole block

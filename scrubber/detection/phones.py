@@ -165,6 +165,12 @@ class PhoneValidator:
         self.all_regions = self.format_regions + tuple(rest)
         self.bare = bare
 
+    @staticmethod
+    def plausible(value: str) -> bool:
+        """Cheap test run before the context words are looked for: 7-15 digits, an extension on top."""
+        n = sum(ch.isdigit() for ch in value)
+        return 7 <= n <= 21
+
     def __call__(self, value: str, text: str, start: int, end: int, context: bool = False) -> bool:
         core = _EXTENSION.sub("", value).strip()
         if not 7 <= len(digits(core)) <= 15 or _rejected_shape(core, text, start, end):
