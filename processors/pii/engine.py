@@ -31,6 +31,7 @@ from processors.pii.config import OperatorSpec, PIIProcessorConfig
 from processors.pii.keys import TOKEN_RE, KeyStore
 from processors.pii.merge import merge_points
 from processors.pii.walker import Field, Walker
+from scrubber.detection.persons import name_parts
 from scrubber.errors import ResourceExhaustedError
 from scrubber.pdata import Request, Signal
 
@@ -132,6 +133,10 @@ class Engine:
                 value = (f.probe or f.text)[hit.start:hit.end]
                 if len(value) >= MIN_PROPAGATED and self._operator(f, hit.entity).operator != "keep":
                     known.setdefault(value, hit.entity)
+                    if hit.entity == "PERSON" and " " in value.strip():  # "Priya Raman" here, "Priya" there
+                        for part in name_parts(value):
+                            for variant in (part, part.lower(), part.upper()):
+                                known.setdefault(variant, hit.entity)
         if not known:
             return
         finder, seen = KnownValues(known), {}

@@ -352,17 +352,21 @@ def _rare_name(lex: Lexicon, word: str) -> bool:
             and word.casefold() not in NOT_NAME_WORDS)
 
 
+def name_parts(name: str, lex: Lexicon | None = None) -> list[str]:
+    """The words of a found name worth finding again on their own: 3+ letters, not a particle,
+    greeting or common word ("Priya Raman" -> Priya, Raman; "Rose Miller" keeps Rose)."""
+    lex = lex or lexicon()
+    return [t.text for t in _tokens(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
+            and t.text.casefold() not in NOT_NAME_WORDS and not lex.common_word(t.text, top=3000)]
+
+
 def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = None) -> list[Finding]:
     """Every later or earlier occurrence of a part of a found name ("Priya Raman ... Priya said")."""
     lex = lex or lexicon()
     parts: set[str] = set()
     for f in findings:
-        if f.entity_type != "PERSON":
-            continue
-        for tok in _tokens(text[f.start:f.end]):
-            word = tok.text
-            if len(word) >= 3 and word.casefold() not in PARTICLES | NOT_NAME_WORDS and not lex.common_word(word, top=3000):
-                parts.add(word.casefold())
+        if f.entity_type == "PERSON":
+            parts.update(p.casefold() for p in name_parts(text[f.start:f.end], lex))
     if not parts:
         return []
     return [
