@@ -42,20 +42,28 @@ def _print_errors(path: str, error: ConfigError) -> None:
         print(f"  {line}", file=sys.stderr)
 
 
-def _residency_warnings(config, name: str, strict: bool) -> int:
-    """Print the residency warnings (exporters fed unscrubbed data with no jurisdiction);
-    with --strict they are errors and the exit status is 1."""
+def _config_warnings(config) -> tuple[list[str], list[str]]:
+    """(residency warnings: exporters fed unscrubbed data with no jurisdiction, which --strict
+    makes errors; unset variables in values that may be empty)."""
     from scrubber.residency.check import warnings
 
-    found = warnings(config)
-    for path, names in sorted(config.unset_variables.items()):  # valid when empty, but maybe not meant so
-        print(f"{name}: warning: {path}: {', '.join(names)} {'is' if len(names) == 1 else 'are'} not set; "
-              f"the value is empty", file=sys.stderr)
-    if strict and found:
-        _print_errors(name, ConfigError([f"{line} (--strict)" for line in found]))
+    unset = [f"{path}: {', '.join(names)} {'is' if len(names) == 1 else 'are'} not set; the value is empty"
+             for path, names in sorted(config.unset_variables.items())]
+    return warnings(config), unset
+
+
+def _residency_warnings(config, name: str, strict: bool, log: logging.Logger | None = None) -> int:
+    """Say the warnings (printed, or logged with `log` once logging is set up); with --strict
+    the residency ones are errors and the exit status is 1."""
+    residency, unset = _config_warnings(config)
+    if strict and residency:
+        _print_errors(name, ConfigError([f"{line} (--strict)" for line in residency]))
         return 1
-    for line in found:
-        print(f"{name}: warning: {line}", file=sys.stderr)
+    for line in unset + residency:
+        if log is not None:
+            log.warning("config %s: %s", name, line)
+        else:
+            print(f"{name}: warning: {line}", file=sys.stderr)
     return 0
 
 
@@ -85,10 +93,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_errors(name, error)
         return 1
-    if _residency_warnings(config, name, args.strict):
-        return 1
+    if args.strict and _config_warnings(config)[0]:
+        return _residency_warnings(config, name, strict=True)
     logs = config.service.telemetry.logs
     setup_logging(logs.level, logs.encoding, logs.output_paths)
+    _residency_warnings(config, name, strict=False, log=logging.getLogger("scrubber.service"))
     try:
         asyncio.run(run_until_signalled(config))
     except OSError as exc:  # a port taken, a directory not writable

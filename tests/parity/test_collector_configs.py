@@ -186,3 +186,12 @@ def test_pprof_and_zpages_are_refused_with_the_reason_and_the_alternative(tmp_pa
     assert "instead" in result.stderr
     assert "references extension" not in result.stderr  # no follow-on error for service::extensions
     assert "(1 error)" in result.stderr
+
+
+def test_run_logs_the_residency_warning_as_a_json_line(backend, tmp_path):
+    env = base_env(backend.endpoint)
+    with scrubber("getting_started", tmp_path, env) as process:
+        pass
+    lines = [json.loads(line) for line in process.stderr().splitlines() if line.startswith("{")]
+    warnings = [line for line in lines if line["level"] == "warning" and "receives unscrubbed data" in line["msg"]]
+    assert len(warnings) == 1 and "exporters::otlp" in warnings[0]["msg"]
