@@ -16,9 +16,15 @@ class BatchConfig(ComponentConfig):
     #: upper bound of one sent batch; 0 means no bound. Requests are not split below
     #: resource-group granularity (see README).
     send_batch_max_size: int = Field(default=0, ge=0)
+    #: the Collector's batching per client-metadata value: refused when set (see below)
+    metadata_keys: list[str] = Field(default_factory=list)
+    metadata_cardinality_limit: int = Field(default=1000, ge=0)
 
     @model_validator(mode="after")
     def _max_not_below_size(self) -> "BatchConfig":
         if self.send_batch_max_size and self.send_batch_max_size < self.send_batch_size:
             raise ValueError("send_batch_max_size must be 0 or at least send_batch_size")
+        if self.metadata_keys:
+            raise ValueError("metadata_keys: batching per client metadata is not supported (no scrubber component "
+                             "reads client metadata); leave it empty, or run one pipeline per tenant")
         return self

@@ -178,3 +178,9 @@ def test_with_a_max_size_a_refused_chunk_does_not_resend_a_delivered_one():
     sink, outcomes = asyncio.run(scenario())
     assert [type(o).__name__ for o in outcomes] == ["NoneType", "PermanentError"]
     assert sum(item_count(r) for _, r in sink.received) == MAX_IN_FLIGHT + 3  # the good chunk once, not again
+
+
+def test_metadata_keys_are_refused_with_the_reason():
+    assert BatchConfig.model_validate({"metadata_cardinality_limit": 10}).metadata_keys == []
+    with pytest.raises(ValidationError, match="batching per client metadata is not supported"):
+        BatchConfig.model_validate({"metadata_keys": ["x-tenant"]})
