@@ -133,7 +133,7 @@ _TAILS = re.compile(
         "\\d{6}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b",  # a postcode alone
         f"(?:{COUNTRIES})\\b",
         # a city, district or state alone: at a line end, or before the next part of the block
-        f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|[,\\-–][ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|{CAP}|$|\\r?\\n)))",
+        f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|\\.(?:\\s|$)|[,\\-–][ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|{CAP}|$|\\r?\\n)))",
     ))
 )
 #: words that end a letter, never a city line
