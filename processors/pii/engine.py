@@ -78,6 +78,8 @@ class Engine:
             if self._apply(f, hits.get(id(f)), report, subject_keys) and f.drop is not None:
                 container, key = f.drop
                 drops.setdefault(id(container), (container, set()))[1].add(key)
+        if walker.key_renames:
+            _relabel(report, walker.items, walker.key_renames)
         for finalize in reversed(walker.finalizers):
             finalize()
         _remove_dropped(drops)
@@ -281,6 +283,21 @@ def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:
         if all(hit.end <= h.start or hit.start >= h.end for h in merged):
             merged.append(hit)
     return sorted(merged, key=lambda h: h.start)
+
+
+def _relabel(report: ScrubReport, items, renames: list[tuple[str, str]]) -> None:
+    """Labels are built from keys: where a key held personal data, say its new name instead."""
+    patterns = [(re.compile(r"(?<=[:.])" + re.escape(old) + r"(?=$|[.\[])"), new) for old, new in renames]
+
+    def fix(label: str) -> str:  # a label is `where:key` or `where:key.field[*].field`
+        for pattern, new in patterns:
+            label = pattern.sub(lambda _: new, label)
+        return label
+    for key in list(report.detections):
+        count = report.detections.pop(key)
+        report.detections[(fix(key[0]), *key[1:])] += count
+    for _, audit in items:
+        audit.keys = {fix(label) for label in audit.keys}
 
 
 def _remove_dropped(drops) -> None:

@@ -90,6 +90,8 @@ class Walker:
         self.invalid_json: list[Field] = []
         #: (repeated KeyValue container, KeyValue, new key): applied by `rename_keys` after drops
         self.renames: list[tuple[Any, Any, str]] = []
+        #: (old key, new key) of every key that held personal data: reports must not name the old one
+        self.key_renames: list[tuple[str, str]] = []
         self.audit_items = audit_items  # ItemAudit per span / log record only when audit attributes are written
         self._labels: dict[tuple[str, str], str] = {}
         #: a scrubber.subjects SubjectResolver: each field then carries its item's subject
@@ -214,6 +216,7 @@ class Walker:
         a hit renames it (`rename_keys`, after drops, so a dropped attribute is still found)."""
         def rename(new: str) -> None:
             self.renames.append((container, kv, new))
+            self.key_renames.append((kv.key, new))
         self._add(Field(kv.key, Role.CONTENT, self._label(ctx.where, "<key>"), ctx.jurisdiction, rename,
                         audit=ctx.audit, metric=ctx.metric, probe=probe_text(kv.key)))
 
@@ -222,9 +225,12 @@ class Walker:
         renames = ctx.renames
         if renames is None:
             return
-        self._add(Field(name, Role.CONTENT, label + ".<key>", ctx.jurisdiction,
-                        lambda new: renames.append((node, name, new)), audit=ctx.audit, in_json=True,
-                        probe=probe_text(name)))
+
+        def rename(new: str) -> None:
+            renames.append((node, name, new))
+            self.key_renames.append((name, new))
+        self._add(Field(name, Role.CONTENT, label + ".<key>", ctx.jurisdiction, rename, audit=ctx.audit,
+                        in_json=True, probe=probe_text(name)))
 
     def rename_keys(self) -> None:
         """Apply the key renames of attributes and kvlists (a new key never collides)."""

@@ -209,3 +209,15 @@ def test_scrubbing_twice_changes_nothing_more(harness):
     dumped = first.SerializeToString(deterministic=True)
     second = h.run(Signal.TRACES, first)
     assert second.SerializeToString(deterministic=True) == dumped
+
+
+def test_reports_and_audit_attributes_never_name_a_key_that_held_a_name(harness):
+    h = harness(audit={"attributes": True})
+    h.processor(Signal.TRACES).keep_report = True
+    out = h.run(Signal.TRACES, build.traces({"attributes": {
+        "app.note.for_Priya Raman": "mail x@y.org",
+        "gen_ai.input.messages": json.dumps([{"role": "user", "metadata": {"Priya Raman": "call +49 30 12345678"}}])}}))
+    audit = build.attrs(spans_of(out)[0])["scrubber.pii.scrubbed_keys"]
+    assert audit and not any("Priya" in label for label in audit), audit
+    processor = h.processor(Signal.TRACES)
+    assert not any("Priya" in key[0] for key in processor.report.detections)
