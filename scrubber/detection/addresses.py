@@ -98,8 +98,13 @@ UNIT = (
     "(?:Apt\\.?|Apartment|Suite|Ste\\.?|Unit|Flat|Floor|Fl\\.|Room|Rm\\.?|#|Wohnung|Whg\\.?|Etage|Stock|"
     "Appartement|Appt\\.?|Bât(?:iment)?\\.?|Escalier|Esc\\.|Piso|Puerta|Planta|Andar|Apto\\.?|Sala|Bloco|"
     "Interno|Int\\.|Scala|Piano|Building|Bldg\\.?|Tower|Wing|Studio|Interior|Edif\\.?|Edificio|Depto\\.?|"
-    "Dpto\\.?|Departamento|Casa|Lote|Local|Oficina|Bloque|Portal|Escalera|Appartamento|App\\.|Lok\\.|lok\\.)"
+    "Dpto\\.?|Departamento|Casa|Lote|Local|Oficina|Bloque|Portal|Escalera|Appartamento|App\\.|Lok\\.|lok\\.|"
+    "Villa|Daire|Kat)"
 )
+#: a district / neighbourhood part of Latin American, Iberian and Turkish addresses
+DISTRICT = "Col\\.|Colonia|Fracc\\.|Fraccionamiento|Bairro|Barrio|Urb\\.|Mah\\.|Mahallesi|Quartier"
+#: Turkish streets: the type after the name, the number after `No:`
+STREET_TR = "Caddesi|Cad\\.|Sokak|Sokağı|Sok\\.|Sk\\.|Bulvarı|Blv\\.|Mahallesi|Mah\\."
 US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|"
     "ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI"
@@ -120,7 +125,8 @@ _GAP = re.compile(r"[ \t]*[,;\-–]?[ \t]*(?:\r?\n[ \t]*)?")
 _CITY = f"(?:(?:{PARTICLES}) )?{CAP}(?:[ \\-](?:(?:{PARTICLES}) )?{CAP}){{0,2}}"
 _TAILS = re.compile(
     "|".join((
-        f"{UNIT}\\s*(?:No\\.?\\s*)?[A-Z0-9][A-Z0-9\\-/]{{0,5}}(?:,? (?:{UNIT})\\s*[A-Z0-9]{{1,4}})?",
+        f"(?i:{UNIT})\\s*(?:No\\.?\\s*)?[A-Z0-9][A-Z0-9\\-/]{{0,5}}(?:,? (?i:{UNIT})\\s*[A-Z0-9]{{1,4}})?",
+        f"(?:{DISTRICT}) {_CITY}",  # Col. Del Valle, Bairro Centro, Mahallesi
         f"\\d{{1,2}}(?:º|°|ª|\\.)? ?(?:[A-Z]|izq\\.?|dcha\\.?|Dto\\.?|Esq\\.?)\\b",  # 3º B, 2ª izq.
         f"(?:[A-Z]{{1,2}}-)?(?:\\d{{4,5}}(?:-\\d{{3}})?|\\d{{2}}-\\d{{3}}) {_CITY}(?: \\(?[A-Z]{{2}}\\)?)?",  # 10115 Berlin, 01310-100 São Paulo, 13-990 Sanok
         f"\\d{{4}} ?[A-Z]{{2}} {_CITY}",  # 1012 AB Amsterdam
@@ -130,7 +136,7 @@ _TAILS = re.compile(
         f"\\s*[-–,]?\\s*(?:\\d{{3}} ?\\d{{3}}|\\d{{5}}(?:-\\d{{3,4}})?))\\b",  # Surrey GU12 4AB, Haryana 122001
         f"{UK_POSTCODE}\\b",
         "(?:PIN|Pin ?code|PIN ?code|CEP|PLZ|CP|C\\.P\\.|CAP|ZIP)[:.]?\\s*\\d{3}[ \\-]?\\d{2,3}\\b",
-        "\\d{6}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b",  # a postcode alone
+        "\\d{6}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b|\\d{4}\\b",  # a postcode alone
         f"(?:{COUNTRIES})\\b",
         # a city, district or state alone: at a line end, or before the next part of the block
         f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|\\.(?:\\s|$)|[,\\-–][ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|{CAP}|$|\\r?\\n)))",
@@ -164,9 +170,22 @@ def extend(text: str, start: int, end: int) -> tuple[int, int]:
         end = m.end()
     head = text[max(0, start - 48):start]
     b = _BEFORE.search(head)
-    if b is not None:
+    if b is not None and not glued_to_digits(text, start - (len(head) - b.start())):
         start -= len(head) - b.start()
     return start, end
+
+
+_DIGITS_BEFORE = re.compile(r"[\d+][ \-./]?$")
+
+
+def glued_to_digits(text: str, start: int) -> bool:
+    """A house number that continues a longer digit group (the end of `0803 555 1234, 15 Awolowo Road`)
+    is the tail of a phone number or an id, not the start of an address."""
+    return _DIGITS_BEFORE.search(text[max(0, start - 2):start]) is not None
+
+
+def address_line(value: str, text: str, start: int, end: int) -> bool:
+    return not glued_to_digits(text, start)
 
 
 # -- labelled form fields: "Street: ...", "PLZ: 10115", "City: Lake Sarahchester" ---------------

@@ -250,6 +250,10 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="customer_number", entity="USER_ID", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=_after_words(_CUSTOMER_WORDS),
     ),
+    PatternSpec(  # order #A-1029384, Bestellung #4711-22 (a `#` after "order" is how people write theirs)
+        name="order_reference", entity="USER_ID", score=0.7, validator="reference_number", group=1,
+        ignore_case=True, regex=r"\b(?:order|bestellung|commande|pedido|ordine|bestelling)\s*#\s*" + _REF_VALUE + r"\b",
+    ),
     PatternSpec(  # ids that say whose they are: CUST-3387169, cus_Nf8a..., acct_1A2b..., AC82087555, mbr-004411
         name="prefixed_customer_id", entity="USER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
         regex=r"\b(?:cust|cus|customer|acct|acc|ac|account|mbr|mem|member|pol|policy|client|cli|pat|patient|"
@@ -265,13 +269,25 @@ BUILTIN: tuple[PatternSpec, ...] = (
     ),
     # -- postal addresses: a street line is the anchor, addresses.extend grows it into the block ---
     PatternSpec(  # 221B Baker Street, 1600 Pennsylvania Avenue NW, 12th Cross, 42 MG Road
-        name="street_address_en", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        name="street_address_en", entity="ADDRESS", score=0.9, context=context.ADDRESS, validator="address_line",
         regex=r"\b(?:\d{1,5}(?:[A-Za-z]|st|nd|rd|th)?(?:[-/]\d{1,4}[A-Za-z]?)?,?\s(?:" + _A.CAP + r" ){1,3}(?:"
               + _A.STREET_EN + r")|\d{1,3}(?:st|nd|rd|th) (?:" + _A.STREET_ORDINAL + r"))\b(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?",
     ),
     PatternSpec(  # Baker Street 221B (name first, number after, as many non-native writers put it)
         name="street_address_en_number_after", entity="ADDRESS", score=0.85, context=context.ADDRESS,
         regex=r"\b(?:" + _A.CAP + r" ){1,3}(?:Street|Road|Avenue|Lane|Boulevard|Drive|Crescent|Terrace) [1-9]\d{0,4}[A-Z]?\b",
+    ),
+    PatternSpec(  # Bağdat Caddesi No: 45, Atatürk Bulvarı No. 12/3
+        name="street_address_tr", entity="ADDRESS", score=0.85, context=context.ADDRESS,
+        regex=r"\b(?:" + _A.CAP + r" ){1,3}(?:" + _A.STREET_TR + r")(?:,? No[:.]? ?\d{1,5}[A-Z]?(?:/\d{1,3})?)?",
+    ),
+    PatternSpec(  # 〒100-0001 東京都千代田区千代田1-1 (a Japanese postcode and the address after it)
+        name="address_jp", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"〒 ?\d{3}-?\d{4}(?:[ 　]?[^\s、。,，]{1,40})?",
+    ),
+    PatternSpec(  # 北京市朝阳区建国路88号 (Chinese: places, a road, its number and 号)
+        name="address_cn", entity="ADDRESS", score=0.85, context=context.ADDRESS,
+        regex=r"[一-鿿]{2,24}(?:路|街|道|巷|弄|大道)\d{1,5}(?:号|號)(?:[一-鿿\d]{0,12}(?:室|楼|樓|层|層))?",
     ),
     PatternSpec(  # PO Box 1234, Postfach 10 12 34, Apartado 1234, Caixa Postal 123, Postbus 123
         name="po_box", entity="ADDRESS", score=0.9, context=context.ADDRESS,
@@ -296,7 +312,7 @@ BUILTIN: tuple[PatternSpec, ...] = (
               + _A.PARTICLES + r") )?){0,3}" + _A.CAP + r",? (?:n\.?[º°o]?\.?\s?|nº\s?|no\.\s?|s/n)?" + _A.HOUSE_NO + r"\b",
     ),
     PatternSpec(  # Flat 4B, Sunshine Apartments, 12th Cross, MG Road, Bengaluru 560001 (a line ending in a postcode)
-        name="address_line_postcode", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        name="address_line_postcode", entity="ADDRESS", score=0.9, context=context.ADDRESS, validator="address_line",
         regex=r"\b(?:(?:Flat|House|H\.? ?No\.?|Plot|Door|Shop|Apt\.?|Suite|Unit|No\.?|#) ?(?:No\.? ?)?[A-Z0-9][A-Z0-9\-/]{0,5}"
               r"|[A-Z]-?\d{1,4}|\d{1,5}[A-Z]?(?:/\d{1,4})?),(?: ?[A-Za-z0-9][A-Za-z0-9 .'/\-]{1,40},){0,6} ?" + _CITY
               + r"(?: ?[-–,]? ?[1-9]\d{2} ?\d{3}| " + _A.UK_POSTCODE + r"|,? \d{5}(?:-\d{3,4})?)\b",

@@ -18,7 +18,7 @@ from stdnum.br import cnpj as _cnpj
 from stdnum.br import cpf as _cpf
 from stdnum.cn import ric as _cn_ric
 
-from scrubber.detection.addresses import field_value, postcode_in_address, street_line
+from scrubber.detection.addresses import address_line, field_value, postcode_in_address, street_line
 from scrubber.detection.phones import make_phone_validator
 from scrubber.detection.shapes import NON_ALNUM as _NON_ALNUM
 from scrubber.detection.shapes import consistent_separators as _consistent_separators
@@ -414,6 +414,7 @@ DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN")
 
 VALIDATORS: dict[str, Validator] = {
     "address_field": field_value,
+    "address_line": address_line,
     "always": always,
     "postcode_in_address": postcode_in_address,
     "prefixed_id": prefixed_id,

@@ -56,6 +56,12 @@ FOUND = [
     ("Please ship it to 4 Privet Drive, Little Whinging, Surrey GU12 4AB", "4 Privet Drive, Little Whinging, Surrey GU12 4AB"),
     ("I live on Baker Street 221B in London", "Baker Street 221B"),
     ("C-45, Lajpat Nagar II, New Delhi - 110024", "C-45, Lajpat Nagar II, New Delhi - 110024"),
+    ("moro na Av. Brasil, 1500, apto 42, Rio de Janeiro - RJ, 22290-030", "Av. Brasil, 1500, apto 42, Rio de Janeiro - RJ, 22290-030"),
+    ("vivo en Av. Insurgentes Sur 1234, Col. Del Valle, 03100 CDMX", "Av. Insurgentes Sur 1234, Col. Del Valle, 03100 CDMX"),
+    ("Thabo: 082 555 1234, 12 Long Street, Cape Town, 8001", "12 Long Street, Cape Town, 8001"),
+    ("Bağdat Caddesi No: 45, Kadıköy, İstanbul 34710", "Bağdat Caddesi No: 45, Kadıköy, İstanbul 34710"),
+    ("住所は〒100-0001 東京都千代田区千代田1-1", "〒100-0001 東京都千代田区千代田1-1"),
+    ("Ship to 北京市海淀区中关村大街27号", "北京市海淀区中关村大街27号"),
 ]
 
 UNTOUCHED = [
@@ -83,6 +89,11 @@ def test_address_block_found(det: Detector, text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", UNTOUCHED, ids=[t[:30] for t in UNTOUCHED])
 def test_address_look_alikes_stay(det: Detector, text: str) -> None:
     assert addresses(det, text) == []
+
+
+def test_a_phone_before_the_street_is_not_its_house_number(det: Detector) -> None:
+    text = "Contact Chinedu on 0803 555 1234, 15 Awolowo Road, Ikoyi, Lagos."
+    assert addresses(det, text) == ["15 Awolowo Road, Ikoyi, Lagos"]
 
 
 def test_block_ends_before_a_closing_line(det: Detector) -> None:

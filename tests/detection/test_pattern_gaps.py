@@ -73,6 +73,7 @@ FOUND = [
     ("lookup CUST-3387169 done", ("USER_ID", "CUST-3387169")),
     ("user usr_aiztj1l5zkom reported the outage", ("USER_ID", "usr_aiztj1l5zkom")),
     ("user u-71863716 reported the outage", ("USER_ID", "u-71863716")),
+    ("order #A-1029384 shipped", ("USER_ID", "A-1029384")),
     # well-known fake SSNs are still SSNs after an SSN word
     ("SSN: 123-45-6789", ("US_SSN", "123-45-6789")),
     ("身份证 440305198009279746", ("CN_RESIDENT_ID", "440305198009279746")),
