@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from typing import Iterable
 
@@ -43,6 +44,7 @@ class SubjectVault:
         self.logger = logger or logging.getLogger("scrubber.subjects")
         self.cache: LRUCache = LRUCache(config.cache.max_entries)  # (jurisdiction, blind index) -> SubjectKey
         self.backends: dict[str, Backend | None] = {}
+        self._opening = threading.Lock()  # backends are opened from worker threads
         self._seq: dict[str, int] = {}
         self._lineage: dict[tuple[str, bytes, str], list[float]] = {}
         self._indexers: list[Indexer] = []
@@ -54,7 +56,9 @@ class SubjectVault:
     # ---- backends -------------------------------------------------------------------
     def backend(self, jurisdiction: str) -> Backend:
         if jurisdiction not in self.backends:
-            self.backends[jurisdiction] = open_backend(self.config.vault, jurisdiction)
+            with self._opening:
+                if jurisdiction not in self.backends:
+                    self.backends[jurisdiction] = open_backend(self.config.vault, jurisdiction)
         backend = self.backends[jurisdiction]
         if backend is None:
             raise VaultUnavailable(f"no vault configured for jurisdiction {jurisdiction!r}")

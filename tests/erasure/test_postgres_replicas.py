@@ -76,8 +76,9 @@ class Replica:
             time.sleep(0.05)
         raise TimeoutError("the replica did not export the spans")
 
-    def erase(self, subject: str, token: str | None = TOKEN) -> tuple[int, dict]:
-        body = json.dumps({"jurisdiction": "eu", "subject_id": subject}).encode()
+    def erase(self, subject: str, token: str | None = TOKEN, jurisdiction: str = "eu",
+              body: bytes | None = None) -> tuple[int, dict]:
+        body = body or json.dumps({"jurisdiction": jurisdiction, "subject_id": subject}).encode()
         headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
         request = urllib.request.Request(f"http://127.0.0.1:{self.proc.health_port}/v1/erasures", data=body,
                                          method="POST", headers=headers)
@@ -103,6 +104,9 @@ def test_erasure_on_one_replica_is_honoured_by_the_other(tmp_path, postgres):
 
         assert one.erase(A, token=None)[0] == 401
         assert one.erase(A, token="wrong-token-0123456789")[0] == 401
+        assert one.erase(A, body=b"not json")[0] == 400
+        assert one.erase(A, body=b'{"jurisdiction": "eu"}')[0] == 400
+        assert one.erase(A, jurisdiction="br")[0] == 404  # no pii processor holds br's keys
         status, receipt = one.erase(A)
         erased_at = time.monotonic()
         assert status == 200 and receipt["key_ids_destroyed"] == [old_key] and receipt["vault"] == ["postgresql"]
