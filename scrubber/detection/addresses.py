@@ -54,7 +54,7 @@ _TYPE_FIRST_WORDS = (
     # es, mx, co
     "calle|c/|c\\.|cl\\.|avenida|avda\\.?|paseo|plaza|carrera|cra\\.|camino|ronda|callejón|cuesta|vía|pasaje|"
     "pje\\.|rambla|travesía|glorieta|carretera|alameda|calzada|andador|continuación|privada|circuito|cerrada|"
-    "retorno|prolongación|periférico|diagonal|transversal|urbanización|"
+    "retorno|prolongación|periférico|diagonal|transversal|urbanización|peatonal|"
     # pt, br
     "rua|r\\.|travessa|tv\\.|praça|largo|estrada|rodovia|feira|vila|viela|quadra|ladeira|loteamento|"
     "conjunto|setor|residencial|condomínio|trecho|núcleo|vereda|jardim|recanto|esplanada|beco|calçada|caminho|"
@@ -152,7 +152,9 @@ _NOT_A_CITY = re.compile(
 #: a unit or care-of part just before the street line
 _BEFORE = re.compile(
     f"(?:(?:{UNIT}|c/o|C/O|Attn\\.?)\\s*(?:No\\.?\\s*)?[A-Z0-9][A-Za-z0-9\\-/ ]{{0,30}}|"
-    f"(?:{UNIT}\\s*)?(?:No\\.?\\s*)?{HOUSE_NO}),[ \\t]*(?:\\r?\\n[ \\t]*)?$"
+    f"(?:{UNIT}\\s*)?(?:No\\.?\\s*)?{HOUSE_NO}|"
+    # a street line of a type this table does not know, right before the postcode and city
+    f"(?:{CAP} ){{1,4}}{HOUSE_NO}(?: (?i:{UNIT}) ?[A-Z0-9]{{1,5}})?),[ \\t]*(?:\\r?\\n[ \\t]*)?$"
 )
 _MAX_STEPS = 6
 
@@ -168,7 +170,7 @@ def extend(text: str, start: int, end: int) -> tuple[int, int]:
         if m is None or m.end() == pos or _NOT_A_CITY.match(m.group()):
             break
         end = m.end()
-    head = text[max(0, start - 48):start]
+    head = text[max(0, start - 64):start]
     b = _BEFORE.search(head)
     if b is not None and not glued_to_digits(text, start - (len(head) - b.start())):
         start -= len(head) - b.start()

@@ -317,6 +317,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
               r"|[A-Z]-?\d{1,4}|\d{1,5}[A-Z]?(?:/\d{1,4})?),(?: ?[A-Za-z0-9][A-Za-z0-9 .'/\-]{1,40},){0,6} ?" + _CITY
               + r"(?: ?[-–,]? ?[1-9]\d{2} ?\d{3}| " + _A.UK_POSTCODE + r"|,? \d{5}(?:-\d{3,4})?)\b",
     ),
+    PatternSpec(  # Unter den Linden 77, 10117 Berlin: a street of any type, its number, then postcode and city
+        name="street_then_postcode", entity="ADDRESS", score=0.85, context=context.ADDRESS, validator="address_line",
+        regex=r"\b(?:" + _A.CAP + r" (?:(?:" + _A.PARTICLES + r") )?){1,4}" + _A.HOUSE_NO
+              + r", (?:\d{4,5}|\d{2}-\d{3}|\d{5}-\d{3}|\d{4} ?[A-Z]{2}) " + _CITY,
+    ),
     PatternSpec(  # Springfield, IL 62704-1234 (US ZIP or ZIP+4 after a state)
         name="us_city_state_zip", entity="ADDRESS", score=0.85, context=context.ADDRESS,
         regex=_CITY + r",? (?:" + _A.US_STATES + r") \d{5}(?:-\d{4})?\b",

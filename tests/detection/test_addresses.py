@@ -62,6 +62,10 @@ FOUND = [
     ("Bağdat Caddesi No: 45, Kadıköy, İstanbul 34710", "Bağdat Caddesi No: 45, Kadıköy, İstanbul 34710"),
     ("住所は〒100-0001 東京都千代田区千代田1-1", "〒100-0001 東京都千代田区千代田1-1"),
     ("Ship to 北京市海淀区中关村大街27号", "北京市海淀区中关村大街27号"),
+    # a street of a type no table knows, told by its number, postcode and city
+    ("Schicken Sie es an Unter den Linden 77, 10117 Berlin", "Unter den Linden 77, 10117 Berlin"),
+    ("Damrak 1, 1012 LG Amsterdam", "Damrak 1, 1012 LG Amsterdam"),
+    ("a Peatonal Cortés 609 Interior 571, 84439 Los Bajos.", "Peatonal Cortés 609 Interior 571, 84439 Los Bajos"),
 ]
 
 UNTOUCHED = [
