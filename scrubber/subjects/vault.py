@@ -219,8 +219,8 @@ class SQLiteBackend(Backend):
         self.path = path
 
     def _connect(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():  # created 0600: it holds secrets
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():  # created 0600 (SQLite gives its -wal and -shm the same): it holds secrets
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
