@@ -20,7 +20,8 @@ _A = addresses
 _CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
 _PHRASE_SEP = "(?:\\s*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?))?"
 #: a separator is required between the word and the value: `account2024report` is one token
-_PHRASE_GLUE = "(?:\\s*[:#=\\-]\\s*|\\s+(?:(?:is|ist|est|es|é|è|hai)\\s+)?[:#]?\\s*)"
+#: and a dash only with a space beside it: `consumer-1-abc123` is one token too
+_PHRASE_GLUE = "(?:\\s*[:#=]\\s*|\\s+-\\s*|\\s*-\\s+|\\s+(?:(?:is|ist|est|es|é|è|hai)\\s+)?[:#]?\\s*)"
 #: an optional letter prefix (KD-, POL-, C), then a digit: words are never the value
 _REF_VALUE = "((?:[A-Z]{1,6}[-/.]?)?\\d[A-Z0-9\\-/.]{1,24}[A-Z0-9](?: \\d{2,6}){0,3})"
 

@@ -106,6 +106,11 @@ UNTOUCHED = [
     # versions are not IPs
     "brotlicffi >= 1.2.1.0, Standards-version to 4.4.0.1, rfc5280#section-4.1.2.6",
     "accessToken12345 account2024report",
+    "kafka consumer group member id consumer-1-abc123 rebalanced",
+    "customer 42 churned, Order 66 executed, policy number of retries: 5",
+    "user-agent: Mozilla/5.0, pod user-service-5f7b9c-abcde, client-v2",
+    "at 2024-01-15T12:30:45.123456Z pid=12345 tid=67890 duration_ms=1234567",
+    "pull request #12345 merged; issue #4711 closed by user 8812",
 ]
 
 
