@@ -84,6 +84,14 @@ _NAME_CUES_BEFORE = re.compile(
     r"ko|se|ka|ki)[:,]?\s+)$",
     re.IGNORECASE,
 )
+#: introductions that name the next words even in all-lower-case chat ("hi im rahul verma")
+_STRONG_CUES_BEFORE = re.compile(
+    r"(?:\b(?:i'?m|i’m|i am|this is|my name is|name is|name's|hi|hey|hello|hallo|hola|ola|olá|ciao|namaste|"
+    r"thanks|thank you|dear|ask|tell|call|ping|remind|mr|mrs|ms|dr|ich bin|ich heiße|ich heisse|je suis|"
+    r"je m'appelle|me llamo|soy|eu sou|sou|sono|mi chiamo|ik ben|mijn naam is|mera naam|meri naam|main)"
+    r"[:,.]?\s+)$",
+    re.IGNORECASE,
+)
 
 
 class _Token:
@@ -295,9 +303,27 @@ def _lower_case_names(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[F
     """Lower-case names, only where a list of them or a cue says so: lower case is how most
     technical text is written, so one name-like word alone is not enough."""
     yield from _lower_case_lists(text, toks, lex)
-    for tok in toks:
-        if tok.shape == "lower" and _rare_name(lex, tok.text) and _NAME_CUES_BEFORE.search(text[max(0, tok.start - 40):tok.start]):
-            yield Finding("PERSON", tok.start, tok.end, 0.7, "ner")
+    for k, tok in enumerate(toks):
+        if tok.shape != "lower":
+            continue
+        before = text[max(0, tok.start - 40):tok.start]
+        strong = _STRONG_CUES_BEFORE.search(before) and _cued_name(lex, tok.text)
+        if not strong and not (_rare_name(lex, tok.text) and _NAME_CUES_BEFORE.search(before)):
+            continue
+        end = tok.end  # "rahul verma", "ana de la cruz": the surname runs on
+        for nxt in toks[k + 1:k + 4]:
+            if text[end:nxt.start] != " " or nxt.shape != "lower" or not (
+                    nxt.text in PARTICLES or _cued_name(lex, nxt.text) or lex.word_rank(nxt.text) is None):
+                break
+            end = nxt.end
+        yield Finding("PERSON", tok.start, end, 0.7, "ner")
+
+
+def _cued_name(lex: Lexicon, word: str) -> bool:
+    """After an introduction, a name that is also a word counts unless it is a frequent word."""
+    rank, as_word = lex.name_rank(word), lex.word_rank(word)
+    return (rank is not None and len(word) >= 2 and word.casefold() not in NOT_NAME_WORDS | _SEPARATOR_WORDS
+            and (lex.name_like(word, strict=True) or as_word is None or as_word > 3000))
 
 
 def _lower_case_lists(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[Finding]:

@@ -20,6 +20,9 @@ NAMES = [
     ("cc: oluwaseun, fatima", ["oluwaseun", "fatima"]),
     ("NAME: JOHN SMITH\nADDRESS: 12 HIGH STREET", ["JOHN SMITH"]),
     ("PATIENT NAME: AISHA BELLO", ["AISHA BELLO"]),
+    ("hi im rahul verma, my order didnt arrive", ["rahul verma"]),
+    ("my name is ana de la cruz and the parcel is late", ["ana de la cruz"]),
+    ("pls ask chinedu about the refund", ["chinedu"]),
     # a name repeated after its full form
     ("Hi Priya Raman, thanks for writing. Raman asked for a callback, Priya said Monday.", ["Priya Raman", "Raman", "Priya"]),
     # many cultures
@@ -50,6 +53,8 @@ NOT_NAMES = [
     ("Please restart the redis cluster and check kafka lag in grafana.", ["redis", "kafka", "grafana"]),
     ("Dear Customer, your order has shipped.", ["Customer"]),
     ("Hello World from the test suite", ["World"]),
+    ("hi there, i am not sure this works", ["there", "not", "sure"]),
+    ("i am happy with the service, tell them to restart the pod", ["happy", "them", "restart"]),
 ]
 
 
