@@ -26,7 +26,7 @@ import re
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-from scrubber.detection.shapes import digits, numeric_neighbours, wants_context
+from scrubber.detection.shapes import digits, numeric_neighbours
 
 # libphonenumber compiles its metadata regexes on every use; over many regions they fall out of
 # `re`'s 512-entry cache and get compiled again (a third of the validator's time). Its own switch
@@ -148,7 +148,8 @@ def _rejected_shape(core: str, text: str, start: int, end: int) -> bool:
         return True
     if numeric_neighbours(text, start, end) or _ID_GLUE.search(text[max(0, start - 2):start]):
         return True
-    if start > 0 and text[start - 1].isalnum():  # 30+20221128-1 is a package version
+    before = text[start - 1:start]
+    if before.isascii() and before.isalnum():  # 30+20221128-1 is a package version; 号码138… is a phone
         return True
     return bool(_DOTTED_SMALL.match(core)) and not _DOTTED_PHONE.match(core)
 
@@ -215,4 +216,4 @@ def make_phone_validator(regions: tuple[str, ...], bare: bool = False) -> PhoneV
     return PhoneValidator(regions, bare)
 
 
-__all__ = ["PhoneValidator", "WIDE_REGIONS", "make_phone_validator", "wants_context"]
+__all__ = ["PhoneValidator", "WIDE_REGIONS", "make_phone_validator"]

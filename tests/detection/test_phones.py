@@ -21,6 +21,7 @@ FOUND = [
     # national formats outside the configured regions, no context word: the grouping says phone
     ("Falar com (11) 98765-4321 amanhã", "(11) 98765-4321"),  # BR
     ("我的号码 138 0013 8000", "138 0013 8000"),  # CN
+    ("电话138 0013 8000", "138 0013 8000"),  # CN, glued to the word
     ("ring me on 0803 123 4567 after 5", "0803 123 4567"),  # NG
     ("office 050 123 4567 Dubai", "050 123 4567"),  # AE
     ("東京 03-1234-5678", "03-1234-5678"),  # JP
