@@ -42,7 +42,8 @@ _CUSTOMER_WORDS = (
     "bestellnummer|numéro client|numéro de client|adhérent|numéro de police|numéro de commande|commande|"
     "número de cliente|cliente|socio|póliza|poliza|número de pedido|pedido|apólice|apolice|"
     "codice cliente|polizza|numero d'ordine|ordine|klantnummer|klant|lidnummer|polisnummer|bestelnummer|"
-    "grahak"
+    "grahak|mrn|medical record|patient id|patient number|patientennummer|numéro de patient|"
+    "número de paciente"
 )
 _PASSPORT_WORDS = (
     "passport|passport no|reisepass|pass-nr\\.?|passnummer|passeport|pasaporte|passaporte|passaporto|paspoort|"
@@ -51,7 +52,8 @@ _PASSPORT_WORDS = (
 _DOB_WORDS = (
     "dob|d\\.o\\.b\\.?|date of birth|birth date|birthdate|birthday|born(?: on)?|geboren(?: am)?|geburtsdatum|"
     "geburtstag|geb\\.|née? le|date de naissance|fecha de nacimiento|nacid[oa](?: el)?|cumpleaños|"
-    "data de nascimento|nascid[oa](?: em)?|data di nascita|nat[oa](?: il)?|geboortedatum|geboren op|"
+    "data de nascimento|nascid[oa](?: em)?|nasci(?: em| no dia)?|nací(?: el)?|data di nascita|nat[oa](?: il)?|"
+    "geboortedatum|geboren op|"
     "janm ?tithi|janamdin|janm"
 )
 _MONTHS = (
@@ -150,6 +152,14 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="in_pan", entity="IN_PAN", score=0.6,
         context=("pan", "permanent account", "income tax"),
         regex=r"\b[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]\b",
+    ),
+    PatternSpec(  # the PAN shape without its holder-type letter rule, after the word (ABCDE1234F)
+        name="in_pan_loose", entity="IN_PAN", score=0.4, context=("pan", "pan card", "pan number", "income tax"),
+        regex=r"\b[A-Z]{5}\d{4}[A-Z]\b",
+    ),
+    PatternSpec(  # card security codes: cvv 123, CVC: 4567
+        name="card_cvv", entity="CREDIT_CARD", score=0.85, group=1, ignore_case=True,
+        regex=r"\b(?:cvv2?|cvc2?|card security code|security code|código de seguridad|cryptogramme)\s*(?:is\s*)?[:=#]?\s*(\d{3,4})\b",
     ),
     PatternSpec(
         name="es_nif", entity="ES_NIF", score=0.85, validator="es_nif",

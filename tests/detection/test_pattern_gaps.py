@@ -74,6 +74,10 @@ FOUND = [
     ("user usr_aiztj1l5zkom reported the outage", ("USER_ID", "usr_aiztj1l5zkom")),
     ("user u-71863716 reported the outage", ("USER_ID", "u-71863716")),
     ("order #A-1029384 shipped", ("USER_ID", "A-1029384")),
+    ("DOB 05/12/88, MRN 123456", ("USER_ID", "123456")),
+    ("meu CPF é 123.456.789-09 e nasci em 12/05/1988", ("DATE_OF_BIRTH", "12/05/1988")),
+    ("PAN ABCDE1234F", ("IN_PAN", "ABCDE1234F")),
+    ("my card is 6011 0009 9013 9424 exp 03/29 cvv 123", ("CREDIT_CARD", "123")),
     # well-known fake SSNs are still SSNs after an SSN word
     ("SSN: 123-45-6789", ("US_SSN", "123-45-6789")),
     ("身份证 440305198009279746", ("CN_RESIDENT_ID", "440305198009279746")),
@@ -111,6 +115,7 @@ UNTOUCHED = [
     "user-agent: Mozilla/5.0, pod user-service-5f7b9c-abcde, client-v2",
     "at 2024-01-15T12:30:45.123456Z pid=12345 tid=67890 duration_ms=1234567",
     "pull request #12345 merged; issue #4711 closed by user 8812",
+    "cid 1234 in the log, ABCDE1234F alone",
 ]
 
 
