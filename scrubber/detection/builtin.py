@@ -76,7 +76,7 @@ BUILTIN: tuple[PatternSpec, ...] = (
     ),
     PatternSpec(
         name="phone", entity="PHONE_NUMBER", score=0.75, validator="phone", context=context.PHONE,
-        regex=r"(?:\+\d{1,3}|\b00\d{1,3}|\(\d{1,5}\)|\b\d{1,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,7}"
+        regex=r"(?:\+\d{1,3}|\(\+\d{1,3}\)|\b00\d{1,3}|\(\d{1,5}\)|\b\d{1,5})(?:[ .\-/]{0,2}(?:\(\d{1,5}\)|\d{1,5})){1,7}"
               r"(?:,?\s?(?:x|ext\.?|extension)\s?\d{1,6})?\b",
     ),
     PatternSpec(

@@ -52,6 +52,7 @@ _DATE_LIKE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2})?$"
 )
 _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+_PAREN_CC = re.compile(r"^\((\+\d{1,3})\)\s*")
 _SEPARATED = re.compile(r"\d[ .\-/()]+\d")
 _ZIP4 = re.compile(r"^\d{5}-\d{4}$")
 _YEAR_RANGE = re.compile(r"^(?:1[89]|20)\d{2}\s?[-–/]\s?(?:1[89]|20)\d{2}$")
@@ -173,7 +174,7 @@ class PhoneValidator:
         return 7 <= n <= 21
 
     def __call__(self, value: str, text: str, start: int, end: int, context: bool = False) -> bool:
-        core = _EXTENSION.sub("", value).strip()
+        core = _PAREN_CC.sub(r"\1 ", _EXTENSION.sub("", value).strip())  # (+49) 30 … reads as +49 30 …
         if not 7 <= len(digits(core)) <= 15 or _rejected_shape(core, text, start, end):
             return False
         if core.startswith("+") or core.startswith("00"):
