@@ -349,12 +349,18 @@ def _lower_case_lists(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[F
     _close_list(items, lists)
     for found in lists:
         nameish = [item for item in found if any(_listed_name(lex, t.text) for t in item)]
-        if len(nameish) < 2 or 2 * len(nameish) < len(found):
-            continue
+        all_capable = all(_name_capable(lex, t.text) for item in found for t in item)
+        if not (len(nameish) >= 2 and 2 * len(nameish) >= len(found) or all_capable and nameish and len(found) >= 3):
+            continue  # a list is of names when most items are, or all could be and one surely is
         for item in found:
-            capable = [t for t in item if lex.name_rank(t.text) is not None or lex.word_rank(t.text) is None]
+            capable = [t for t in item if _name_capable(lex, t.text)]
             if capable:
                 yield Finding("PERSON", capable[0].start, capable[-1].end, 0.7, "ner")
+
+
+def _name_capable(lex: Lexicon, word: str) -> bool:
+    """Could be (part of) a name: a known name, or no word of the lexicon's languages."""
+    return word not in TECH_WORDS and (lex.name_rank(word) is not None or lex.word_rank(word) is None)
 
 
 def _close_list(items: list, lists: list) -> list:
