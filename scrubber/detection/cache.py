@@ -61,3 +61,68 @@ class FindingsCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+#: spaCy findings of this many distinct sentence runs are kept per Detector (offsets only).
+#: Independent of `cache.max_entries`: the pool turns its workers' whole-text cache off (the
+#: parent holds that one), but the run cache must live where NER runs, in the workers.
+RUN_CACHE_ENTRIES = 20_000
+
+
+class RunCache:
+    """spaCy's findings per sentence run, reused wherever the run recurs, in any text.
+
+    Why runs and not whole texts: RAG instrumentation concatenates a system prompt and
+    retrieved chunks into ONE message part, each time in a different combination, so a
+    whole-text key never hits while the chunks' sentences recur constantly. spaCy (~80%
+    of a miss's cost) only ever sees the runs `NerDetector._gated` cuts (sentences that
+    can hold a name, each with the sentence before it as context), and its findings in
+    a run depend on the run's characters alone. So caching them by the run's hash is
+    exact by construction: `detect` below is `NerDetector.detect` with the spaCy call
+    answered from the cache for runs seen before. Everything that reads the whole text
+    (cue frames, lexicon names, name-part propagation, the technical filter) still runs
+    on the whole text, unchanged, so a surname found in paragraph 1 is still redacted in
+    paragraph 3 and a name across a paragraph boundary is judged as before.
+    """
+
+    def __init__(self, max_entries: int = RUN_CACHE_ENTRIES):
+        self._cache = FindingsCache(max_entries)
+
+    def stats(self) -> dict[str, int]:
+        return self._cache.stats()
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def detect(self, ner, fingerprint: str, texts) -> list[list[Finding]]:
+        """What `ner.detect(texts)` returns, with spaCy run only on runs not seen before."""
+        out: list[list[Finding]] = [[] for _ in texts]
+        if not ner.entities:
+            return out
+        pieces = list(ner._gated(ner._pieces(texts)))  # (text index, offset, run text)
+        found: dict[str, list[Finding]] = {}
+        misses: list[str] = []
+        for _, _, run in pieces:
+            if run in found:
+                continue
+            cached = self._cache.get(fingerprint, run, True)
+            if cached is None:
+                misses.append(run)
+                found[run] = []  # placeholder, so a run repeated in this batch goes to spaCy once
+            else:
+                found[run] = cached
+        if misses:
+            artifacts = ner.engine.process_batch(misses, "en", batch_size=ner.config.batch_size)
+            for run, (_, nlp_artifacts) in zip(misses, artifacts):
+                found[run] = ner._findings(run, 0, nlp_artifacts)
+                self._cache.put(fingerprint, run, True, found[run])
+        for index, offset, run in pieces:
+            out[index].extend(_shifted(f, offset) for f in found[run])
+        return [ner._combine(text, model) for text, model in zip(texts, out)]
+
+
+def _shifted(f: Finding, offset: int) -> Finding:
+    """A run's finding at its place in the whole text (as `NerDetector._findings` adds the offset)."""
+    from scrubber.detection.finding import Finding
+
+    return f if not offset else Finding(f.entity_type, f.start + offset, f.end + offset, f.score, f.detector)

@@ -12,7 +12,7 @@ import threading
 from typing import Sequence
 
 from scrubber.detection.builtin import TABLE_VERSION
-from scrubber.detection.cache import FindingsCache
+from scrubber.detection.cache import FindingsCache, RunCache
 from scrubber.detection.config import DetectionConfig
 from scrubber.detection.finding import Finding, resolve_overlaps
 from scrubber.detection.patterns import PatternEngine
@@ -27,6 +27,7 @@ class Detector:
         self._lock = threading.Lock()  # Hyperscan scratch space and spaCy are not thread-safe
         self._fingerprint = self._compute_fingerprint()
         self.cache = FindingsCache(self.config.cache.max_entries)
+        self.runs = RunCache()  # spaCy's findings per sentence run: reuse below the field (cache.py)
 
     def _ner_entities_enabled(self) -> bool:
         entities = self.config.entities
@@ -66,16 +67,19 @@ class Detector:
                 results[key] = cached
             else:
                 todo.append(key)
-        for key, found in zip(todo, self._detect_uncached(todo)):
+        for key, found in zip(todo, self._detect_uncached(todo, self.runs)):
             results[key] = found
             self.cache.put(self._fingerprint, key[0], key[1], found)
         return [list(results[key]) for key in keys]
 
-    def _detect_uncached(self, keys: list[tuple[str, bool]]) -> list[list[Finding]]:
+    def _detect_uncached(self, keys: list[tuple[str, bool]], runs: RunCache | None = None) -> list[list[Finding]]:
+        """Findings of texts not in the whole-text cache; with `runs`, spaCy's part comes from the
+        run cache for sentence runs seen before (the same result: see `RunCache`)."""
         found = [self._patterns.detect(text) for text, _ in keys]
         ner_idx = [i for i, (text, flag) in enumerate(keys) if flag and text.strip()]
         if ner_idx:
-            ner_found = self.ner.detect([keys[i][0] for i in ner_idx])
+            ner_texts = [keys[i][0] for i in ner_idx]
+            ner_found = self.ner.detect(ner_texts) if runs is None else runs.detect(self.ner, self._fingerprint, ner_texts)
             for i, extra in zip(ner_idx, ner_found):
                 found[i].extend(extra)
         return [resolve_overlaps(f) for f in found]
