@@ -23,6 +23,7 @@ as permanent (413 / INVALID_ARGUMENT): retrying it would never succeed.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 import time
@@ -37,6 +38,8 @@ MIB = 1024 * 1024
 #: a decoded message and the strings the processors make of it, per decompressed byte
 DECODED_FACTOR = 2
 MIN_RETRY, MAX_RETRY = 1.0, 30.0
+#: the loop lag above which the concurrency limit shrinks, how often it is measured, the floor
+LAG_TARGET, LAG_TICK, MIN_LIMIT = 0.1, 0.05, 2
 
 
 class AdmissionConfig(ComponentConfig):
@@ -64,7 +67,9 @@ class Admission:
         #: the memory_limiter's gate (anything with `refusal() -> float | None`), set at start
         self.memory_gate = None
         self._lock = threading.Lock()  # tickets are charged from decode threads too
-        self._slots = asyncio.Semaphore(config.max_concurrent_requests) if config.max_concurrent_requests else None
+        #: the concurrency limit now: `max_concurrent_requests`, lowered while the event loop lags
+        self.limit = config.max_concurrent_requests
+        self._waiters: collections.deque[asyncio.Future] = collections.deque()
         self._on_refusal = on_refusal or (lambda reason, transport: None)
         self._rate = 0.0  # requests completed per second, smoothed
         self._window_start, self._window_done = time.monotonic(), 0
@@ -104,30 +109,63 @@ class Admission:
     @contextlib.asynccontextmanager
     async def slot(self, transport: str):
         """A place in the pipelines, waited for at most `queue_timeout`."""
-        if self._slots is None:
+        if not self.config.max_concurrent_requests:
             yield
             return
-        if self._slots.locked():
+        if self.in_flight >= self.limit:
             if self.queued >= self.config.max_queued_requests:
                 self._on_refusal("concurrency", transport)
                 raise exhausted("receiver busy: too many requests waiting", self.retry_after())
-            self.queued += 1
-            try:
-                await asyncio.wait_for(self._slots.acquire(), self.config.queue_timeout)
-            except asyncio.TimeoutError:
-                self._on_refusal("concurrency", transport)
-                raise exhausted("receiver busy: the pipelines are saturated", self.retry_after()) from None
-            finally:
-                self.queued -= 1
+            await self._wait_for_place(transport)  # the place is ours (counted) once it returns
         else:
-            await self._slots.acquire()
-        self.in_flight += 1
+            self.in_flight += 1
         try:
             yield
         finally:
             self.in_flight -= 1
-            self._slots.release()
             self._done()
+            self._wake()
+
+    async def _wait_for_place(self, transport: str) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self.queued += 1
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), self.config.queue_timeout)
+        except asyncio.TimeoutError:
+            if waiter.done() and not waiter.cancelled():
+                return  # handed a place just as the wait ended
+            waiter.cancel()
+            self._on_refusal("concurrency", transport)
+            raise exhausted("receiver busy: the pipelines are saturated", self.retry_after()) from None
+        finally:
+            self.queued -= 1
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self.in_flight += 1  # handed over: the woken request owns this place
+
+    # -- the event loop's own lag ----------------------------------------------------
+    async def watch_loop(self) -> None:
+        """Adapt the concurrency limit to the event loop's lag (AIMD): admitted work that keeps
+        the loop busy would delay even the refusals, so the limit shrinks while the loop lags
+        more than LAG_TARGET and grows back while it keeps up."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(LAG_TICK)
+            lag = loop.time() - before - LAG_TICK
+            top = self.config.max_concurrent_requests
+            if lag > LAG_TARGET:
+                self.limit = max(MIN_LIMIT, int(self.limit * 0.8))
+            elif lag < LAG_TARGET / 2 and self.limit < top:
+                self.limit += 1
+                self._wake()
 
     def _done(self) -> None:
         now = time.monotonic()

@@ -138,10 +138,11 @@ class GRPCServer:
                 ticket = self.receiver.admission.ticket("grpc")
                 ticket.charge(len(raw))
                 ticket.charge_decoded(len(raw))
-                # a large message takes tens of ms to parse: keep the loop serving meanwhile
-                request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
-                del raw
-                response = await self.receiver.export(signal, request, "grpc")
+                async with self.receiver.admission.slot("grpc"):  # before decoding: refusals stay cheap
+                    # a large message takes tens of ms to parse: keep the loop serving meanwhile
+                    request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
+                    del raw
+                    response = await self.receiver.export(signal, request, "grpc")
             except Refusal as refusal:
                 await context.abort(refusal.code, refusal.message, trailing_metadata=refusal.grpc_trailers())
             finally:

@@ -227,8 +227,9 @@ class HTTPServer:
             # inflate and parse: keep the loop, and the health endpoint, serving meanwhile
             compressed = encoding.strip().lower() not in ("", "identity")
             offload = compressed or len(body) > _OFFLOAD_BYTES
-            export_request = await asyncio.to_thread(decode) if offload else decode()
-            response = await self.receiver.export(signal, export_request, "http")
+            async with self.receiver.admission.slot("http"):  # before inflating and decoding
+                export_request = await asyncio.to_thread(decode) if offload else decode()
+                response = await self.receiver.export(signal, export_request, "http")
             return encode(response, content_type)
         except Refusal as refusal:
             return error_response(refusal, content_type)

@@ -56,6 +56,7 @@ class OTLPReceiver:
         self._http = HTTPServer(protocols.http, self) if protocols.http else None
         self._started = False
         self._stopped = False
+        self._watcher: asyncio.Task | None = None
 
     @property
     def grpc_port(self) -> int | None:
@@ -75,6 +76,7 @@ class OTLPReceiver:
             self._resolve_authenticators(host)
             # the memory_limiter's process-wide gate, if a pipeline has one (made with the processors)
             self.admission.memory_gate = self.settings.shared.get(MEMORY_GATE)
+            self._watcher = asyncio.get_running_loop().create_task(self.admission.watch_loop())
             for server in filter(None, (self._grpc, self._http)):
                 await server.start()
         except BaseException:
@@ -127,6 +129,9 @@ class OTLPReceiver:
         if self._stopped:
             return
         self._stopped = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
         servers = [s for s in (self._grpc, self._http) if s is not None]
         results = await asyncio.gather(*(s.stop(timeout) for s in servers), return_exceptions=True)
         for server, result in zip(servers, results):
@@ -134,7 +139,8 @@ class OTLPReceiver:
                 self._logger.warning("otlp receiver %s: error stopping %s server: %s", self.settings.id, type(server).__name__, type(result).__name__)
 
     async def export(self, signal: Signal, request: Request, transport: str):
-        """Hand one decoded request to its consumer; return the response or raise `status.Refusal`."""
+        """Hand one decoded request to its consumer; return the response or raise `status.Refusal`.
+        The servers call it holding an admission slot (`admission.slot`), taken before decoding."""
         count = item_count(request)
         labels = {"receiver": str(self.settings.id), "transport": transport}
         if not resource_groups(request):
@@ -148,11 +154,7 @@ class OTLPReceiver:
         if consumer is None:  # servers only route signals that have a consumer
             raise status.Refusal(grpc.StatusCode.UNIMPLEMENTED, f"{signal} are not received by this receiver")
         try:
-            async with self.admission.slot(transport):
-                await consumer.consume(signal, request)
-        except status.Refusal:  # no slot in time: nothing entered the pipeline
-            self._count(signal, labels, 0, count)
-            raise
+            await consumer.consume(signal, request)
         except PartialSuccess as partial:
             rejected = max(0, min(partial.rejected, count))
             self._count(signal, labels, count - rejected, rejected)
