@@ -103,3 +103,29 @@ def test_deep_json_in_strings_is_redacted_not_an_error(federated, transport, jur
     # a log body is content: scanned as text, so the e-mail inside is still found
     assert "[[[[" not in _text(target, Signal.TRACES)
     assert "Traceback" not in scrubber.stderr() and "RecursionError" not in scrubber.stderr()
+
+
+def test_one_large_request_does_not_stall_the_server_or_its_health_endpoint(federated):
+    """A 15 MiB body (decoded and scrubbed on IN's pii path) while the health endpoint is polled:
+    every poll answers within a second (issue 13 saw 3-5 s stalls)."""
+    import threading
+
+    scrubber, sinks, running, _ = federated
+    request = deep_json_span(REGIONS["in"], text="plain words " * (15 * 2**20 // 12))
+    latencies, done = [], threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            started = time.monotonic()
+            assert scrubber.ready()
+            latencies.append(time.monotonic() - started)
+            time.sleep(0.05)
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        outcome = running.send("http-protobuf", Signal.TRACES, request, timeout=60)
+    finally:
+        done.set()
+        poller.join()
+    assert outcome.kind in ("ok", "retry", "too_large"), outcome
+    assert latencies and max(latencies) < 1.0, f"health endpoint took {max(latencies):.2f} s"
