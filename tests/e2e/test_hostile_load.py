@@ -10,7 +10,9 @@ backends, raw gRPC and HTTP clients.
    99% of the calls not accepted are refused within 1 s with RESOURCE_EXHAUSTED + RetryInfo;
 3. faults under load: a detection worker SIGKILLed every 3 s, the EU and IN backends down for
    10 s, and a client sending poison spans (3-byte trace ids) all along: every acknowledged
-   span reaches its regional backend (0 lost), every poison span is refused 400.
+   span (EU, IN, US) reaches its regional backend (0 lost), every poison span is refused 400,
+   and no planted e-mail reaches the global backend or IN's pseudonymized one (issue 13 item
+   7's measurement; names and NER recall are the detection issue's).
 
 Run: `.venv/bin/python -m pytest tests/e2e/test_hostile_load.py -m slow -s`; the figures are
 printed and written to $SCRUBBER_LOAD_REPORT (JSON) when set; tests/fuzz/README.md has them.
@@ -38,7 +40,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from benchmarks.throughput.procs import Monitor
 from benchmarks.throughput.workloads import generate
-from scrubber.pdata import Signal
+from scrubber.pdata import Signal, otlpjson
 from tests.fuzz.federated import METHODS, ROOT, Federated, _grpc_outcome
 from tests.fuzz.overload import offer
 
@@ -158,20 +160,26 @@ def _workers(pid: int) -> list[psutil.Process]:
 def faults(fed: Federated, seconds: float = 30.0) -> dict:
     """Load with unique span names; worker kills, a backend outage and poison spans meanwhile."""
     call, stop = _calls(fed), threading.Event()
-    acked: dict[str, list[bytes]] = {"eu": [], "in": []}
+    acked: dict[str, list[bytes]] = {"eu": [], "in": [], "us": []}
+    planted: list[str] = []
     counts, lock = Counter(), threading.Lock()
     base = generate("genai-chat", 16, 2, seed=11)
 
     def client(k: int) -> None:
         i = 0
         while not stop.is_set():
-            jurisdiction = "in" if (i + k) % 2 else "eu"
+            jurisdiction = ("eu", "in", "us")[(i + k) % 3]
             prefix = f"ack-{k}-{i}"
-            request = _region(base[i % len(base)].payload, {"in": "ap-south-1", "eu": "eu-central-1"}[jurisdiction], prefix)
+            region = {"in": "ap-south-1", "eu": "eu-central-1", "us": "us-east-1"}[jurisdiction]
+            request = _region(base[i % len(base)].payload, region, prefix)
+            email = f"planted.{k}.{i}@example.com"  # US spans reach the global stack pseudonymized
+            for span in request.resource_spans[0].scope_spans[0].spans:
+                span.attributes.add(key="user.email").value.string_value = email
             try:
                 call(request.SerializeToString(), timeout=10)
                 with lock:
                     acked[jurisdiction].extend(span.span_id for span in request.resource_spans[0].scope_spans[0].spans)
+                    planted.append(email)
                     counts["acknowledged_requests"] += 1
             except grpc.RpcError as error:
                 with lock:
@@ -224,7 +232,11 @@ def faults(fed: Federated, seconds: float = 30.0) -> dict:
     while time.monotonic() < deadline and any(set(acked[j]) - arrived(j) for j in acked):
         time.sleep(1.0)
     lost = {j: len(set(acked[j]) - arrived(j)) for j in acked}
-    return {**counts, "acknowledged_spans": {j: len(v) for j, v in acked.items()}, "lost_acknowledged_spans": lost}
+    global_text = "".join(otlpjson.dumps(r) for signal in Signal for r in fed.sinks["global"].requests[signal])
+    in_text = "".join(otlpjson.dumps(r) for r in fed.sinks["in"].requests[Signal.TRACES])
+    return {**counts, "acknowledged_spans": {j: len(v) for j, v in acked.items()}, "lost_acknowledged_spans": lost,
+            "planted_emails": len(planted), "planted_at_global": sum(e in global_text for e in planted),
+            "planted_at_in_pseudonymized": sum(e in in_text for e in planted)}
 
 
 def _config(tmp_path: Path) -> Path:
@@ -265,7 +277,9 @@ def test_compressed_bursts_and_faults_under_load(tmp_path):
     for row in bursts:
         assert row["good_client_s"] <= 5.0, row
         assert set(row["outcomes"]) <= {"ok", "retry", "too_large"}, row
-    assert faulted["lost_acknowledged_spans"] == {"eu": 0, "in": 0}, faulted
+    assert faulted["lost_acknowledged_spans"] == {"eu": 0, "in": 0, "us": 0}, faulted
+    # e-mails are pattern-detected: with workers killed the pii path fails closed, never open
+    assert faulted["planted_at_global"] == 0 and faulted["planted_at_in_pseudonymized"] == 0, faulted
     assert faulted.get("poison_accepted", 0) == 0 and faulted.get("poison_invalid", 0) > 0, faulted
 
 
