@@ -23,24 +23,27 @@ import json
 import multiprocessing
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.throughput import loadgen, references, report
-from benchmarks.throughput.procs import Scrubber, Sink, Monitor
+from benchmarks.throughput.procs import Scrubber, Sink, Monitor, free_port
+from benchmarks.throughput import world
 from benchmarks.throughput.workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-SPANS_PER_REQUEST = {"plain": 100, "genai-chat": 10, "genai-unique": 10}
+SPANS_PER_REQUEST = {"plain": 100, "genai-chat": 10, "genai-unique": 10, **world.SPANS_PER_REQUEST}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the max-rate phase per workload")
     parser.add_argument("--quick", action="store_true", help="smoke run: short phases, small request sets")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help=f"comma-separated, of: {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--workers", type=int, default=0, help="detection workers (0: one per core)")
     parser.add_argument("--pii-scope", choices=("texts", "requests"), default="texts",
                         help="pool scope of the pii processor: texts (detection only in the workers) or requests "
@@ -51,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--loadgens", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight per load generator")
     parser.add_argument("--naive-seconds", type=float, default=20.0, help="time box of the naive baseline per workload")
+    parser.add_argument("--collector", choices=("auto", "off"), default="auto",
+                        help="auto: also run the real OpenTelemetry Collector (built once by benchmarks/collector/build.py, "
+                             "needs Go) passthrough and with its redaction processor on the plain workloads; off: skip")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for throughput.json / .png")
     args = parser.parse_args(argv)
     if args.quick:
@@ -131,6 +137,52 @@ def _run_variant(args, workloads: list[str], workers: int, subjects: bool, resul
             sink.stop()
 
 
+COLLECTOR_WORKLOADS = ("plain", "world-mixed")
+
+
+def run_collector(args, workloads: list[str], results: dict) -> None:
+    """The real Collector (passthrough, redaction) on the same plain spans, max-rate phase only."""
+    from benchmarks.collector import MODES, Collector
+    from benchmarks.collector.build import RELEASE, build
+
+    chosen = [w for w in workloads if w in COLLECTOR_WORKLOADS]
+    if args.collector == "off" or not chosen:
+        return
+    print(f"[collector] building / reusing the OpenTelemetry Collector {RELEASE} ...", flush=True)
+    try:
+        binary = build(quiet=True)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        print(f"[collector] skipped: {error}", file=sys.stderr)
+        results["collector"] = {"skipped": str(error)[:500]}
+        return
+    out = results.setdefault("collector", {"release": RELEASE})
+    for i, workload in enumerate(chosen):
+        row = out.setdefault(workload, {})
+        for mode in MODES:
+            with tempfile.TemporaryDirectory(prefix="otelcol-bench-") as tmp:
+                sink = Sink()
+                collector = Collector(binary, Path(tmp), mode, sink.grpc, free_port())
+                monitor = None
+                try:
+                    collector.wait_ready()
+                    monitor = Monitor(collector.proc.pid)
+                    monitor.start()
+                    print(f"[collector {mode}] {workload} max rate, {args.duration:.0f}s ...", flush=True)
+                    top = _phase(collector.grpc, workload, args, 1000 * (i + 1), args.duration, None)
+                    top.update(monitor.window(top.pop("began"), top.pop("ended")))
+                    top["sink_items"] = sink.spans() if workload != "world-logs" else None
+                    row[mode] = top
+                finally:
+                    if monitor is not None:
+                        monitor.stop()
+                    collector.stop()
+                    sink.stop()
+        ours = results["workloads"].get(workload, {}).get("max", {}).get("spans_per_s")
+        if ours:
+            for mode in MODES:
+                row[f"scrubber_vs_{mode}"] = ours / row[mode]["spans_per_s"] if row[mode]["spans_per_s"] else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -153,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                 "on_spans_per_s": results["workloads"][w + "+subjects"]["max"]["spans_per_s"],
                 "drop": 1 - results["workloads"][w + "+subjects"]["max"]["spans_per_s"]
                 / results["workloads"][w]["max"]["spans_per_s"]} for w in workloads}
+    run_collector(args, workloads, results)
     results["targets"] = report.targets(results)
     (args.out / "throughput.json").write_text(json.dumps(results, indent=2))
     report.plot(results, args.out / "throughput.png")

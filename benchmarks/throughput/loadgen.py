@@ -23,6 +23,7 @@ import grpc
 from benchmarks.throughput.workloads import Batch, generate
 
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+EXPORTS = {"traces": EXPORT, "logs": "/opentelemetry.proto.collector.logs.v1.LogsService/Export"}
 
 
 @dataclass
@@ -48,7 +49,7 @@ def run(plan: Plan, ready, go, results) -> None:
 async def _drive(plan: Plan, batches: list[Batch]) -> dict:
     options = [("grpc.max_send_message_length", 64 << 20), ("grpc.max_receive_message_length", 64 << 20)]
     async with grpc.aio.insecure_channel(plan.target, options=options) as channel:
-        call = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+        call = channel.unary_unary(EXPORTS[batches[0].signal], request_serializer=None, response_deserializer=None)
         await channel.channel_ready()
         stats = _Stats(len(batches))
         deadline = time.perf_counter() + plan.duration

@@ -18,6 +18,7 @@ import multiprocessing
 import time
 import types
 
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from benchmarks.throughput.workloads import generate
@@ -37,13 +38,38 @@ def _analyzer():
     return AnalyzerEngine(nlp_engine=nlp.create_engine()), AnonymizerEngine()
 
 
-def _strings(request: ExportTraceServiceRequest):
-    for rs in request.resource_spans:
+def parse(batch):
+    """The request of a batch, traces or logs."""
+    kind = ExportLogsServiceRequest if batch.signal == "logs" else ExportTraceServiceRequest
+    return kind.FromString(batch.payload)
+
+
+def _strings(request):
+    """Every string value a naive scrubber would run Presidio on: span / log attributes, and the
+    string leaves of log bodies (kvlist bodies hold GenAI events' messages)."""
+    for rl in getattr(request, "resource_logs", ()):
+        for sl in rl.scope_logs:
+            for record in sl.log_records:
+                yield from (kv.value for kv in record.attributes if kv.value.WhichOneof("value") == "string_value")
+                yield from _leaves(record.body)
+    for rs in getattr(request, "resource_spans", ()):
         for ss in rs.scope_spans:
             for span in ss.spans:
                 for kv in span.attributes:
                     if kv.value.WhichOneof("value") == "string_value":
-                        yield kv
+                        yield kv.value
+
+
+def _leaves(value):
+    kind = value.WhichOneof("value")
+    if kind == "string_value":
+        yield value
+    elif kind == "kvlist_value":
+        for kv in value.kvlist_value.values:
+            yield from _leaves(kv.value)
+    elif kind == "array_value":
+        for v in value.array_value.values:
+            yield from _leaves(v)
 
 
 def naive(workload: str, n_requests: int, spans_per_request: int, seconds: float, seed: int = 7) -> dict:
@@ -54,10 +80,10 @@ def naive(workload: str, n_requests: int, spans_per_request: int, seconds: float
     spans = nbytes = texts = 0
     began = time.perf_counter()
     for batch in batches:
-        request = ExportTraceServiceRequest.FromString(batch.payload)
-        for kv in _strings(request):
-            found = analyzer.analyze(kv.value.string_value, language="en")
-            kv.value.string_value = anonymizer.anonymize(kv.value.string_value, found).text
+        request = parse(batch)
+        for value in _strings(request):
+            found = analyzer.analyze(value.string_value, language="en")
+            value.string_value = anonymizer.anonymize(value.string_value, found).text
             texts += 1
         request.SerializeToString()
         spans += batch.spans
@@ -69,9 +95,9 @@ def naive(workload: str, n_requests: int, spans_per_request: int, seconds: float
             "spans": spans, "seconds": elapsed}
 
 
-def _walk(request: ExportTraceServiceRequest) -> int:
-    touched = 0
-    for rs in request.resource_spans:
+def _walk(request) -> int:
+    touched = sum(len(v.string_value) for v in _strings(request) if not hasattr(request, "resource_spans"))
+    for rs in getattr(request, "resource_spans", ()):
         for kv in rs.resource.attributes:
             touched += len(kv.key)
         for ss in rs.scope_spans:
@@ -87,7 +113,7 @@ def _floor_one(batches, seconds: float, out) -> None:
     began = time.perf_counter()
     while time.perf_counter() - began < seconds:
         for batch in batches:
-            request = ExportTraceServiceRequest.FromString(batch.payload)
+            request = parse(batch)
             _walk(request)
             request.SerializeToString()
             spans += batch.spans

@@ -29,7 +29,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-WORKLOADS = ("plain", "genai-chat", "genai-unique")
+from benchmarks.throughput import world
+
+BASE_WORKLOADS = ("plain", "genai-chat", "genai-unique")
+#: the shapes of this module, then those of `world.py` (a different generator, issue 14)
+WORKLOADS = BASE_WORKLOADS + world.WORKLOADS
 CORPUS_SEED = 20260101
 
 
@@ -38,7 +42,8 @@ class Batch:
     """One export request, serialized, with what it holds."""
 
     payload: bytes
-    spans: int
+    spans: int  # spans, or log records when signal is "logs"
+    signal: str = "traces"
 
 
 def _kv(key: str, value) -> KeyValue:
@@ -193,6 +198,8 @@ def _genai_span(maker: _SpanMaker, people: _People, corpus: _Corpus, conv: _Conv
 
 def generate(workload: str, n_requests: int, spans_per_request: int, seed: int) -> list[Batch]:
     """`n_requests` serialized requests of `spans_per_request` spans each."""
+    if workload in world.WORKLOADS:
+        return world.generate(workload, n_requests, spans_per_request, seed)
     if workload not in WORKLOADS:
         raise ValueError(f"unknown workload {workload!r}; known: {', '.join(WORKLOADS)}")
     rng = random.Random(seed)
