@@ -104,7 +104,8 @@ class DetectionConfig(ComponentConfig):
     context_boost: float = Field(default=0.35, ge=0.0, le=1.0)
     #: characters before/after a candidate searched for context words
     context_window: int = Field(default=48, ge=0, le=500)
-    #: national phone numbers (without +country code) are accepted if valid in one of these regions
+    #: national phone numbers (without +country code) are tried in these regions first, then in
+    #: `phones.WIDE_REGIONS`; after a context word ("tel", "Handy", "celular"...) in every region
     phone_regions: list[str] = Field(default_factory=lambda: ["US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "IN"])
     #: user-declared pattern detectors, added to the built-in table
     patterns: list[PatternSpec] = Field(default_factory=list)
