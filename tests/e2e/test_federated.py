@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 
 from scrubber.pdata import Signal, items, otlpjson
 from scrubber.residency.resolve import attribute
@@ -144,22 +143,17 @@ def _wait(condition, timeout: float = 25.0) -> bool:
     return condition()
 
 
-@pytest.fixture
-def sinks():
-    started = {name: GrpcSink() for name in ("eu", "in", "us", "global")}
-    for sink in started.values():
-        sink.start()
-    yield started
-    for sink in started.values():
-        sink.stop()
+def federated_env(sinks: dict[str, GrpcSink], tmp_path: Path, grpc_port: int) -> dict[str, str]:
+    """The environment config/federated.yaml needs: keys, receiver ports, the four backends."""
+    return {**KEYS, "SCRUBBER_GRPC_ENDPOINT": f"127.0.0.1:{grpc_port}", "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",
+            "SCRUBBER_QUARANTINE_DIR": str(tmp_path / "quarantine"),
+            **{f"SCRUBBER_REGIONAL_{j.upper()}_ENDPOINT": sinks[j].endpoint for j in ("eu", "in", "us")},
+            "SCRUBBER_GLOBAL_ENDPOINT": sinks["global"].endpoint}
 
 
 def test_federated_routing_end_to_end(sinks, tmp_path):
     grpc_port = free_port()
-    env = {**KEYS, "SCRUBBER_GRPC_ENDPOINT": f"127.0.0.1:{grpc_port}", "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",
-           "SCRUBBER_QUARANTINE_DIR": str(tmp_path / "quarantine"),
-           **{f"SCRUBBER_REGIONAL_{j.upper()}_ENDPOINT": sinks[j].endpoint for j in ("eu", "in", "us")},
-           "SCRUBBER_GLOBAL_ENDPOINT": sinks["global"].endpoint}
+    env = federated_env(sinks, tmp_path, grpc_port)
     with ScrubberProcess(ROOT / "config" / "federated.yaml", tmp_path, env=env) as scrubber:
         send_everything(f"127.0.0.1:{grpc_port}")
         sent = Counter(s[2] for s in SPANS)

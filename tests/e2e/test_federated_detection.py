@@ -18,11 +18,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from scrubber.pdata import Signal, otlpjson
 from scrubber.testing.grpc_sink import GrpcSink
-from tests.e2e.test_federated import KEYS, _sdk_app
+from tests.e2e.test_federated import _sdk_app, federated_env
 from tests.support.process import ScrubberProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,26 +71,13 @@ def _send(endpoint: str) -> None:
             provider.shutdown()
 
 
-@pytest.fixture
-def sinks():
-    started = {name: GrpcSink() for name in ("eu", "in", "us", "global")}
-    for sink in started.values():
-        sink.start()
-    yield started
-    for sink in started.values():
-        sink.stop()
-
-
 def _text(sink: GrpcSink) -> str:
     return "".join(otlpjson.dumps(r) for s in Signal for r in sink.requests[s])
 
 
 def test_names_phones_addresses_never_leave_their_region(sinks, tmp_path):
     grpc_port = free_port()
-    env = {**KEYS, "SCRUBBER_GRPC_ENDPOINT": f"127.0.0.1:{grpc_port}", "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",
-           "SCRUBBER_QUARANTINE_DIR": str(tmp_path / "quarantine"),
-           **{f"SCRUBBER_REGIONAL_{j.upper()}_ENDPOINT": sinks[j].endpoint for j in ("eu", "in", "us")},
-           "SCRUBBER_GLOBAL_ENDPOINT": sinks["global"].endpoint}
+    env = federated_env(sinks, tmp_path, grpc_port)
     with ScrubberProcess(ROOT / "config" / "federated.yaml", tmp_path, env=env):
         _send(f"127.0.0.1:{grpc_port}")
         for j in ("eu", "in", "us"):
