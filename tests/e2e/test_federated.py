@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-
 from scrubber.pdata import Signal, items, otlpjson
 from scrubber.residency.resolve import attribute
 from scrubber.testing.grpc_sink import GrpcSink
