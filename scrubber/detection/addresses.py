@@ -62,7 +62,9 @@ _TYPE_FIRST_WORDS = (
     "via|viale|piazza|piazzale|corso|vicolo|strada|contrada|lungomare|borgo|rotonda|canale|incrocio|"
     "stretto|salita|traversa|località|loc\\.|"
     # pl
-    "ulica|ul\\.|aleja|al\\.|plac|pl\\.|osiedle|os\\.|rondo|skwer|bulwar"
+    "ulica|ul\\.|aleja|al\\.|plac|pl\\.|osiedle|os\\.|rondo|skwer|bulwar|"
+    # ro
+    "strada|bulevardul|bd\\.|calea|șoseaua|soseaua|aleea|piața|piata|splaiul|intrarea"
 )
 #: types that are street types in lower case too; the others ("via", "place", "route", "largo") are
 #: ordinary words in lower case and count only capitalised
@@ -111,6 +113,10 @@ US_STATES = (
 )
 UK_POSTCODE = "(?:[A-Z]{1,2}\\d[A-Z\\d]?|GIR) ?\\d[ABD-HJLNP-UW-Z]{2}"
 #: alone, without a street or city next to it, only with its space (A64FX is a CPU, SW1A 1AA a postcode)
+#: Australian states and Canadian provinces, written before the postcode
+AU_CA_REGIONS = "NSW|VIC|QLD|WA|SA|TAS|ACT|NT|ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NU"
+CA_POSTCODE = "[A-CEGHJ-NPR-TVXY]\\d[A-CEGHJ-NPR-TV-Z] ?\\d[A-CEGHJ-NPR-TV-Z]\\d"
+EIRCODE = "[AC-FHKNPRTV-Y]\\d{2}(?:\\d|W)? ?[0-9AC-FHKNPRTV-Y]{4}"
 UK_POSTCODE_SPACED = "(?:[A-Z]{1,2}\\d[A-Z\\d]?|GIR) \\d[ABD-HJLNP-UW-Z]{2}"
 COUNTRIES = (
     "Germany|Deutschland|France|India|Bharat|Brasil|Brazil|USA|U\\.S\\.A\\.|United States(?: of America)?|UK|"
@@ -135,11 +141,20 @@ _TAILS = re.compile(
         f"{_CITY}(?:,? {_CITY}){{0,2}}(?:,? (?:{US_STATES}) \\d{{5}}(?:-\\d{{4}})?| {UK_POSTCODE}|"
         f"\\s*[-–,]?\\s*(?:\\d{{3}} ?\\d{{3}}|\\d{{5}}(?:-\\d{{3,4}})?))\\b",  # Surrey GU12 4AB, Haryana 122001
         f"{UK_POSTCODE}\\b",
+        # postcodes of other layouts, alone or after their city / state: Sydney NSW 2000, Toronto, ON M5V 3L9,
+        # Dublin 2, D02 X285, Tokyo 105-0011 (〒), C1043AAZ CABA, São Paulo/SP
+        f"(?:{_CITY},? )?(?:{AU_CA_REGIONS}) (?:\\d{{4}}|{CA_POSTCODE})\\b",
+        f"(?:{_CITY},? )?(?:{CA_POSTCODE}|{EIRCODE}|〒?\\d{{3}}-\\d{{4}}|[A-Z]\\d{{4}}[A-Z]{{3}})\\b(?: {_CITY})?",
+        f"{_CITY} \\d{{1,2}}\\b(?=[ \\t]*(?:,|$|\\r?\\n))",
+        f"{_CITY}/[A-Z]{{2}}\\b",
         "(?:PIN|Pin ?code|PIN ?code|CEP|PLZ|CP|C\\.P\\.|CAP|ZIP)[:.]?\\s*\\d{3}[ \\-]?\\d{2,3}\\b",
         "\\d{6}\\b|\\d{5}(?:-\\d{3,4})?\\b|\\d{2}-\\d{3}\\b|\\d{4} ?[A-Z]{2}\\b|\\d{4}\\b",  # a postcode alone
         f"(?:{COUNTRIES})\\b",
         # a city, district or state alone: at a line end, or before the next part of the block
         f"{_CITY}(?=[ \\t]*(?:$|\\r?\\n|\\.(?:\\s|$)|[,\\-–][ \\t]*(?:{COUNTRIES}|\\d{{4,6}}\\b|{CAP}|$|\\r?\\n)))",
+        # when in doubt the block goes on: a short part of capitalised words or numbers up to the next comma
+        # or the line end ("Trade Centre 1, Dubai, United Arab Emirates")
+        "[A-Z0-9ÀÖØ-ÞĀ-ſ][\\w'’\\-/#().]*(?: [A-Z0-9ÀÖØ-ÞĀ-ſ][\\w'’\\-/#().]*){0,4}(?=[ \\t]*(?:,|$|\\r?\\n))",
     ))
 )
 #: words that end a letter, never a city line

@@ -14,7 +14,7 @@ from scrubber.detection import addresses, context
 from scrubber.detection.config import PatternSpec
 
 #: bump when the table changes, so content-addressed caches don't serve stale results
-TABLE_VERSION = "2026.2"
+TABLE_VERSION = "2026.3"
 
 _A = addresses
 _CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
@@ -332,6 +332,11 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="street_then_postcode", entity="ADDRESS", score=0.85, context=context.ADDRESS, validator="address_line",
         regex=r"\b(?:" + _A.CAP + r" (?:(?:" + _A.PARTICLES + r") )?){1,4}" + _A.HOUSE_NO
               + r", (?:\d{4,5}|\d{2}-\d{3}|\d{5}-\d{3}|\d{4} ?[A-Z]{2}) " + _CITY,
+    ),
+    PatternSpec(  # Calle 93 #13-45, Carrera 7 No. 71-21, Str. Lipscani 20: numbered grid streets (CO, RO)
+        name="street_address_numbered", entity="ADDRESS", score=0.9, context=context.ADDRESS,
+        regex=r"\b(?:Calle|Carrera|Cra\.?|Cl\.?|Avenida|Av\.?|Transversal|Diagonal|Tv\.?|Dg\.?) \d{1,3}[A-Z]? ?(?:Bis ?)?"
+              r"(?:#|No\.?|N°|Nº) ?\d{1,3}[A-Z]?-\d{1,3}\b|\bStr\. " + _A.CAP + r"(?: " + _A.CAP + r"){0,2},? (?:nr\.? ?)?\d{1,4}[A-Z]?\b",
     ),
     PatternSpec(  # Springfield, IL 62704-1234 (US ZIP or ZIP+4 after a state)
         name="us_city_state_zip", entity="ADDRESS", score=0.85, context=context.ADDRESS,

@@ -103,3 +103,26 @@ def test_a_phone_before_the_street_is_not_its_house_number(det: Detector) -> Non
 def test_block_ends_before_a_closing_line(det: Detector) -> None:
     text = "Hauptstraße 5\n10115 Berlin\nThanks, Anna"
     assert addresses(det, text) == ["Hauptstraße 5\n10115 Berlin"]
+
+
+# postcodes of more layouts stay with their block, and a block runs on over short capitalised parts
+MORE_LAYOUTS = [
+    ("Ship to 88 George Street, Sydney NSW 2000, Australia", "Sydney NSW 2000, Australia"),
+    ("Send to 120 King Street West, Toronto, ON M5V 3L9, Canada", "ON M5V 3L9"),
+    ("Address: 12 Merrion Square, Dublin 2, D02 X285", "D02 X285"),
+    ("Address: 4-2-8 Shibakoen, Minato City, Tokyo 105-0011, Japan", "Tokyo 105-0011"),
+    ("Endereço: Avenida Paulista 1000, Bela Vista, São Paulo/SP, CEP 01310-100", "São Paulo/SP"),
+    ("Address: Sheikh Zayed Road, Trade Centre 1, Dubai, United Arab Emirates", "Trade Centre 1, Dubai"),
+    ("Calle 93 #13-45, Bogotá", "Calle 93 #13-45, Bogotá"),
+    ("Str. Lipscani 20, București 030031", "Str. Lipscani 20, București 030031"),
+]
+
+
+@pytest.mark.parametrize("text,piece", MORE_LAYOUTS, ids=[t[:30] for t, _ in MORE_LAYOUTS])
+def test_more_layouts_leave_nothing_behind(text: str, piece: str) -> None:
+    from scrubber.detection import Detector
+
+    [found] = Detector().detect([text], [False])
+    start = text.index(piece)
+    covered = {i for f in found for i in range(f.start, f.end)}
+    assert all(i in covered for i in range(start, start + len(piece)) if not text[i].isspace()), (text, found)
