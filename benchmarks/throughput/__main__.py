@@ -68,7 +68,9 @@ def _requests_needed(workload: str, args) -> int:
     """Requests each load generator builds: enough that GenAI texts do not repeat in a phase."""
     if args.quick:
         return 20
-    return 200 if workload == "plain" else 400
+    if workload == "plain":
+        return 200
+    return min(400, max(100, int(20 * args.duration)))  # short runs need fewer (GenAI sets take long to build)
 
 
 def _phase(target: str, workload: str, args, seed: int, duration: float, rate: float | None) -> dict:

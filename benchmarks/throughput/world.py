@@ -17,7 +17,8 @@ of those locales, a RAG pool of 300 titled documents with Zipf(1.3) popularity, 
   message in a kvlist body), the history re-sent as earlier events;
 - `world-mixed`: an ordinary service: HTTP, database, cache and messaging spans (~15 attributes,
   a few user ids), one span in twenty a `world-rag-concat` GenAI span;
-- `world-unique`: the `world-rag-concat` shape with every text unique (worst case for any cache).
+- `world-unique`: the `world-rag-concat` shape with every text unique, single-turn (nothing is
+  re-sent: the worst case for any cache).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class _Maker:
 
     # -- the shapes ---------------------------------------------------------------------
     def rag_concat(self) -> Span:
-        chat = self.chat()
+        chat = self.chat(max_turns=6 if self.pool else 1)  # worst case: no history, nothing re-sent
         system = "\n\n".join([chat["system"], *self.docs(3)])  # context concatenated into ONE part
         prompt, answer = self.voices.user_turn(), self.voices.answer()
         messages = [_messages("system", system), *chat["history"], _messages("user", prompt)]

@@ -14,6 +14,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from benchmarks.throughput.loadgen import EXPORT
 from benchmarks.throughput.procs import Scrubber, Sink
+from benchmarks.throughput import references
 from benchmarks.throughput.workloads import generate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,3 +70,43 @@ def test_saturated_pool_makes_the_grpc_receiver_refuse_with_retry_info(tmp_path)
     finally:
         scrubber.stop()
         sink.stop()
+
+
+def test_world_workloads_have_the_shapes_real_genai_traffic_has():
+    """The second generator's shapes (issue 14 item 4): context concatenated into ONE system part
+    whose chunks recur in other combinations, retrieval documents as attributes, a history that
+    grows, GenAI log events sent as OTLP logs, a mixed service with a minority of GenAI spans."""
+    concat = [references.parse(b) for b in generate("world-rag-concat", 8, 10, seed=1)]
+    systems = [json.loads(kv.value.string_value)[0] for r in concat for span in r.resource_spans[0].scope_spans[0].spans
+               for kv in span.attributes if kv.key == "gen_ai.input.messages"]
+    assert all(m["role"] == "system" and len(m["parts"]) == 1 for m in systems)
+    chunks = [c for m in systems for c in m["parts"][0]["content"].split("\n\n")[1:]]
+    assert len(chunks) == 3 * len(systems)
+    assert len(set(chunks)) < len(chunks), "RAG chunks recur across requests"
+    assert len({m["parts"][0]["content"] for m in systems}) > len(systems) // 2, "in new combinations"
+
+    docs = references.parse(generate("world-rag-docs", 1, 10, seed=1)[0]).resource_spans[0].scope_spans[0].spans[0]
+    assert sum(kv.key.endswith(".document.content") for kv in docs.attributes) == 4
+
+    turns = [sum(kv.key.endswith(".content") and kv.key.startswith("gen_ai.prompt.") for kv in span.attributes)
+             for b in generate("world-multi-turn", 4, 10, seed=1)
+             for span in references.parse(b).resource_spans[0].scope_spans[0].spans]
+    assert max(turns) >= 5, "histories grow turn by turn"
+
+    logs = generate("world-logs", 2, 20, seed=1)
+    assert all(b.signal == "logs" for b in logs)
+    records = references.parse(logs[0]).resource_logs[0].scope_logs[0].log_records
+    assert {r.event_name for r in records} >= {"gen_ai.user.message", "gen_ai.choice"}
+    assert any(kv.key == "content" for kv in records[0].body.kvlist_value.values)
+
+    mixed = [span for b in generate("world-mixed", 4, 100, seed=1)
+             for span in references.parse(b).resource_spans[0].scope_spans[0].spans]
+    genai = sum(span.name.startswith("chat ") for span in mixed)
+    assert 0 < genai < len(mixed) // 8
+
+    unique = generate("world-unique", 4, 10, seed=1)
+    texts = [kv.value.string_value for b in unique for span in references.parse(b).resource_spans[0].scope_spans[0].spans
+             for kv in span.attributes if kv.key == "gen_ai.input.messages"]
+    parts = [json.loads(t)[0]["parts"][0]["content"] for t in texts]
+    pieces = [p for text in parts for p in text.split("\n\n")]
+    assert len(set(pieces)) == len(pieces), "the worst case repeats nothing"
