@@ -253,6 +253,10 @@ BUILTIN: tuple[PatternSpec, ...] = (
         ignore_case=True,
         regex=r"\b(?:" + _DOB_WORDS + r")\s*(?:is|:|-|am|le|el|em|il|op)?\s*[:\-]?\s*" + _DATE,
     ),
+    PatternSpec(  # 14/03/1987, 3 March 1962 without a word: a date of a year someone alive was born in
+        name="date_birth_year", entity="DATE_OF_BIRTH", score=0.6, validator="birth_year_date", group=1,
+        ignore_case=True, regex=r"\b" + _DATE + r"\b",
+    ),
     PatternSpec(
         name="account_number", entity="ACCOUNT_NUMBER", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=_after_words(_ACCOUNT_WORDS),

@@ -342,6 +342,28 @@ def date_of_birth(value: str, text: str, start: int, end: int) -> bool:
     return this_year - 130 <= _full_year(int(y.group(1))) <= this_year and all(1 <= d <= 31 for d in days)
 
 
+def birth_year_date(value: str, text: str, start: int, end: int) -> bool:
+    """A calendar date whose year a living adult or teenager was born in (12 to 110 years ago), not
+    glued to other digits, dots or a time ("2026-11-28T10:13", "v1.03.04.1990").
+
+    Without a "born" word a date is still redacted when in doubt: telemetry's own dates (timestamps,
+    releases, deadlines) are recent, a person's birth date is not.
+    """
+    before = text[start - 1:start] if start else ""
+    after = text[end:end + 2]
+    if before and before in "0123456789:.-/" or after[:1] and after[:1] in "0123456789:-/" \
+            or after[:1] == "." and after[1:2].isdigit() or after[:1] == "T" and after[1:2].isdigit():
+        return False
+    if not date_of_birth(value, text, start, end):
+        return False
+    years = [int(y) for y in re.findall(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", value)]
+    if not years:
+        m = _DATE_NUMERIC.match(value.strip())
+        years = [_full_year(int(m.group(3)))] if m and len(m.group(3)) == 2 else []
+    this_year = date.today().year
+    return len(years) == 1 and this_year - 110 <= years[0] <= this_year - 12
+
+
 def reference_number(value: str, text: str, start: int, end: int) -> bool:
     """An account / customer / policy / order number after its word: enough digits to be one."""
     n = len(digits(value))
@@ -422,6 +444,7 @@ VALIDATORS: dict[str, Validator] = {
     "br_cpf": br_cpf,
     "cn_ric": cn_ric,
     "date_of_birth": date_of_birth,
+    "birth_year_date": birth_year_date,
     "passport_number": passport_number,
     "reference_number": reference_number,
     "credit_card": credit_card,

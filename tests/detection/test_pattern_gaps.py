@@ -146,3 +146,18 @@ def test_every_builtin_pattern_is_prefiltered() -> None:
 
     engine = PatternEngine(DetectionConfig(ner={"enabled": False}))
     assert engine.prefilter is not None and engine.prefilter.always == set()
+
+
+# a date of a year a living person was born in is redacted without a "born" word; telemetry's own
+# recent dates and timestamps stay
+BIRTH_YEAR_DATES = [("She wrote 14/03/1987 on the form", True), ("3 March 1962", True), ("12/05/89", True),
+                    ("deadline 2026-12-01", False), ("at 2026-11-28T10:13:37Z INFO", False),
+                    ("v1.03.04.1990", False), ("Meeting on 12 January 2027", False)]
+
+
+@pytest.mark.parametrize("text,found", BIRTH_YEAR_DATES, ids=[t for t, _ in BIRTH_YEAR_DATES])
+def test_dates_of_birth_years_without_a_word(text: str, found: bool) -> None:
+    from scrubber.detection import Detector
+
+    [hits] = Detector().detect([text], [False])
+    assert any(f.entity_type == "DATE_OF_BIRTH" for f in hits) == found, hits
