@@ -92,6 +92,14 @@ _STRONG_CUES_BEFORE = re.compile(
     r"[:,.]?\s+)$",
     re.IGNORECASE,
 )
+#: what follows a person's name in casual lower-case text: "ravi said", "meera's order", "aarav ko"
+_CUES_AFTER = re.compile(
+    r"(?:'s|’s|\s+(?:said|says|asked|called|wrote|told|wants|wanted|replied|mentioned|complained|will|has|had|"
+    r"ne|ko|ki|ka|ke|ji|sagte|hat|a dit|dijo|disse|ha detto|zei)\b)",
+)
+
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|that|these|those|some|any|no|every)\s+$",
+                                re.IGNORECASE)
 
 
 class _Token:
@@ -306,15 +314,19 @@ def _lower_case_names(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[F
     for k, tok in enumerate(toks):
         if tok.shape != "lower":
             continue
+        word, end = tok.text, tok.end
+        if word[-2:] in ("'s", "’s"):  # "meera's order"
+            word, end = word[:-2], end - 2
         before = text[max(0, tok.start - 40):tok.start]
-        strong = _STRONG_CUES_BEFORE.search(before) and _cued_name(lex, tok.text)
-        if not strong and not (_rare_name(lex, tok.text) and _NAME_CUES_BEFORE.search(before)):
+        strong = _STRONG_CUES_BEFORE.search(before) and _cued_name(lex, word)
+        after = (_CUES_AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before)
+                 and (_rare_name(lex, word) or _cued_name(lex, word)))
+        if not strong and not after and not (_rare_name(lex, word) and _NAME_CUES_BEFORE.search(before)):
             continue
-        end = tok.end  # "rahul verma", "ana de la cruz": the surname runs on
-        for nxt in toks[k + 1:k + 4]:
-            if text[end:nxt.start] != " " or nxt.shape != "lower" or not (
+        for nxt in toks[k + 1:k + 4] if end == tok.end else ():  # "rahul verma", "ana de la cruz"
+            if text[end:nxt.start] != " " or nxt.shape != "lower" or _CUES_AFTER.match(text, end) or not (
                     nxt.text in PARTICLES or _cued_name(lex, nxt.text) or lex.word_rank(nxt.text) is None):
-                break
+                break  # the name ends where its verb starts: "ravi said"
             end = nxt.end
         yield Finding("PERSON", tok.start, end, 0.7, "ner")
 

@@ -23,6 +23,7 @@ NAMES = [
     ("hi im rahul verma, my order didnt arrive", ["rahul verma"]),
     ("my name is ana de la cruz and the parcel is late", ["ana de la cruz"]),
     ("pls ask chinedu about the refund", ["chinedu"]),
+    ("ok so ravi said its fine, meera's order is late", ["ravi", "meera"]),
     # a name repeated after its full form
     ("Hi Priya Raman, thanks for writing. Raman asked for a callback, Priya said Monday.", ["Priya Raman", "Raman", "Priya"]),
     # many cultures
@@ -55,6 +56,7 @@ NOT_NAMES = [
     ("Hello World from the test suite", ["World"]),
     ("hi there, i am not sure this works", ["there", "not", "sure"]),
     ("i am happy with the service, tell them to restart the pod", ["happy", "them", "restart"]),
+    ("the cat wants food and the server said no", ["cat", "server"]),
 ]
 
 
