@@ -110,3 +110,46 @@ def test_world_workloads_have_the_shapes_real_genai_traffic_has():
     parts = [json.loads(t)[0]["parts"][0]["content"] for t in texts]
     pieces = [p for text in parts for p in text.split("\n\n")]
     assert len(set(pieces)) == len(pieces), "the worst case repeats nothing"
+
+
+@pytest.mark.slow
+def test_real_collector_reference_masks_emails_and_ips_in_plain_spans(tmp_path):
+    """The benchmark's reference is really the Collector's redaction processor at work: built from the
+    Go module proxy (cached), it forwards every plain span and none of the e-mails or IPs it was sent."""
+    import re
+    import shutil
+    import time
+
+    from benchmarks.collector import Collector
+    from benchmarks.collector.build import build
+    from benchmarks.throughput.procs import free_port
+
+    if shutil.which("go") is None and not (REPO / ".cache" / "collector").exists():
+        pytest.skip("the Go toolchain is needed to build the reference Collector")
+    binary = build(quiet=True)
+    out = tmp_path / "received.jsonl"
+    sink = subprocess.Popen([sys.executable, "-m", "scrubber.testing.sink", "--port", "0", "--out", str(out)],
+                            stdout=subprocess.PIPE, text=True)
+    collector = None
+    try:
+        ports = json.loads(sink.stdout.readline())
+        collector = Collector(binary, tmp_path, "redaction", f"127.0.0.1:{ports['grpc']}", free_port())
+        collector.wait_ready()
+        batch = generate("plain", 1, 30, seed=9)[0]
+        sent = batch.payload.decode("latin-1")
+        emails = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", sent))
+        assert emails
+        with grpc.insecure_channel(collector.grpc) as channel:
+            channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)(batch.payload, timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (out.exists() and out.read_text().strip()):
+            time.sleep(0.2)
+        received = out.read_text()
+        assert received.count('"spanId"') == 30
+        assert not any(e in received for e in emails)
+        assert not re.search(r'"client\.address".{0,60}"stringValue":\s*"\d+\.\d+\.\d+\.\d+"', received)
+    finally:
+        if collector is not None:
+            collector.stop()
+        sink.terminate()
+        sink.wait(10)
