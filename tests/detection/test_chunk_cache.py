@@ -8,9 +8,8 @@ import json
 import random
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
 from benchmarks.accuracy.corpora import load
+from benchmarks.throughput import references
 from benchmarks.throughput.workloads import WORKLOADS, generate
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.detection.cache import RunCache
@@ -52,18 +51,14 @@ def workload_texts(workload: str, n_requests: int, spans: int) -> list[str]:
     """Every string the pii processor could hand to detection: attribute values, JSON leaves, log bodies."""
     out = []
     for batch in generate(workload, n_requests, spans, seed=3):
-        request = ExportTraceServiceRequest.FromString(batch.payload)
-        for rs in request.resource_spans:
-            for ss in rs.scope_spans:
-                for span in ss.spans:
-                    for kv in span.attributes:
-                        value = kv.value.string_value
-                        if not value:
-                            continue
-                        try:
-                            out.extend(_strings(json.loads(value)))
-                        except ValueError:
-                            out.append(value)
+        for value in references._strings(references.parse(batch)):  # spans or logs
+            text = value.string_value
+            if not text:
+                continue
+            try:
+                out.extend(_strings(json.loads(text)))
+            except ValueError:
+                out.append(text)
     return list(dict.fromkeys(out))
 
 
