@@ -124,11 +124,6 @@ def _tokens(text: str) -> list[_Token]:
     return out
 
 
-def _is_plain_word(lex: Lexicon, token: str) -> bool:
-    """A word of one of the languages that is not more likely a name."""
-    return token.casefold() in NOT_NAME_WORDS or lex.common_word(token, top=20_000)
-
-
 def _name_token(lex: Lexicon, tok: _Token, strict: bool) -> bool:
     return tok.text.casefold() not in NOT_NAME_WORDS and lex.name_like(tok.text, strict=strict)
 
