@@ -318,10 +318,11 @@ def _lower_case_names(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[F
         word, end = tok.text, tok.end
         if word[-2:] in ("'s", "’s"):  # "meera's order"
             word, end = word[:-2], end - 2
+        if not _cued_name(lex, word):  # the cheap test first: every rare name is a cued name too
+            continue
         before = text[max(0, tok.start - 40):tok.start]
-        strong = _STRONG_CUES_BEFORE.search(before) and _cued_name(lex, word)
-        after = (_CUES_AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before)
-                 and (_rare_name(lex, word) or _cued_name(lex, word)))
+        strong = _STRONG_CUES_BEFORE.search(before)
+        after = _CUES_AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before)
         if not strong and not after and not (_rare_name(lex, word) and _NAME_CUES_BEFORE.search(before)):
             continue
         for nxt in toks[k + 1:k + 4] if end == tok.end else ():  # "rahul verma", "ana de la cruz"
