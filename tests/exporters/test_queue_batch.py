@@ -7,26 +7,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-import grpc
 import pytest
 
 from scrubber.exporters.otlp.config import OTLPExporterConfig
 from scrubber.exporters.otlp.factory import create_exporter
 from scrubber.pdata import Signal
-from scrubber.testing import GrpcSink
 from scrubber.testing.data import markers, synthetic_request
 from tests.exporters.conftest import FAST_RETRY, make_settings, value
-
-
-class PoisonSink(GrpcSink):
-    """A real OTLP/gRPC backend that refuses (INVALID_ARGUMENT) any request holding a span named 'poison'."""
-
-    def export(self, signal, raw, context):
-        request = signal.new_request()
-        request.ParseFromString(raw)
-        if any(s.name == "poison" for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "invalid span")
-        return super().export(signal, raw, context)
+from tests.support.poison import PoisonSink
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ the environment they reference (free loopback ports), real backends, the OTel SD
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import os
 from pathlib import Path
 
 import pytest
 
 from tests.support.process import ScrubberProcess, free_port
+from tests.support.tls import self_signed_localhost
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -38,26 +37,8 @@ def validate(name: str, env: dict[str, str], cwd: Path | None = None, *extra: st
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory):
     """A self-signed CA certificate for localhost / 127.0.0.1: (cert path, key path, cert PEM, key PEM)."""
-    x509 = pytest.importorskip("cryptography.x509")
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    directory = tmp_path_factory.mktemp("tls")
-    (directory / "cert.pem").write_bytes(cert_pem)
-    (directory / "key.pem").write_bytes(key_pem)
-    return str(directory / "cert.pem"), str(directory / "key.pem"), cert_pem, key_pem
+    pytest.importorskip("cryptography.x509")
+    return self_signed_localhost(tmp_path_factory.mktemp("tls"))
 
 
 def sdk_exporter(endpoint: str):

@@ -6,29 +6,16 @@ from __future__ import annotations
 
 import threading
 
-import grpc
-
 from scrubber.pdata import Signal
-from scrubber.testing import GrpcSink
 from tests.parity.conftest import finished_spans, sdk_exporter
+from tests.support.poison import PoisonSink
 from tests.support.process import ScrubberProcess, free_port
 
 CLIENTS, SPANS_EACH = 20, 20
 
 
-class PoisonBackend(GrpcSink):
-    """A real OTLP/gRPC backend that refuses (INVALID_ARGUMENT) any request holding a span named 'poison'."""
-
-    def export(self, signal, raw, context):
-        request = signal.new_request()
-        request.ParseFromString(raw)
-        if any(s.name == "poison" for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "invalid span")
-        return super().export(signal, raw, context)
-
-
 def test_a_poison_span_merged_with_other_clients_spans_costs_only_itself(tmp_path):
-    backend = PoisonBackend()
+    backend = PoisonSink()
     backend.start()
     port = free_port()
     config = {
