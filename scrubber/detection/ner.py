@@ -35,7 +35,7 @@ from scrubber.detection.config import NerConfig
 from scrubber.detection.finding import Finding
 from scrubber.detection.names import cue_names
 from scrubber.detection.persons import (
-    TECH_WORDS, is_personal_place, judge_span, labelled_names, lexicon_names, propagate_names,
+    TECH_WORDS, is_personal_place, judge_span, labelled_names, lexicon_names, propagate_names, tokenize,
 )
 
 EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -135,7 +135,6 @@ _TECH_CHARS = re.compile(r"[_/\\@=<>{}\[\]()`#$%^*|~]|::|\d")
 _CAMEL = re.compile(r"[a-z][A-Z]|^[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"\w\.\w")
 _HEXISH = re.compile(r"^[0-9a-fA-F\-]{8,}$")
-_TECH_WORDS = TECH_WORDS
 
 
 _CHUNK_TECH = re.compile(r"://|@|[_/\\=<>{}\[\]`]|\w\.\w+\(")
@@ -154,7 +153,7 @@ def looks_technical(span: str, text: str, start: int, end: int, casing: bool = T
         return True
     if _DOTTED.search(span.replace(". ", " ")) and " " not in span:
         return True
-    if any(w.lower().strip(".,'\"") in _TECH_WORDS for w in span.split()):
+    if any(w.lower().strip(".,'\"") in TECH_WORDS for w in span.split()):
         return True
     # the whitespace-delimited chunk around the span: inside a URL, path, e-mail or code token?
     left = text.rfind(" ", 0, start) + 1
@@ -287,25 +286,37 @@ class NerDetector:
             if judged is not None:
                 found.append(judged)
             elif f.entity_type == "LOCATION":
-                machine_places.append(f)
-        model_persons = len(found)
-        threshold = self.config.score_threshold
+                machine_places.append(f)  # "São Paulo-2": no name inside it either
         if "PERSON" in self.entities:
-            for f in cue_names(text):
-                span = (f.start, f.end) if f.detector == "honorific" else \
-                    judge_span(text, f.start, f.end, cue=f.detector == "cue")
-                if span is not None:
-                    found.append(Finding("PERSON", span[0], span[1], f.score, "ner"))
-            found = [f for k, f in enumerate(found) if not looks_technical(text[f.start:f.end], text, f.start, f.end)
-                     and (k < model_persons or not _inside(f, machine_places))]
-            labelled = labelled_names(text)  # a label or log key says so: no technical filter ("agent=Tania")
-            lexical = [f for f in lexicon_names(text) if not _inside(f, machine_places)]
-            lexical.extend(propagate_names(text, found + lexical + labelled))
-            found.extend(f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False))
-            found.extend(labelled)
-        else:
-            found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
+            found += [f for f in self._cue_persons(text) if not _inside(f, machine_places)]
+        found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
+        if "PERSON" in self.entities:
+            found += self._lexical_persons(text, found, machine_places)
+        threshold = self.config.score_threshold
         return merge_overlapping_persons([f for f in found if f.score >= threshold])
+
+    @staticmethod
+    def _cue_persons(text: str) -> list[Finding]:
+        """Names in honorific, introduction and request frames, judged like the model's."""
+        out = []
+        for f in cue_names(text):
+            span = (f.start, f.end) if f.detector == "honorific" else \
+                judge_span(text, f.start, f.end, cue=f.detector == "cue")
+            if span is not None:
+                out.append(Finding("PERSON", span[0], span[1], f.score, "ner"))
+        return out
+
+    @staticmethod
+    def _lexical_persons(text: str, found: list[Finding], machine_places: list[Finding]) -> list[Finding]:
+        """Lexicon names, labelled values and the recurring parts of every name found, from one
+        tokenization of the text. A label or log key says so itself: no technical filter there
+        ("agent=Tania"); lexicon names keep the filter but not its case rule."""
+        toks = tokenize(text)
+        labelled = labelled_names(text)
+        lexical = [f for f in lexicon_names(text, toks=toks) if not _inside(f, machine_places)]
+        lexical += propagate_names(text, found + lexical + labelled, toks=toks)
+        kept = [f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False)]
+        return kept + labelled
 
     def _judged(self, text: str, f: Finding) -> Finding | None:
         """A spaCy finding as the lexicon and its surroundings judge it, or None."""

@@ -49,7 +49,7 @@ NOT_NAME_WORDS = frozenset(
     mera meri mere aap hum main mujhe
     team everyone everybody all folks guys world there here customer customers client clients patient
     patients user users admin agent support manager assistant system bot colleague colleagues friend friends
-    sir madam boss staff service services
+    boss staff service services
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december
     """.split()
@@ -58,8 +58,8 @@ NOT_NAME_WORDS = frozenset(
 #: a capitalised place or name directly followed by one of these is infrastructure, not a person's place
 INFRA_WORDS = frozenset(
     "warehouse warehouses depot plant facility facilities fulfilment fulfillment colo colocation "
-    "failover traffic latency outage backup backups cluster-wide region regions zone zones cluster clusters datacenter datacentre dc az pop edge server servers node "
-    "nodes on-call oncall rotation shard shards replica replicas bucket buckets deployment deployments "
+    "failover traffic latency outage backup backups cluster-wide region regions zone zones cluster clusters "
+    "datacenter datacentre dc az pop edge server servers node nodes on-call oncall rotation shard shards replica replicas bucket buckets deployment deployments "
     "instance instances site sites office offices hub hubs campus team teams pipeline pipelines "
     "endpoint endpoints gateway queue queues vpc subnet rack racks availability".split()
 )
@@ -76,7 +76,8 @@ TECH_WORDS = frozenset(
 )
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’\-]*[^\W\d_])?")
 _SENTENCE_OPENERS = ".!?:;\n\"“«([{>*-•"
-_LIST_SEPARATOR = re.compile(r"^\s*(?:,|;|&|/|\+|and|und|et|y|e|en|aur|\n\s*[-*•]?)\s*$", re.IGNORECASE)
+#: the text between two list items (no letters: words such as "and" are tokens, see _SEPARATOR_WORDS)
+_LIST_SEPARATOR = re.compile(r"^\s*(?:,|;|&|/|\+|\n\s*[-*•]?)\s*$")
 _MODEL_AFTER = re.compile(r"^(?:[ \-_]?\d| ?[A-Z](?![.\w'’])| ?[A-Z]+\d| ?(?:Pro|Plus|Ultra|Mini|Lite)\b)")
 _NAME_CUES_BEFORE = re.compile(
     r"(?:\b(?:with|cc|to|from|by|for|and|name|names|named|called|attendees|participants|members|owner|"
@@ -102,7 +103,7 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|t
                                 re.IGNORECASE)
 
 
-class _Token:
+class Token:
     __slots__ = ("text", "start", "end", "shape", "opener")
 
     def __init__(self, text: str, start: int, end: int, opener: bool):
@@ -115,7 +116,7 @@ class _Token:
             self.shape = "lower"
 
 
-def _tokens(text: str, start: int = 0, end: int | None = None) -> list[_Token]:
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """The word tokens of `text[start:end]`, offsets relative to `start`; whether each opens a
     sentence is judged on the whole text (a span cut out of a sentence does not open one)."""
     out = []
@@ -124,11 +125,11 @@ def _tokens(text: str, start: int = 0, end: int | None = None) -> list[_Token]:
         while i >= 0 and text[i] in " \t'\"“‘":
             i -= 1
         opener = i < 0 or text[i] in _SENTENCE_OPENERS
-        out.append(_Token(m.group(), m.start() - start, m.end() - start, opener))
+        out.append(Token(m.group(), m.start() - start, m.end() - start, opener))
     return out
 
 
-def _name_token(lex: Lexicon, tok: _Token, strict: bool) -> bool:
+def _name_token(lex: Lexicon, tok: Token, strict: bool) -> bool:
     return tok.text.casefold() not in NOT_NAME_WORDS and lex.name_like(tok.text, strict=strict)
 
 
@@ -144,7 +145,7 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     token that is not a plain word without any name reading.
     """
     lex = lex or lexicon()
-    toks = _tokens(text, start, end)
+    toks = tokenize(text, start, end)
     if not toks:
         return None
     words = [t.text for t in toks]
@@ -174,7 +175,7 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     return s, e
 
 
-def _single_name(lex: Lexicon, tok: _Token, strict: bool) -> bool:
+def _single_name(lex: Lexicon, tok: Token, strict: bool) -> bool:
     """A lone token that reads as a name, or at least is no word we know. Each part of a hyphenated
     token must qualify too: "Horst-Günter" is a name, "Retry-After" is not. `strict` (the wide
     margin) for a token the model or a run offers alone: measured on dev, the narrow one only added
@@ -210,7 +211,7 @@ def is_personal_place(text: str, start: int, end: int) -> bool:
         return False
     if _INFRA_NEARBY.search(_sentence_around(text, start, end)):
         return False
-    toks = _tokens(text, start, end)
+    toks = tokenize(text, start, end)
     lex = lexicon()
     return not (len(toks) == 1 and _opens_sentence(text, start) and lex.common_word(toks[0].text, top=5000)
                 and lex.name_rank(toks[0].text) is None)
@@ -242,11 +243,11 @@ def followed_by_infrastructure(text: str, end: int) -> bool:
     return bool(m) and m.group(1).casefold() in INFRA_WORDS
 
 
-def lexicon_names(text: str, lex: Lexicon | None = None) -> list[Finding]:
+def lexicon_names(text: str, lex: Lexicon | None = None, toks: list[Token] | None = None) -> list[Finding]:
     """PERSON findings from the lexicon alone: capitalised or ALL CAPS runs of name tokens, and
     lower-case names in lists or after a cue ("attendees: priya, chinedu and yuki")."""
     lex = lex or lexicon()
-    toks = _tokens(text)
+    toks = tokenize(text) if toks is None else toks
     out: list[Finding] = []
     i = 0
     while i < len(toks):
@@ -266,12 +267,12 @@ def lexicon_names(text: str, lex: Lexicon | None = None) -> list[Finding]:
     return out
 
 
-def _joined(text: str, a: _Token, b: _Token) -> bool:
+def _joined(text: str, a: Token, b: Token) -> bool:
     gap = text[a.end:b.start]
     return gap in (" ", "-")
 
 
-def _judge_run(text: str, run: list[_Token], lex: Lexicon) -> list[Finding]:
+def _judge_run(text: str, run: list[Token], lex: Lexicon) -> list[Finding]:
     names = [t for t in run if t.text.casefold() not in PARTICLES]
     if not names:
         return []
@@ -297,7 +298,7 @@ def _mostly_upper(text: str, at: int) -> bool:
     return sum(c.isupper() for c in letters) * 2 > len(letters)
 
 
-def _unknown_pair(text: str, names: list[_Token], lex: Lexicon) -> list[Finding]:
+def _unknown_pair(text: str, names: list[Token], lex: Lexicon) -> list[Finding]:
     """Two or three capitalised words that no word list knows ("Karlfried Austermühle"): rare names
     look like this; so do some product names, which the technical filter and `judge_span` catch."""
     if not 2 <= len(names) <= 3 or names[0].shape != "title":
@@ -308,7 +309,7 @@ def _unknown_pair(text: str, names: list[_Token], lex: Lexicon) -> list[Finding]
     return [] if span is None else [Finding("PERSON", span[0], span[1], 0.6, "ner")]
 
 
-def _lower_case_names(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[Finding]:
+def _lower_case_names(text: str, toks: list[Token], lex: Lexicon) -> Iterable[Finding]:
     """Lower-case names, only where a list of them or a cue says so: lower case is how most
     technical text is written, so one name-like word alone is not enough."""
     yield from _lower_case_lists(text, toks, lex)
@@ -340,11 +341,11 @@ def _cued_name(lex: Lexicon, word: str) -> bool:
             and (lex.name_like(word, strict=True) or as_word is None or as_word > 3000))
 
 
-def _lower_case_lists(text: str, toks: list[_Token], lex: Lexicon) -> Iterable[Finding]:
+def _lower_case_lists(text: str, toks: list[Token], lex: Lexicon) -> Iterable[Finding]:
     """'samuel, comfort akinwale and joy': in a list whose items are mostly names, every item's
     name-capable words (a known name, or no known word) are names, even those that are words too."""
-    items: list[list[_Token]] = []
-    lists: list[list[list[_Token]]] = []
+    items: list[list[Token]] = []
+    lists: list[list[list[Token]]] = []
     joined = False  # the previous token was a separator word ("and", "und", "et"...)
     for k, tok in enumerate(toks):
         gap = text[toks[k - 1].end:tok.start] if k else ""
@@ -402,11 +403,12 @@ def name_parts(name: str, lex: Lexicon | None = None) -> list[str]:
     """The words of a found name worth finding again on their own: 3+ letters, not a particle,
     greeting or common word ("Priya Raman" -> Priya, Raman; "Rose Miller" keeps Rose)."""
     lex = lex or lexicon()
-    return [t.text for t in _tokens(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
+    return [t.text for t in tokenize(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
             and t.text.casefold() not in NOT_NAME_WORDS and not lex.common_word(t.text, top=3000)]
 
 
-def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = None) -> list[Finding]:
+def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = None,
+                    toks: list[Token] | None = None) -> list[Finding]:
     """Every later or earlier occurrence of a part of a found name ("Priya Raman ... Priya said")."""
     lex = lex or lexicon()
     parts: set[str] = set()
@@ -417,7 +419,7 @@ def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = No
         return []
     return [
         Finding("PERSON", t.start, t.end, 0.8, "ner")
-        for t in _tokens(text)
+        for t in (tokenize(text) if toks is None else toks)
         if t.text.casefold() in parts and t.shape != "lower" or (t.shape == "lower" and t.text.casefold() in parts and lex.word_rank(t.text) is None)
     ]
 
