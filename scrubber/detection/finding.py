@@ -34,8 +34,8 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
         if cluster and f.start >= end:
             kept.append(_merge(cluster, end))
             cluster = []
+        end = max(end, f.end) if cluster else f.end
         cluster.append(f)
-        end = max(end, f.end) if len(cluster) > 1 else f.end
     if cluster:
         kept.append(_merge(cluster, end))
     return kept

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -103,8 +104,6 @@ def test_names_phones_addresses_never_leave_their_region(sinks, tmp_path):
 
 
 def _wait_for_aggregates(sink: GrpcSink, jurisdictions: set[str], timeout: float = 30.0) -> bool:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         seen = Counter()
