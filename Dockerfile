@@ -14,7 +14,6 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md LICENSE ./
 COPY scrubber ./scrubber
-COPY processors ./processors
 RUN python -m venv /opt/scrubber \
     && /opt/scrubber/bin/pip install --upgrade pip==25.3 \
     && /opt/scrubber/bin/pip wheel --no-deps --wheel-dir /wheels . \

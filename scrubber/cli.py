@@ -112,7 +112,7 @@ def cmd_default_config(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from processors.pii.scan import run_scan
+    from scrubber.processors.pii.scan import run_scan
 
     return run_scan(args.config, args.file, args.output, processor=args.processor)
 

@@ -2,7 +2,7 @@
 
 scrubber: exactly what `scrubber scan --config config/default.yaml` runs: the
 config is loaded and the pii processors are built and started by scan's own
-machinery (`processors/pii/scan.py`: the first pipeline of each signal that has
+machinery (`scrubber/processors/pii/scan.py`: the first pipeline of each signal that has
 pii processors, i.e. `pii/in`, detection in its worker pool). Every item is
 stamped `residency.jurisdiction: in`, the jurisdiction whose regional backend
 gets pseudonymized data, so every finding is pseudonymized with IN's key. Keys
@@ -53,7 +53,7 @@ def run_scrubber(placed: list[Placed], config_path: Path = CONFIG, concurrency: 
 
 
 async def _scrub_all(placed: list[Placed], config_path: Path, concurrency: int):
-    from processors.pii.scan import _Chains, _pii_ids, _ScanHost
+    from scrubber.processors.pii.scan import _Chains, _pii_ids, _ScanHost
     from scrubber.config.loader import load_config
     from scrubber.pdata import Signal, otlpjson
 

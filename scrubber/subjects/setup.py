@@ -31,7 +31,7 @@ def members_from_config(config) -> list[SubjectKeys]:
     and a vault of its own per distinct vault config (for the CLI; nothing is started)."""
     from scrubber.component import Kind
 
-    from processors.pii.keys import KeyStore  # the jurisdiction keys are the pii processor's
+    from scrubber.processors.pii.keys import KeyStore  # the jurisdiction keys are the pii processor's
 
     vaults: dict[str, SubjectVault] = {}
     members = []

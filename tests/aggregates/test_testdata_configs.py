@@ -13,7 +13,7 @@ from scrubber.registry import default_registry
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
     (Kind.CONNECTOR, ROOT / "scrubber/connectors/aggregates/testdata/config.yaml"),
-    (Kind.PROCESSOR, ROOT / "processors/egress_guard/testdata/config.yaml"),
+    (Kind.PROCESSOR, ROOT / "scrubber/processors/egress_guard/testdata/config.yaml"),
     (Kind.EXPORTER, ROOT / "scrubber/exporters/quarantine/testdata/config.yaml"),
 ]
 

@@ -69,10 +69,10 @@ def test_healthcheck_probes_the_configured_endpoint_not_a_fixed_port():
 def test_build_context_leaves_out_venvs_data_keys_and_caches():
     ignore = DockerIgnore((ROOT / ".dockerignore").read_text())
     for path in (".venv/bin/python", "data/keys/eu.key", "keys/eu.key", "scrubber/__pycache__/cli.cpython-311.pyc",
-                 ".cache/bin/helm", ".git/HEAD", "processors/pii/tests/test_pii_engine.py", "benchmarks/results/x.json"):
+                 ".cache/bin/helm", ".git/HEAD", "scrubber/processors/pii/tests/test_pii_engine.py", "benchmarks/results/x.json"):
         assert ignore.excluded(path), path
     for path in ("pyproject.toml", "LICENSE", "scrubber/cli.py", "scrubber/config/default.yaml",
-                 "scrubber/detection/data/lexicon.tsv.gz", "processors/pii/catalog.yaml",
+                 "scrubber/detection/data/lexicon.tsv.gz", "scrubber/processors/pii/catalog.yaml",
                  "config/federated.yaml", "deploy/docker/healthcheck.py"):
         assert not ignore.excluded(path), path
     kept = context_files(ROOT, ignore)

@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from processors.pii.keys import JurisdictionKeys, KeyError_, KeyStore, check_keys
+from scrubber.processors.pii.keys import JurisdictionKeys, KeyError_, KeyStore, check_keys
 from scrubber.exporters.exporterhelper.queue import FileStorage, QueueItem
 from scrubber.exporters.file.config import RotationConfig
 from scrubber.exporters.file.writer import RotatingWriter

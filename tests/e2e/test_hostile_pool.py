@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.detection.pool import DetectionPoolConfig
 from scrubber.errors import PermanentError, ResourceExhaustedError
 from tests.pool.conftest import PoolRig

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from processors.egress_guard.config import EgressGuardConfig
-from processors.egress_guard.processor import create_processor
+from scrubber.processors.egress_guard.config import EgressGuardConfig
+from scrubber.processors.egress_guard.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
 from scrubber.connectors.aggregates.connector import AggregatesConnector
@@ -250,14 +250,14 @@ def test_a_guard_whose_detectors_see_nothing_refuses_to_start():
         def detect(self, texts, ner):
             return [[] for _ in texts]
 
-    from processors.egress_guard.guard import Guard
+    from scrubber.processors.egress_guard.guard import Guard
     with pytest.raises(RuntimeError, match="test e-mail"):
         Guard(EgressGuardConfig(), detector=Blind())
 
 
 def test_guard_on_a_detection_pool_drops_names_and_phones_and_fails_closed():
     """`pool:`: the same verdicts, with NER in a worker process; a closed pool drops the batch."""
-    from processors.pii.tests.conftest import StubHost
+    from scrubber.processors.pii.tests.conftest import StubHost
 
     guard = Guarded(Signal.TRACES, mode="pseudonymized", pool={"workers": 1})
     host = StubHost()

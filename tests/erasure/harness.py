@@ -12,8 +12,8 @@ from typing import Any, Callable
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-from processors.pii.config import PIIProcessorConfig
-from processors.pii.processor import create_processor
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.detection import DetectionConfig

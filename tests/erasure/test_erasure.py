@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from processors.pii.keys import KeyStore
+from scrubber.processors.pii.keys import KeyStore
 from scrubber.subjects import receipts
 from tests.erasure.conftest import write_config
 from tests.erasure.harness import KEYS, Pipeline, attributes, pii_config, span_request, subject_span

@@ -19,7 +19,7 @@ from google.protobuf.message import DecodeError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from processors.pii import structured
+from scrubber.processors.pii import structured
 from scrubber.config.loader import parse_config
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal, otlpjson

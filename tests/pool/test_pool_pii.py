@@ -9,8 +9,8 @@ import logging
 import os
 import signal
 
-from processors.pii.config import PIIProcessorConfig
-from processors.pii.processor import create_processor
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal, items, otlpjson

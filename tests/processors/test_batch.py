@@ -10,8 +10,8 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from processors.batch.config import BatchConfig
-from processors.batch.processor import MAX_IN_FLIGHT, BatchProcessor
+from scrubber.processors.batch.config import BatchConfig
+from scrubber.processors.batch.processor import MAX_IN_FLIGHT, BatchProcessor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import PermanentError, RetryableError

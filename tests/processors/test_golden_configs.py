@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from processors.batch.config import BatchConfig
-from processors.memory_limiter.config import MemoryLimiterConfig
+from scrubber.processors.batch.config import BatchConfig
+from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
 
-ROOT = Path(__file__).resolve().parents[2] / "processors"
+ROOT = Path(__file__).resolve().parents[2] / "scrubber" / "processors"
 
 
 def bodies(component: str) -> dict:

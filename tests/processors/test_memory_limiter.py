@@ -15,10 +15,10 @@ import psutil
 import pytest
 from pydantic import ValidationError
 
-from processors.memory_limiter.config import MemoryLimiterConfig
-from processors.memory_limiter.gate import SHARED_NAME
-from processors.memory_limiter.memory import cgroup_limit, release_memory, total_memory
-from processors.memory_limiter.processor import MIB, MemoryLimiter, limits
+from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
+from scrubber.processors.memory_limiter.gate import SHARED_NAME
+from scrubber.processors.memory_limiter.memory import cgroup_limit, release_memory, total_memory
+from scrubber.processors.memory_limiter.processor import MIB, MemoryLimiter, limits
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.loader import parse_config
 from scrubber.consumer import SinkConsumer

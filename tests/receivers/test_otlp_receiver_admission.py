@@ -19,7 +19,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from processors.memory_limiter.gate import SHARED_NAME, MemoryGate
+from scrubber.processors.memory_limiter.gate import SHARED_NAME, MemoryGate
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import yaml
 
-from processors.residency.config import ResidencyConfig
+from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.connectors.residency_router.config import ResidencyRouterConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_residency_processor_golden():
-    data = yaml.safe_load((ROOT / "processors/residency/testdata/config.yaml").read_text())
+    data = yaml.safe_load((ROOT / "scrubber/processors/residency/testdata/config.yaml").read_text())
     assert ResidencyConfig.model_validate(data["residency"] or {}) == ResidencyConfig()
     onprem = ResidencyConfig.model_validate(data["residency/onprem"])
     assert (onprem.default_jurisdiction, onprem.region_attribute) == ("eu", "host.region")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from processors.residency.config import ResidencyConfig
-from processors.residency.processor import make_resolver, stamp
+from scrubber.processors.residency.config import ResidencyConfig
+from scrubber.processors.residency.processor import make_resolver, stamp
 from scrubber.residency.regions import build_table, shipped_regions
 
 from tests.residency.helpers import stamps, traces

@@ -256,7 +256,7 @@ class AggregatesConnector:
 def _shared_detection(host: Host, config: AggregatesConfig, telemetry):
     """The pii processors' detection service for the same `detection:` / `pool:` settings
     (one NER model per process, one pool), made here if no pii processor made it first."""
-    from processors.pii.processor import detection_name  # the one naming rule; imported late (plug-in package)
+    from scrubber.processors.pii.processor import detection_name  # the one naming rule; imported late (plug-in package)
     from scrubber.detection.pool import DetectionPool
     from scrubber.detection.service import InProcessDetection
 

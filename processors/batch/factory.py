@@ -1,6 +1,0 @@
-from scrubber.component import Factory, Kind, Stability
-
-from processors.batch.config import BatchConfig
-from processors.batch.processor import BatchProcessor
-
-factory = Factory(type="batch", kind=Kind.PROCESSOR, config_class=BatchConfig, create=BatchProcessor, stability=Stability.BETA)

@@ -1,8 +1,0 @@
-"""Factory of the `pii` processor."""
-
-from processors.pii.config import PIIProcessorConfig
-from processors.pii.processor import create_processor
-from scrubber.component import Factory, Kind, Stability
-
-factory = Factory(type="pii", kind=Kind.PROCESSOR, config_class=PIIProcessorConfig, create=create_processor,
-                  stability=Stability.ALPHA)

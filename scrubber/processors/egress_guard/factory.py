@@ -1,0 +1,8 @@
+"""Factory of the `egress_guard` processor."""
+
+from scrubber.processors.egress_guard.config import EgressGuardConfig
+from scrubber.processors.egress_guard.processor import create_processor
+from scrubber.component import Factory, Kind, Stability
+
+factory = Factory(type="egress_guard", kind=Kind.PROCESSOR, config_class=EgressGuardConfig, create=create_processor,
+                  stability=Stability.ALPHA)

@@ -1,0 +1,86 @@
+"""The process-wide memory gate that every memory_limiter instance and the receivers share.
+
+The limiter of issue 13 sampled memory once per `check_interval`, so a burst of
+large requests inside one interval was absorbed and took the process far past its
+limit. The gate instead answers "is memory above the soft limit?" on demand,
+measuring at most every `MIN_INTERVAL` (a few microseconds: `/proc/<pid>/statm` of
+scrubber and of the worker processes found at the last periodic check). The otlp
+receiver asks it before reading a request's body, each memory_limiter asks it for
+every request, and the periodic check refreshes the worker list and releases
+memory (collection + `malloc_trim`) while above the limit, so that good clients are
+served again within `MIN_INTERVAL` of memory going back below it.
+
+It is found under the shared name `memory_gate` (see `Settings.shared`), so the
+receiver needs no import of this package: it only calls `refusal()`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+
+from scrubber.processors.memory_limiter.memory import release_memory, tune_allocator
+
+SHARED_NAME = "memory_gate"
+#: the longest an on-demand answer may be stale
+MIN_INTERVAL = 0.01
+
+
+class MemoryGate:
+    def __init__(self, measure=None):
+        self.soft: int | None = None
+        self.hard: int | None = None
+        self.retry_after: float | None = None
+        self._custom = measure
+        self._process = psutil.Process()
+        self._children: list[psutil.Process] = []
+        self._used = 0
+        self._at = 0.0
+        tune_allocator()
+
+    def add_limits(self, soft: int, hard: int, check_interval: float) -> None:
+        """Several limiters (one per pipeline) may register: the lowest limits win."""
+        self.soft = soft if self.soft is None else min(self.soft, soft)
+        self.hard = hard if self.hard is None else min(self.hard, hard)
+        interval = max(1.0, check_interval)  # Retry-After is whole seconds
+        self.retry_after = interval if self.retry_after is None else min(self.retry_after, interval)
+
+    def measure(self) -> int:
+        """Bytes resident in scrubber and its workers, re-measured if older than MIN_INTERVAL."""
+        now = time.monotonic()
+        if now - self._at < MIN_INTERVAL:
+            return self._used
+        if self._custom is not None:
+            used = self._custom()
+        else:
+            used = self._process.memory_info().rss
+            for child in self._children:
+                try:
+                    used += child.memory_info().rss
+                except psutil.Error:
+                    continue
+        self._used, self._at = used, now
+        return used
+
+    def refresh(self) -> int:
+        """The periodic check: find the current worker processes, measure now, and
+        release memory while above the soft limit."""
+        try:
+            self._children = self._process.children(recursive=True)
+        except psutil.Error:
+            self._children = []
+        self._at = 0.0
+        used = self.measure()
+        if self.soft is not None and used >= self.soft:
+            release_memory()
+            self._at = 0.0
+            used = self.measure()
+        return used
+
+    def above(self) -> bool:
+        return self.soft is not None and self.measure() >= self.soft
+
+    def refusal(self) -> float | None:
+        """None to admit; else the back-off (seconds) to send with the refusal."""
+        return (self.retry_after or 1.0) if self.above() else None

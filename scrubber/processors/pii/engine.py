@@ -1,0 +1,307 @@
+"""One batch through the pii policy: collect, detect once, replace, write back.
+
+1. the walker lists every string field of the request with its role;
+2. all texts that need detection go to the detection service in ONE call
+   (deduplicated), so a pool behind it can micro-batch across requests;
+3. values found in one field (and identifier values) are looked for in every
+   other scanned field of the batch too (`propagate_values`): a name NER saw in
+   one sentence is also replaced where NER missed it;
+   keys no table names, JSON object and kvlist keys, span / event / log names are
+   scanned fields too: a hit in a key renames the key (its value keeps the
+   treatment its original key gave it), a hit in a name replaces that piece;
+4. operators replace the findings; JSON documents are re-serialized, dropped
+   attributes removed, audit attributes written, metric points re-aggregated.
+
+Fail closed: if detection raises or times out, every field that needed it is
+replaced whole by `<REDACTED>`; a key missing at run time redacts too. Both
+are counted by reason; processing goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from scrubber.processors.pii import operators, urls
+from scrubber.processors.pii.audit import ScrubReport, write_item_attributes
+from scrubber.processors.pii.catalog import Catalog, FieldNames, Role
+from scrubber.processors.pii.config import OperatorSpec, PIIProcessorConfig
+from scrubber.processors.pii.keys import TOKEN_RE, KeyStore
+from scrubber.processors.pii.merge import merge_points
+from scrubber.processors.pii.walker import Field, Walker
+from scrubber.detection.persons import name_parts
+from scrubber.errors import ResourceExhaustedError
+from scrubber.pdata import Request, Signal
+
+MIN_PROPAGATED = 4  # shorter values are not searched for elsewhere (too many false hits)
+
+
+class Detection(Protocol):
+    async def detect(self, texts: Sequence[str], ner: Sequence[bool]) -> list[list]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entity: str
+    start: int
+    end: int
+
+
+class Engine:
+    def __init__(self, config: PIIProcessorConfig, catalog: Catalog, names: FieldNames, keys: KeyStore):
+        self.config = config
+        self.catalog = catalog
+        self.names = names
+        self.keys = keys
+        self.operators = config.operators
+        #: scrubber.subjects SubjectKeys when `subjects` is configured (set at start): the key per item
+        self.subjects = None
+
+    async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
+        """Scrub `request` in place; the report says what was found (never values)."""
+        report = ScrubReport()
+        walker = Walker(self.catalog, self.names, self.config.jurisdiction_attribute,
+                        self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub",
+                        audit_items=self.config.audit.attributes,
+                        subjects=self.subjects.resolver if self.subjects is not None else None)
+        walker.walk(request)
+        for f in walker.invalid_json:
+            self._fail_closed(f, "invalid_json", report)
+        hits = await self._detect(walker.fields, detection, report)
+        if self.config.propagate_values:
+            self._propagate(walker.fields, hits)
+        subject_keys = await self._subject_keys(walker.fields)
+        drops: dict[int, tuple] = {}
+        for f in walker.fields:
+            if self._apply(f, hits.get(id(f)), report, subject_keys) and f.drop is not None:
+                container, key = f.drop
+                drops.setdefault(id(container), (container, set()))[1].add(key)
+        if walker.key_renames:
+            _relabel(report, walker.items, walker.key_renames)
+        for finalize in reversed(walker.finalizers):
+            finalize()
+        _remove_dropped(drops)
+        walker.rename_keys()
+        if self.config.audit.attributes:
+            for item, audit in walker.items:
+                write_item_attributes(item, audit)
+        if signal is Signal.METRICS:
+            merge_points(request)
+        return report
+
+    # ---- detection ----------------------------------------------------------------
+    async def _detect(self, fields: list[Field], detection: Detection, report: ScrubReport) -> dict[int, list[Hit]]:
+        """Findings per field id, from one deduplicated detection call."""
+        scanned = (Role.CONTENT, Role.PATTERNS)
+        wanted = [f for f in fields if f.role in scanned and not _is_token(f.text)]
+        if not wanted:
+            return {}
+        index: dict[tuple[str, bool], int] = {}
+        for f in wanted:
+            index.setdefault((f.probe or f.text, f.ner), len(index))
+        texts = [text for text, _ in index]
+        ner = [flag for _, flag in index]
+        try:
+            results = await asyncio.wait_for(detection.detect(texts, ner), self.config.detection_timeout)
+            if len(results) != len(texts):
+                raise ValueError(f"detection answered {len(results)} results for {len(texts)} texts")
+        except ResourceExhaustedError:
+            raise  # the pool is saturated: refuse the whole request (RESOURCE_EXHAUSTED), forward nothing
+        except Exception as exc:  # noqa: BLE001 - any failure of detection fails closed
+            reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else "detector_error"
+            for f in wanted:
+                self._fail_closed(f, reason, report)
+            return {}
+        per_text = [[Hit(x.entity_type, x.start, x.end) for x in result] for result in results]
+        hits = {id(f): per_text[index[(f.probe or f.text, f.ner)]] for f in wanted}
+        for f in wanted:
+            if f.sql:
+                literals = [Hit(urls.SQL_LITERAL, start, end) for start, end in urls.sql_literals(f.text)]
+                if literals:
+                    hits[id(f)] = _union(literals, hits[id(f)])
+        return hits
+
+    def _propagate(self, fields: list[Field], hits: dict[int, list[Hit]]) -> None:
+        """Add hits for values already known personal in this batch where detection missed them."""
+        known: dict[str, str] = {}
+        for f in fields:
+            if f.role is Role.IDENTIFIER:
+                value = f.text.strip()
+                if len(value) >= MIN_PROPAGATED:
+                    known.setdefault(value, f.entity)
+            for hit in hits.get(id(f), ()):
+                value = (f.probe or f.text)[hit.start:hit.end]
+                if len(value) >= MIN_PROPAGATED and self._operator(f, hit.entity).operator != "keep":
+                    known.setdefault(value, hit.entity)
+                    if hit.entity == "PERSON" and " " in value.strip():  # "Priya Raman" here, "Priya" there
+                        for part in name_parts(value):
+                            for variant in (part, part.lower(), part.upper()):
+                                known.setdefault(variant, hit.entity)
+        if not known:
+            return
+        finder, seen = KnownValues(known), {}
+        for f in fields:
+            found = hits.get(id(f))
+            if found is None:
+                continue
+            text = f.probe or f.text  # keys are searched as words (`Ada_Obi` holds `Ada Obi`)
+            extra = seen.get(text)
+            if extra is None:  # the same text (a path segment, a span name) repeats in a batch
+                extra = seen[text] = finder.find(text)
+            if extra:
+                hits[id(f)] = _union(found, extra)
+
+    async def _subject_keys(self, fields: list[Field]) -> dict | None:
+        """{(jurisdiction, subject): SubjectKey or UNAVAILABLE} for the subjects of this batch."""
+        if self.subjects is None:
+            return None
+        pairs = {(f.jurisdiction, f.subject) for f in fields if f.subject is not None}
+        return await self.subjects.resolve(pairs) if pairs else None
+
+    # ---- replacement --------------------------------------------------------------
+    def _operator(self, f: Field, entity: str) -> OperatorSpec:
+        if f.role is Role.IDENTIFIER:
+            if f.operator is not None:
+                return f.operator
+            if f.metric:
+                return OperatorSpec(operator=self.config.metrics.identifiers)
+            return self.operators.resolve("identifier", entity)
+        role = "structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns")
+        return self.operators.resolve(role, entity)
+
+    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport, subject_keys: dict | None = None) -> bool:
+        """Replace what was found in `f`; True if the attribute is to be dropped."""
+        if f.text is None:  # already failed closed
+            return False
+        if f.role is Role.IDENTIFIER:
+            if not _is_token(f.text):
+                return self._replace(f, [Hit(f.entity, 0, len(f.text))], report, subject_keys)
+        elif f.role is Role.REDACT:
+            self._record(f, "NOT_ALLOWED", "redact", report)
+            f.set(operators.REDACTED)
+        elif hits:
+            return self._replace(f, hits, report, subject_keys)
+        return False
+
+    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport, subject_keys: dict | None = None) -> bool:
+        pieces, last, drop = [], 0, False
+        subject_key = subject_keys.get((f.jurisdiction, f.subject)) if subject_keys and f.subject is not None else None
+        try:
+            for hit in hits:
+                spec = self._operator(f, hit.entity)
+                value = f.text[hit.start:hit.end]
+                new = operators.apply(spec, hit.entity, value, f.jurisdiction, self.keys, subject_key)
+                if new is operators.DROP:
+                    drop, new = True, operators.redact(hit.entity)
+                self._record(f, hit.entity, spec.operator, report)
+                pieces += [f.text[last:hit.start], new]
+                last = hit.end
+        except operators.NoKey as missing:
+            self._fail_closed(f, missing.reason, report)
+            return False
+        if drop and f.drop is not None:
+            return True
+        f.set("".join(pieces) + f.text[last:])
+        return False
+
+    def _record(self, f: Field, entity: str, operator: str, report: ScrubReport) -> None:
+        role = "structured" if f.in_json else f.role.value
+        report.detections[(f.label, entity, operator, role, f.jurisdiction)] += 1
+        if f.audit is not None:
+            f.audit.types[entity] += 1
+            f.audit.keys.add(f.label)
+
+    def _fail_closed(self, f: Field, reason: str, report: ScrubReport) -> None:
+        f.set(operators.REDACTED)
+        f.text = None  # nothing more to do for this field
+        report.fail_closed[reason] += 1
+        if f.audit is not None:
+            f.audit.fail_closed += 1
+
+
+class KnownValues:
+    """Finds known values as whole words in texts, without one regex per batch.
+
+    Every run of word characters inside a value is a whole word run of any text where the
+    value occurs as a whole word (the value is bounded by non-word characters there). So a
+    text whose set of word runs does not contain a value's longest run cannot contain the
+    value, and only the few texts that pass this set test are searched, with `str.find`.
+    Values without a word character (rare) are searched in every text.
+    """
+
+    def __init__(self, known: dict[str, str]):
+        self.known = known
+        self.by_run: dict[str, list[str]] = {}
+        self.unindexed: list[str] = []
+        for value in known:
+            runs = _WORD.findall(value)
+            if runs:
+                self.by_run.setdefault(max(runs, key=len), []).append(value)
+            else:
+                self.unindexed.append(value)
+
+    def find(self, text: str) -> list[Hit]:
+        runs = self.by_run.keys() & set(_WORD.findall(text))
+        candidates = [v for run in runs for v in self.by_run[run]] + self.unindexed
+        if not candidates:
+            return []
+        found = []
+        for value in candidates:
+            start = text.find(value)
+            while start >= 0:
+                end = start + len(value)
+                if (start == 0 or not _is_word(text[start - 1])) and (end == len(text) or not _is_word(text[end])):
+                    found.append(Hit(self.known[value], start, end))
+                start = text.find(value, start + 1)
+        found.sort(key=lambda h: (h.start, h.start - h.end))  # leftmost, then longest
+        chosen, last = [], 0
+        for hit in found:
+            if hit.start >= last:
+                chosen.append(hit)
+                last = hit.end
+        return chosen
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _is_token(text: str) -> bool:
+    """A pseudonym already (cheap first-character test before the regex)."""
+    return text[:1] == "<" and TOKEN_RE.fullmatch(text) is not None
+
+
+def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:
+    """`found` plus the `extra` hits that overlap none of them, sorted."""
+    merged = list(found)
+    for hit in extra:
+        if all(hit.end <= h.start or hit.start >= h.end for h in merged):
+            merged.append(hit)
+    return sorted(merged, key=lambda h: h.start)
+
+
+def _relabel(report: ScrubReport, items, renames: list[tuple[str, str]]) -> None:
+    """Labels are built from keys: where a key held personal data, say its new name instead."""
+    patterns = [(re.compile(r"(?<=[:.])" + re.escape(old) + r"(?=$|[.\[])"), new) for old, new in renames]
+
+    def fix(label: str) -> str:  # a label is `where:key` or `where:key.field[*].field`
+        for pattern, new in patterns:
+            label = pattern.sub(lambda _: new, label)
+        return label
+    for key in list(report.detections):
+        count = report.detections.pop(key)
+        report.detections[(fix(key[0]), *key[1:])] += count
+    for _, audit in items:
+        audit.keys = {fix(label) for label in audit.keys}
+
+
+def _remove_dropped(drops) -> None:
+    for container, keys in drops.values():
+        for index in reversed(range(len(container))):
+            if container[index].key in keys:
+                del container[index]

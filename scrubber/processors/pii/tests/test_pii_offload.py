@@ -1,0 +1,126 @@
+"""`pool: {scope: requests}`: the whole scrub runs in a pool worker. Its output must equal the
+in-process scrub byte for byte on every shared fixture line (same key, same config), its
+counters must match, and a SIGKILLed worker must never let a request through raw."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal as signals
+
+import pytest
+
+from scrubber.processors.pii.processor import create_processor
+from scrubber.processors.pii.tests.conftest import KEY_ENV, StubHost, make_config
+from scrubber.component import ComponentID, Kind, Settings
+from scrubber.consumer import SinkConsumer
+from scrubber.detection import DetectionConfig
+from scrubber.detection.pool import DetectionPool
+from scrubber.detection.service import InProcessDetection
+from scrubber.pdata import Signal, otlpjson
+from scrubber.service.telemetry import Telemetry
+from scrubber.testing.data import fixture_requests, planted_values
+from scrubber.testing.loop_thread import LoopThread
+
+POOL = {"workers": 2, "scope": "requests", "timeout": 20.0}
+
+
+class Rig:
+    """One request-scope pool (2 spawned workers) on its own loop thread, for the module."""
+
+    def __init__(self):
+        self.loop = LoopThread("pii-offload-tests")
+        self.loop.start()
+        self.pool = DetectionPool(DetectionConfig(), POOL, Telemetry())
+        self.loop.run(self.pool.start(), timeout=180)
+
+    def run(self, coro, timeout: float = 120.0):
+        return self.loop.run(coro, timeout)
+
+    def processor(self, signal: Signal, remote: bool, detector=None, **overrides):
+        """A started pii processor: on the pool (`remote`) or in-process; its sink and telemetry."""
+        telemetry, sink = Telemetry(), SinkConsumer()
+        config = make_config(**({"pool": POOL} if remote else {}), **overrides)
+        host = StubHost({"detection/pool": self.pool, "detection": InProcessDetection(detector=detector)})
+        settings = Settings(ComponentID("pii"), Kind.PROCESSOR, logging.getLogger("test.pii.offload"), telemetry,
+                            signal.value)
+        processor = create_processor(settings, config, signal, sink)
+        self.run(processor.start(host))
+        return processor, sink, telemetry
+
+    def wait_workers(self, count: int) -> None:
+        async def wait():
+            while len(self.pool.worker_pids()) < count:
+                await asyncio.sleep(0.1)
+        self.run(asyncio.wait_for(wait(), 60), 65)
+
+    def close(self) -> None:
+        self.run(self.pool.close(), timeout=30)
+        self.loop.stop()
+
+
+@pytest.fixture(scope="module")
+def rig():
+    rig = Rig()
+    yield rig
+    rig.close()
+
+
+def _scrub_all(rig, processor, sink, requests):
+    async def go():
+        for request in requests:
+            await processor.consume(processor.signal, request)
+    rig.run(go())
+    return [request for _, request in sink.received]
+
+
+def _counters(telemetry: Telemetry) -> dict:
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for metric in telemetry.registry.collect() if metric.name.startswith("scrubber_pii")
+            for s in metric.samples if s.name.endswith("_total")}
+
+
+@pytest.mark.parametrize("signal", list(Signal))
+@pytest.mark.parametrize("audit", [False, True])
+def test_request_scope_equals_in_process_on_every_fixture_line(rig, detector, signal, audit):
+    requests = fixture_requests(signal)
+    assert requests, f"no {signal} fixtures"
+    local = rig.processor(signal, False, detector, audit={"attributes": audit})
+    remote = rig.processor(signal, True, audit={"attributes": audit})
+    expected = _scrub_all(rig, local[0], local[1], [r.__class__.FromString(r.SerializeToString()) for r in requests])
+    got = _scrub_all(rig, remote[0], remote[1], requests)
+    assert len(got) == len(expected) == len(requests)
+    for want, have in zip(expected, got):
+        assert have.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)
+    assert remote[2].value("pii_offload_fail_closed_total") == 0
+    assert _counters(remote[2]) == _counters(local[2]) and _counters(local[2])
+
+
+def test_sigkilled_workers_fail_closed_in_process_then_recover(rig, detector):
+    requests = fixture_requests(Signal.TRACES)
+    processor, sink, telemetry = rig.processor(Signal.TRACES, True)
+    for pid in rig.pool.worker_pids():
+        os.kill(pid, signals.SIGKILL)  # every worker dead: the jobs are lost on their pipes
+    scrubbed = _scrub_all(rig, processor, sink, [r.__class__.FromString(r.SerializeToString()) for r in requests])
+    assert len(scrubbed) == len(requests)  # forwarded, not dropped
+    assert telemetry.value("pii_offload_fail_closed_total") >= 1
+    assert telemetry.value("pii_fail_closed_total", {"reason": "detector_error"}) > 0
+    out = "\n".join(otlpjson.dumps(r) for r in scrubbed)
+    leaked = [v for v in planted_values() if v in out or v.replace('"', '\\"') in out]
+    assert not leaked, f"{len(leaked)} planted values leaked"
+    assert ":k1:" in out  # identifiers still pseudonymized by key, with no detection
+    rig.wait_workers(2)
+    failed = telemetry.value("pii_offload_fail_closed_total")
+    local = rig.processor(Signal.TRACES, False, detector)
+    want = _scrub_all(rig, local[0], local[1], [r.__class__.FromString(r.SerializeToString()) for r in requests[:3]])
+    again = _scrub_all(rig, processor, sink, requests[:3])[-3:]
+    assert telemetry.value("pii_offload_fail_closed_total") == failed
+    assert [r.SerializeToString() for r in again] == [r.SerializeToString() for r in want]
+
+
+def test_keys_never_appear_in_the_job_repr(rig):
+    processor, _, _ = rig.processor(Signal.LOGS, True)
+    text = repr(processor.job)
+    assert all(value not in text for value in KEY_ENV.values())
+

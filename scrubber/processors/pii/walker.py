@@ -1,0 +1,402 @@
+"""Finds every string in an OTLP request that may carry personal data.
+
+The walker changes nothing but dropping exemplars (when so configured): it turns a request into a flat list of
+`Field`s (a string, its role, where it sits, its jurisdiction, and how to write
+a replacement back), so that the engine can send all texts of a batch to
+detection in one call. It covers resource and scope attributes; span names,
+attributes, events (names, attributes), links and status messages; log
+bodies, attributes and event names; metric data point attributes and
+exemplars; AnyValue kvlists and arrays at any depth; and JSON held in strings
+(parsed here, re-serialized by a finalizer once its leaves are replaced).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from scrubber.processors.pii import structured, urls
+from scrubber.processors.pii.catalog import Catalog, FieldNames, Role, Rule
+from scrubber.processors.pii.config import OperatorSpec
+from scrubber.processors.pii.keynames import probe_text
+from scrubber.connectors.aggregates.normalize import normalize_route
+from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
+
+#: a number under a key whose *name* says identifier is one only from this size (a count is not)
+MIN_INFERRED_NUMBER = 10_000
+
+
+@dataclass(eq=False)
+class ItemAudit:
+    """What was found in one span or log record (counts and types only, never values)."""
+
+    types: Counter = field(default_factory=Counter)
+    keys: set = field(default_factory=set)
+    fail_closed: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Field:
+    text: str
+    role: Role  # IDENTIFIER, CONTENT, PATTERNS or REDACT
+    label: str  # where, for reports: "span:gen_ai.input.messages[*].parts[*].content"
+    jurisdiction: str
+    setter: Callable[[str], None] | None  # None: `setattr(target, slot, value)` (no closure per field)
+    drop: tuple | None = None  # (container, key) of the attribute; None where nothing can be dropped
+    entity: str = ""  # identifiers: the entity type
+    operator: OperatorSpec | None = None  # a key rule's override
+    audit: ItemAudit | None = None
+    in_json: bool = False
+    metric: bool = False  # a metric data point attribute
+    target: Any = None
+    slot: str = "string_value"
+    sql: bool = False  # SQL text: string literals are findings too
+    subject: str | None = None  # the data subject of its item (scrubber/subjects), when subjects are on
+    probe: str | None = None  # what detection sees instead of `text` (same length): keys as words
+
+    @property
+    def ner(self) -> bool:
+        return self.role is Role.CONTENT
+
+    def set(self, value: str) -> None:
+        if self.setter is None:
+            setattr(self.target, self.slot, value)
+        else:
+            self.setter(value)
+
+
+@dataclass
+class Context:
+    where: str
+    jurisdiction: str
+    audit: ItemAudit | None = None
+    metric: bool = False
+    renames: list | None = None  # JSON object keys to rename before the document is written back
+
+
+class Walker:
+    def __init__(self, catalog: Catalog, names: FieldNames, jurisdiction_attribute: str,
+                 default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True, subjects=None):
+        self.catalog = catalog
+        self.names = names
+        self.jurisdiction_attribute = jurisdiction_attribute
+        self.default_jurisdiction = default_jurisdiction
+        self.scrub_exemplars = scrub_exemplars
+        self.fields: list[Field] = []
+        self.finalizers: list[Callable[[], None]] = []
+        self.drops: dict[int, tuple[Any, set[str]]] = {}
+        self.items: list[tuple[Any, ItemAudit]] = []  # spans / log records with their audit
+        self.invalid_json: list[Field] = []
+        #: (repeated KeyValue container, KeyValue, new key): applied by `rename_keys` after drops
+        self.renames: list[tuple[Any, Any, str]] = []
+        #: (old key, new key) of every key that held personal data: reports must not name the old one
+        self.key_renames: list[tuple[str, str]] = []
+        self.audit_items = audit_items  # ItemAudit per span / log record only when audit attributes are written
+        self._labels: dict[tuple[str, str], str] = {}
+        #: a scrubber.subjects SubjectResolver: each field then carries its item's subject
+        self.subjects = subjects
+        self.subject: str | None = None
+        self._resource_subject: str | None = None
+
+    # ---- request level -------------------------------------------------------------
+    def walk(self, request: Request) -> None:
+        for group in resource_groups(request):
+            resource_j = self._jurisdiction(group.resource.attributes, self.default_jurisdiction)
+            if self.subjects is not None:
+                self._resource_subject = self.subjects.of(group.resource.attributes)
+            self.subject = self._resource_subject
+            self.attributes(group.resource.attributes, Context("resource", resource_j))
+            for scope_group in scope_groups(group):
+                self.subject = self._resource_subject
+                self.attributes(scope_group.scope.attributes, Context("scope", resource_j))
+                if hasattr(scope_group, "spans"):
+                    for span in scope_group.spans:
+                        self._span(span, resource_j)
+                elif hasattr(scope_group, "log_records"):
+                    for record in scope_group.log_records:
+                        self._log(record, resource_j)
+                else:
+                    for metric in scope_group.metrics:
+                        self._metric(metric, resource_j)
+
+    def _jurisdiction(self, attributes, fallback: str) -> str:
+        for kv in attributes:
+            if kv.key == self.jurisdiction_attribute and kv.value.WhichOneof("value") == "string_value":
+                return kv.value.string_value or fallback
+        return fallback
+
+    def _enter_item(self, attributes) -> None:
+        """The subject of the item walked next: its own attribute, else the resource's."""
+        if self.subjects is not None:
+            self.subject = self.subjects.of(attributes, self._resource_subject)
+
+    def _span(self, span, resource_j: str) -> None:
+        self._enter_item(span.attributes)
+        ctx = self._item_context("span", span, resource_j)
+        self.attributes(span.attributes, ctx, item=True)
+        if span.name:
+            span.name = normalize_route(span.name)  # `GET /users/ada-obi-42` -> `GET /users/{id}`
+        self._text(span, "name", Role.CONTENT, "span:<name>", ctx)
+        for event in span.events:
+            event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
+            self._text(event, "name", Role.CONTENT, "span.event:<name>", event_ctx)
+            self.attributes(event.attributes, event_ctx)
+        for link in span.links:
+            self.attributes(link.attributes, Context("span.link", ctx.jurisdiction, ctx.audit))
+        if span.status.message:
+            self._text(span.status, "message", Role.CONTENT, "span:<status.message>", ctx)
+
+    def _log(self, record, resource_j: str) -> None:
+        self._enter_item(record.attributes)
+        ctx = self._item_context("log", record, resource_j)
+        self.attributes(record.attributes, ctx, item=True)
+        if record.event_name:
+            self._text(record, "event_name", Role.CONTENT, "log:<event_name>", ctx)
+        if not record.HasField("body"):
+            return
+        body, rule = record.body, Rule(Role.CONTENT, label="<body>")
+        if body.WhichOneof("value") == "string_value":  # a JSON body is scrubbed as JSON
+            self._string(body.string_value, rule, "log:<body>", ctx, None, None, parse_json=True, target=body)
+        else:
+            self.value(body, rule, "log:<body>", ctx, None)
+
+    def _metric(self, metric, resource_j: str) -> None:
+        for point in metric_data_points(metric):
+            self._enter_item(point.attributes)
+            ctx = Context("metric", self._jurisdiction(point.attributes, resource_j), None, True)
+            self.attributes(point.attributes, ctx)
+            if "exemplars" not in point.DESCRIPTOR.fields_by_name:  # summary points have none
+                continue
+            if not self.scrub_exemplars:
+                point.ClearField("exemplars")
+                continue
+            for exemplar in point.exemplars:
+                self.attributes(exemplar.filtered_attributes, Context("metric.exemplar", ctx.jurisdiction, None, True))
+
+    def _item_context(self, where: str, item, resource_j: str) -> Context:
+        """The item's context; its jurisdiction is set by `attributes(..., item=True)`."""
+        audit = None
+        if self.audit_items:
+            audit = ItemAudit()
+            self.items.append((item, audit))
+        return Context(where, resource_j, audit)
+
+    def _text(self, message, name: str, role: Role, label: str, ctx: Context) -> None:
+        text = getattr(message, name)
+        if text:
+            self._add(Field(text, role, label, ctx.jurisdiction, None, audit=ctx.audit, target=message, slot=name))
+
+    def _add(self, f: Field) -> None:
+        if self.subject is not None:
+            f.subject = self.subject
+        self.fields.append(f)
+
+    # ---- attributes and AnyValues --------------------------------------------------
+    def attributes(self, container, ctx: Context, item: bool = False) -> None:
+        """Every non-safe attribute. For a span / log record (`item`), its own
+        `residency.jurisdiction` is read in the same pass and set on `ctx` first."""
+        lookup, safe, jurisdiction_key = self.catalog.lookup, Role.SAFE, self.jurisdiction_attribute
+        todo = []
+        for kv in container:
+            key = kv.key
+            if item and key == jurisdiction_key and kv.value.WhichOneof("value") == "string_value":
+                ctx.jurisdiction = kv.value.string_value or ctx.jurisdiction
+            rule = lookup(key)
+            if rule.role is not safe:
+                todo.append((kv, key, rule))
+        for kv, key, rule in todo:
+            self.value(kv.value, rule, self._label(ctx.where, rule.label), ctx, (container, key))
+            if not rule.known:
+                self._key(kv, container, ctx)
+
+    # ---- keys ----------------------------------------------------------------------
+    def _key(self, kv, container, ctx: Context) -> None:
+        """A key no table names may itself be personal (`feature.flag.<name>`): scanned as text;
+        a hit renames it (`rename_keys`, after drops, so a dropped attribute is still found)."""
+        def rename(new: str) -> None:
+            self.renames.append((container, kv, new))
+            self.key_renames.append((kv.key, new))
+        self._add(Field(kv.key, Role.CONTENT, self._label(ctx.where, "<key>"), ctx.jurisdiction, rename,
+                        audit=ctx.audit, metric=ctx.metric, probe=probe_text(kv.key)))
+
+    def _json_key(self, node: dict, name: str, label: str, ctx: Context) -> None:
+        """A JSON object key, renamed (if it holds personal data) just before its document is written."""
+        renames = ctx.renames
+        if renames is None:
+            return
+
+        def rename(new: str) -> None:
+            renames.append((node, name, new))
+            self.key_renames.append((name, new))
+        self._add(Field(name, Role.CONTENT, label + ".<key>", ctx.jurisdiction, rename, audit=ctx.audit,
+                        in_json=True, probe=probe_text(name)))
+
+    def rename_keys(self) -> None:
+        """Apply the key renames of attributes and kvlists (a new key never collides)."""
+        for container, kv, new in self.renames:
+            kv.key = _unique(new, {other.key for other in container})
+
+    def _label(self, where: str, label: str) -> str:
+        text = self._labels.get((where, label))
+        if text is None:
+            text = self._labels[(where, label)] = f"{where}:{label}"
+        return text
+
+    def value(self, any_value, rule: Rule, label: str, ctx: Context, drop) -> None:
+        kind = any_value.WhichOneof("value")
+        if kind == "string_value":
+            self._string(any_value.string_value, rule, label, ctx, None, drop, target=any_value)
+        elif kind in ("int_value", "double_value", "bool_value") and _numeric_identifier(rule, getattr(any_value, kind)):
+            text = str(getattr(any_value, kind))
+            self._string(text, rule, label, ctx, None, drop, target=any_value)
+        elif kind == "array_value":
+            for element in any_value.array_value.values:
+                self.value(element, rule, label + "[*]", ctx, drop)
+        elif kind == "kvlist_value":
+            values = any_value.kvlist_value.values
+            for kv in values:
+                child = self._child_rule(kv.key, rule)
+                if child.role is not Role.SAFE:
+                    self.value(kv.value, child, f"{label}.{kv.key}", ctx, (values, kv.key))
+                if not child.known:
+                    self._key(kv, values, ctx)
+
+    def _child_rule(self, name: str, parent: Rule) -> Rule:
+        """The role of a field inside structured content: its own name decides if it is an
+        identifier or safe, else it inherits (text inside structured content is content)."""
+        if parent.role is Role.REDACT or (parent.role is Role.IDENTIFIER and not parent.inferred):
+            return parent
+        own = self.names.rule(name) or self.catalog.field_rule(name)
+        if own is not None:
+            return own
+        if parent.role is Role.IDENTIFIER:  # `customer: {...}`: fields without a say of their own
+            return Rule(parent.role, parent.entity, label=name, known=False, inferred=True)
+        if parent.role in (Role.STRUCTURED, Role.CONTENT):
+            return Rule(Role.CONTENT, label=name, known=False)
+        return Rule(parent.role, label=name, known=False)
+
+    def _string(self, text: str, rule: Rule, label: str, ctx: Context, setter, drop,
+                in_json: bool = False, parse_json: bool = False, target=None) -> None:
+        """One string value. Inside JSON (and in log bodies), text that is itself JSON (tool
+        call arguments) is parsed and scrubbed as JSON; if it does not parse it is text."""
+        if not text:
+            return
+        role = rule.role
+        if role is Role.STRUCTURED:
+            self._structured(text, rule, label, ctx, setter or _attr_setter(target), drop)
+            return
+        if role is Role.URL:
+            self._url(text, rule, label, ctx, setter or _attr_setter(target))
+            return
+        if role is Role.CONTENT and (in_json or parse_json) and structured.looks_like_json(text):
+            if self._json(text, label, ctx, setter or _attr_setter(target)):
+                return
+        self._add(Field(text, Role.PATTERNS if role is Role.SQL else role, label, ctx.jurisdiction, setter, drop,
+                        rule.entity, rule.operator or None, ctx.audit, in_json, ctx.metric, target,
+                        sql=role is Role.SQL))
+
+    def _url(self, text: str, rule: Rule, label: str, ctx: Context, setter) -> None:
+        """A URL as pieces (urls.py): named parameter values by name, the rest scanned; a
+        finalizer writes it back if a piece changed. A URL piece cannot be dropped alone."""
+        raw, pieces = urls.split(text, query_only=rule.label in urls.QUERY_KEYS)
+        rebuild = urls.Rebuild(raw, setter)
+        self.finalizers.append(rebuild)
+        for piece in pieces:
+            role, entity = Role.PATTERNS, ""
+            where = label
+            if piece.kind == "userinfo":
+                role, entity = Role.IDENTIFIER, "SECRET"
+            elif piece.name:
+                role, entity = self.names.url_parameter(piece.name)
+                where = self._label(label, "?" + piece.name)
+            self._add(Field(piece.text, role, where, ctx.jurisdiction, rebuild.piece_setter(piece), None, entity,
+                            None, ctx.audit, False, ctx.metric))
+
+    def _structured(self, text: str, rule: Rule, label: str, ctx: Context, setter, drop) -> None:
+        """A key that holds JSON. Plain text (it does not start like JSON) is content;
+        text that starts like JSON but does not parse fails closed."""
+        if text.lstrip()[:1] not in ("{", "["):
+            self._add(Field(text, Role.CONTENT, label, ctx.jurisdiction, setter, drop, audit=ctx.audit, metric=ctx.metric))
+            return
+        if not self._json(text, label, ctx, setter):
+            self.invalid_json.append(Field(text, Role.REDACT, label, ctx.jurisdiction, setter, drop, audit=ctx.audit))
+
+    def _json(self, text: str, label: str, ctx: Context, setter) -> bool:
+        try:
+            document = structured.parse(text)
+        except ValueError:
+            return False
+        style = structured.JSONStyle.of(text)
+        holder = [document]
+        doc_ctx = Context(ctx.where, ctx.jurisdiction, ctx.audit, ctx.metric, renames=[])
+
+        def write_back() -> None:
+            _rename_json_keys(doc_ctx.renames)
+            setter(style.dumps(holder[0]))
+        # registered before the walk, so that JSON nested inside (registered during it)
+        # is finalized first when the engine runs finalizers in reverse
+        self.finalizers.append(write_back)
+        self._json_node(holder, 0, Rule(Role.STRUCTURED), label, doc_ctx)
+        return True
+
+    def _json_node(self, container, key, rule: Rule, label: str, ctx: Context) -> None:
+        node = container[key]
+        if isinstance(node, dict):
+            for name in list(node):
+                child = self._child_rule(name, rule)
+                if child.role is not Role.SAFE:
+                    self._json_node(node, name, child, f"{label}.{name}", ctx)
+                if not child.known:  # after its value: the value's setter still finds the old key
+                    self._json_key(node, name, label, ctx)
+        elif isinstance(node, list):
+            for index in range(len(node)):
+                self._json_node(node, index, rule, label + "[*]", ctx)
+        elif isinstance(node, str) or (isinstance(node, (int, float)) and not isinstance(node, bool)
+                                       and _numeric_identifier(rule, node)):
+            leaf_rule = Rule(Role.CONTENT, label=rule.label) if rule.role is Role.STRUCTURED else rule
+            self._string(str(node), leaf_rule, label, ctx, _item_setter(container, key), None, in_json=True)
+
+
+def _numeric_identifier(rule: Rule, number) -> bool:
+    """A number under an identifier key is pseudonymized as its text; under a key whose name
+    only suggests an identifier, not a flag or a small count (`is_member`, `contacts: 3`)."""
+    if rule.role is not Role.IDENTIFIER:
+        return False
+    if not rule.inferred:
+        return True
+    return not isinstance(number, bool) and abs(number) >= MIN_INFERRED_NUMBER
+
+
+def _unique(new: str, taken: set[str]) -> str:
+    if new not in taken:
+        return new
+    n = 2
+    while f"{new}#{n}" in taken:
+        n += 1
+    return f"{new}#{n}"
+
+
+def _rename_json_keys(renames: list) -> None:
+    """Rename JSON object keys in place, keeping their order."""
+    by_node: dict[int, tuple[dict, dict[str, str]]] = {}
+    for node, old, new in renames:
+        by_node.setdefault(id(node), (node, {}))[1][old] = new
+    for node, names in by_node.values():
+        items = list(node.items())
+        node.clear()
+        for key, value in items:
+            key = names.get(key, key)
+            node[_unique(key, set(node))] = value
+
+
+def _attr_setter(target) -> Callable[[str], None]:
+    def set_string(value: str) -> None:
+        target.string_value = value
+    return set_string
+
+
+def _item_setter(container, key) -> Callable[[str], None]:
+    def set_item(value: str) -> None:
+        container[key] = value
+    return set_item

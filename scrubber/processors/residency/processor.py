@@ -1,0 +1,62 @@
+"""Stamps `residency.jurisdiction` on every span, log record and data point.
+
+Resolution follows `scrubber.residency.resolve` (item attribute, resource
+attribute, region table, default, `unknown`). The stamp is written on the item,
+not on the resource: one resource group may hold items of several data subjects'
+jurisdictions, and the router downstream splits item by item. An existing valid
+item stamp is kept (normalized to lowercase); a malformed one becomes `unknown`.
+"""
+
+from __future__ import annotations
+
+from scrubber.component import Settings
+from scrubber.consumer import Consumer
+from scrubber.pdata import Request, Signal, items
+from scrubber.processorhelper import ProcessorHelper
+from scrubber.residency.model import ATTRIBUTE
+from scrubber.residency.regions import shipped_regions
+from scrubber.residency.resolve import Resolver
+
+from scrubber.processors.residency.config import ResidencyConfig
+
+
+def make_resolver(config: ResidencyConfig) -> Resolver:
+    regions = dict(shipped_regions()) if config.use_shipped_regions else {}
+    regions.update(config.regions)
+    return Resolver(regions, config.region_attribute, config.default_jurisdiction)
+
+
+def set_string(attributes, key: str, value: str) -> None:
+    """Set a string attribute, replacing any existing entry of that key (and its duplicates)."""
+    for i in reversed(range(len(attributes))):
+        if attributes[i].key == key:
+            del attributes[i]
+    attributes.add(key=key).value.string_value = value
+
+
+def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
+    """Stamp every item in place; return the item count per jurisdiction."""
+    counts: dict[str, int] = {}
+    current, fallback = None, ""
+    for resource_group, _scope, item in items(request):
+        if resource_group is not current:
+            current, fallback = resource_group, resolver.for_resource(resource_group.resource)
+        jurisdiction = resolver.for_item(item, fallback)
+        set_string(item.attributes, ATTRIBUTE, jurisdiction)
+        counts[jurisdiction] = counts.get(jurisdiction, 0) + 1
+    return counts
+
+
+def create(settings: Settings, config: ResidencyConfig, signal: Signal, next_consumer: Consumer) -> ProcessorHelper:
+    resolver = make_resolver(config)
+    counter = settings.telemetry.counter(
+        "processor_residency_items", "Items stamped, by the jurisdiction they resolved to.",
+        ("processor", "pipeline", "signal", "jurisdiction"))
+    labels = {"processor": str(settings.id), "pipeline": settings.pipeline, "signal": str(signal)}
+
+    async def process(signal_: Signal, request: Request) -> Request:
+        for jurisdiction, count in stamp(resolver, request).items():
+            counter.labels(jurisdiction=jurisdiction, **labels).inc(count)
+        return request
+
+    return ProcessorHelper(settings, signal, next_consumer, process, mutates_data=True)
