@@ -4,6 +4,15 @@ Like the Collector's `consumererror`, an error is either permanent (the data is
 bad; retrying cannot help) or retryable (try again later, possibly after a hint).
 The receivers map these to gRPC and HTTP codes in one place
 (`scrubber.receivers.otlp.status`); everything else only raises them.
+
+Every error scrubber raises on purpose derives from `ScrubberError`. Errors that belong to one
+part are declared beside it and derive from this tree, so `except ScrubberError` sees them all:
+`RegistryError` (scrubber.registry), `ExpansionError` (scrubber.config.expand),
+`OTLPJSONError` (a `PermanentError`, scrubber.pdata.otlpjson), `KeyUnavailable` and `NoKey`
+(pii keys and operators), `SendFailed` (exporterhelper), `VaultUnavailable` and `ErasureError`
+(scrubber.subjects), `DetectionServiceClosed` and `DetectionFailed` (scrubber.detection).
+Only errors that are not consumer errors stay out of `ConsumerError`: a receiver answers
+INTERNAL for them, without their text.
 """
 
 from __future__ import annotations
@@ -55,3 +64,21 @@ class PartialSuccess(ConsumerError):
     def __init__(self, rejected: int, message: str):
         super().__init__(message)
         self.rejected = rejected
+
+
+class JobFailed(RetryableError):
+    """A worker-pool job was lost: its worker crashed, hung or its handler raised.
+    The caller must fail closed (redact, drop), never forward the original."""
+
+
+class WorkerFailed(ScrubberError):
+    """A pool worker died, hung or could not start; the jobs it held are lost (`JobFailed`)."""
+
+
+class WorkerHung(WorkerFailed):
+    """A pool worker did not answer within the job timeout; it is killed and replaced."""
+
+
+class JobError(ScrubberError):
+    """A handler raised in a worker, reported by exception type only (a message may quote
+    data); the worker itself is fine and keeps serving."""
