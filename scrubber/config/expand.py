@@ -19,11 +19,13 @@ import os
 import re
 from typing import Any, Mapping
 
+from scrubber.errors import ScrubberError
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _REFERENCE = re.compile(r"\$\$|\$\{(?:env:)?(" + _NAME + r")(?::-([^}]*))?\}|\$\{file:([^}]+)\}|\$\{([^}]*)\}")
 
 
-class ExpansionError(ValueError):
+class ExpansionError(ScrubberError, ValueError):
     pass
 
 

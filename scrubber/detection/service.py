@@ -12,6 +12,11 @@ from typing import Sequence
 from scrubber.detection.config import DetectionConfig
 from scrubber.detection.detector import Detector
 from scrubber.detection.finding import Finding
+from scrubber.errors import ScrubberError
+
+
+class DetectionServiceClosed(ScrubberError):
+    """`detect` was called after `close`: the caller fails closed (redacts), as for any detector error."""
 
 
 class InProcessDetection:
@@ -30,7 +35,7 @@ class InProcessDetection:
 
     async def detect(self, texts: Sequence[str], ner: Sequence[bool]) -> list[list[Finding]]:
         if self._closed:
-            raise RuntimeError("detection service is closed")
+            raise DetectionServiceClosed("detection service is closed")
         if not texts:
             return []
         return await asyncio.to_thread(self.detector.detect, list(texts), list(ner))

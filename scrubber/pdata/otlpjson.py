@@ -15,14 +15,16 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from scrubber.errors import PermanentError
 from scrubber.pdata import Request, Signal
 
 # Every bytes field of the OTLP data model that the spec encodes as hex.
 _HEX_ID_KEYS = frozenset({"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"})
 
 
-class OTLPJSONError(ValueError):
-    """The text is not a valid OTLP/JSON export request; the message says where."""
+class OTLPJSONError(PermanentError, ValueError):
+    """The text is not a valid OTLP/JSON export request; the message says where. Permanent: the
+    same text never parses (a receiver answers 400); still a ValueError for callers that parse."""
 
 
 def _walk(node: Any, convert) -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime
 from typing import Callable, Sequence
 
+from scrubber.errors import ScrubberError
 from scrubber.subjects import receipts
 from scrubber.subjects.service import SubjectKeys
 
 
-class ErasureError(Exception):
+class ErasureError(ScrubberError):
     """The request cannot be carried out as asked (no vault holds that jurisdiction)."""
 
 

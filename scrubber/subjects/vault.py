@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from scrubber.errors import ScrubberError
+
 KEY_ID_PREFIX = "s-"  # subject key ids: `s-` and 16 random hex digits
 SECRET_BYTES = 32
 
@@ -44,7 +46,7 @@ _SCHEMA = (
 )
 
 
-class VaultUnavailable(Exception):
+class VaultUnavailable(ScrubberError):
     """The vault cannot answer; the message names the backend and jurisdiction, never a value."""
 
 

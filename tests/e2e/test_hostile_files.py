@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from scrubber.processors.pii.keys import JurisdictionKeys, KeyError_, KeyStore, check_keys
+from scrubber.processors.pii.keys import JurisdictionKeys, KeyStore, KeyUnavailable, check_keys
 from scrubber.exporters.exporterhelper.queue import FileStorage, QueueItem
 from scrubber.exporters.file.config import RotationConfig
 from scrubber.exporters.file.writer import RotatingWriter
@@ -73,7 +73,7 @@ def test_a_key_file_others_can_read_or_write_is_refused(tmp_path, file_mode):
     errors = check_keys(_keys(path))
     assert len(errors) == 1 and f"mode {file_mode:04o}" in errors[0] and "0600" in errors[0]
     assert "k" * 32 not in errors[0]
-    with pytest.raises(KeyError_):
+    with pytest.raises(KeyUnavailable):
         KeyStore.load(_keys(path))
 
 

@@ -16,12 +16,12 @@ import random
 import time
 from typing import Awaitable, Callable
 
-from scrubber.errors import PermanentError, RetryableError
+from scrubber.errors import PermanentError, RetryableError, ScrubberError
 from scrubber.exporters.exporterhelper import metrics
 from scrubber.exporters.exporterhelper.config import RetryConfig
 
 
-class SendFailed(Exception):
+class SendFailed(ScrubberError):
     """The request was given up; `reason` is one of the `metrics` reason constants."""
 
     def __init__(self, reason: str, cause: BaseException):

@@ -30,7 +30,7 @@ from scrubber.processors.egress_guard.config import EgressGuardConfig
 from scrubber.processors.pii import structured
 from scrubber.processors.pii.catalog import Catalog, Role, Rule, shipped_rules
 from scrubber.processors.pii.keynames import probe_text
-from scrubber.processors.pii.keys import TOKEN_RE
+from scrubber.pseudonym import TOKEN_RE
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
 

@@ -28,7 +28,8 @@ from scrubber.processors.pii import operators, urls
 from scrubber.processors.pii.audit import ScrubReport, write_item_attributes
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role
 from scrubber.processors.pii.config import OperatorSpec, PIIProcessorConfig
-from scrubber.processors.pii.keys import TOKEN_RE, KeyStore
+from scrubber.processors.pii.keys import KeyStore
+from scrubber.pseudonym import TOKEN_RE
 from scrubber.processors.pii.merge import merge_points
 from scrubber.processors.pii.walker import Field, Walker
 from scrubber.detection.persons import name_parts

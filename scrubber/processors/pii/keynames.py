@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from scrubber.processors.pii.keys import TOKEN_RE
+from scrubber.pseudonym import TOKEN_RE
 
 
 #: single tokens (and run-together compounds) naming the entity of the whole value

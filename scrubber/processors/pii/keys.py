@@ -5,10 +5,11 @@ key itself. Each jurisdiction has several keys, one `active` for new tokens;
 the others stay loaded so that old tokens remain recognisable (`matches`).
 A jurisdiction without keys of its own uses the `default` one.
 
-Token format (documented in README.md): `<TYPE:KEYID:DIGEST>` where DIGEST is
-the first `length` hex digits of HMAC-SHA-256(key, normalized value). The type
-is not part of the HMAC input, so the same value correlates whether a detector
-typed it as EMAIL_ADDRESS in a prompt or an identifier rule as USER_ID.
+Token format (documented in README.md; the grammar is in `scrubber.pseudonym`, shared with
+the components that only read tokens): `<TYPE:KEYID:DIGEST>` where DIGEST is the first
+`length` hex digits of HMAC-SHA-256(key, normalized value). The type is not part of the HMAC
+input, so the same value correlates whether a detector typed it as EMAIL_ADDRESS in a prompt
+or an identifier rule as USER_ID.
 Key material is never logged, never put in a token or an error message.
 """
 
@@ -20,16 +21,16 @@ import logging
 import os
 import re
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scrubber.errors import ScrubberError
+from scrubber.pseudonym import KEY_ID, parse_token
+
 DEFAULT = "default"
 MIN_KEY_BYTES = 16
-KEY_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
-TOKEN_RE = re.compile(r"<([A-Z][A-Z0-9_]*):(" + KEY_ID + r"):([0-9a-f]{8,64})>")
 
 
 class KeySource(BaseModel):
@@ -69,23 +70,28 @@ class JurisdictionKeys(BaseModel):
 KeysConfig = dict[str, JurisdictionKeys]
 
 
-class KeyError_(Exception):
-    """A key could not be loaded; the message names the env var or file, never the value."""
+class KeyUnavailable(ScrubberError):
+    """A pseudonymization key could not be loaded, or there is none for a jurisdiction; the
+    message names the env var or file, never the value."""
+
+
+#: the former name, still caught by `processors/pii/processor.py` (its owner switches to KeyUnavailable)
+KeyError_ = KeyUnavailable
 
 
 def _read(source: KeySource, path: str, logger: logging.Logger | None, create: bool) -> bytes | None:
-    """The key bytes, or raise KeyError_ naming what is missing. None only when `create` is False
+    """The key bytes, or raise KeyUnavailable naming what is missing. None only when `create` is False
     and the file would be generated."""
     if source.env is not None:
         value = os.environ.get(source.env)
         if not value:
-            raise KeyError_(f"{path}: environment variable {source.env} is not set")
+            raise KeyUnavailable(f"{path}: environment variable {source.env} is not set")
         material = value.strip().encode("utf-8")
     else:
         file = Path(source.file)
         if not file.exists():
             if not source.generate_if_missing:
-                raise KeyError_(f"{path}: key file {source.file} does not exist")
+                raise KeyUnavailable(f"{path}: key file {source.file} does not exist")
             if not create:
                 return None
             _generate(file, logger)
@@ -93,10 +99,10 @@ def _read(source: KeySource, path: str, logger: logging.Logger | None, create: b
         try:
             material = file.read_bytes().strip()
         except OSError as exc:
-            raise KeyError_(f"{path}: key file {source.file} cannot be read ({exc.strerror})") from None
+            raise KeyUnavailable(f"{path}: key file {source.file} cannot be read ({exc.strerror})") from None
     if len(material) < MIN_KEY_BYTES:
         where = source.env or source.file
-        raise KeyError_(f"{path}: key from {where} is shorter than {MIN_KEY_BYTES} bytes")
+        raise KeyUnavailable(f"{path}: key from {where} is shorter than {MIN_KEY_BYTES} bytes")
     return material
 
 
@@ -108,7 +114,7 @@ def _check_mode(file: Path, path: str, logger: logging.Logger | None) -> None:
     except OSError:
         return  # reported by the read below
     if mode & 0o026:
-        raise KeyError_(f"{path}: key file {file} has mode {mode:04o}, readable by others or writable by "
+        raise KeyUnavailable(f"{path}: key file {file} has mode {mode:04o}, readable by others or writable by "
                         "others than its owner; make it 0600 (or 0400), e.g. chmod 600, or a Secret's defaultMode 0400")
     if mode & 0o040:
         (logger or logging.getLogger("scrubber.pii.keys")).warning(
@@ -134,22 +140,9 @@ def check_keys(keys: Mapping[str, JurisdictionKeys], prefix: str = "keys") -> li
         for key_id, source in spec.keys.items():
             try:
                 _read(source, f"{prefix}::{jurisdiction}::keys::{key_id}", None, create=False)
-            except KeyError_ as exc:
+            except KeyUnavailable as exc:
                 errors.append(str(exc))
     return errors
-
-
-@dataclass(frozen=True)
-class Token:
-    entity: str
-    key_id: str
-    digest: str
-
-
-def parse_token(text: str) -> Token | None:
-    """The parts of a pseudonym token, if `text` is exactly one."""
-    match = TOKEN_RE.fullmatch(text)
-    return Token(*match.groups()) if match else None
 
 
 def normalize(entity: str, value: str) -> str:
@@ -170,18 +163,18 @@ class KeyStore:
     @classmethod
     def load(cls, keys: Mapping[str, JurisdictionKeys], length: int = 12,
              logger: logging.Logger | None = None, prefix: str = "keys") -> "KeyStore":
-        """Load every key; raise KeyError_ listing all that are missing."""
+        """Load every key; raise KeyUnavailable listing all that are missing."""
         loaded, errors = {}, []
         for jurisdiction, spec in keys.items():
             material = {}
             for key_id, source in spec.keys.items():
                 try:
                     material[key_id] = _read(source, f"{prefix}::{jurisdiction}::keys::{key_id}", logger, create=True)
-                except KeyError_ as exc:
+                except KeyUnavailable as exc:
                     errors.append(str(exc))
             loaded[jurisdiction] = (spec.active, material)
         if errors:
-            raise KeyError_("; ".join(errors))
+            raise KeyUnavailable("; ".join(errors))
         return cls(loaded, length)
 
     def material(self) -> dict[str, tuple[str, dict[str, bytes]]]:
@@ -192,10 +185,10 @@ class KeyStore:
         return jurisdiction in self._keys or DEFAULT in self._keys
 
     def key_for(self, jurisdiction: str) -> tuple[str, bytes]:
-        """(key id, key) of the jurisdiction's active key, else the default's. KeyError_ if neither."""
+        """(key id, key) of the jurisdiction's active key, else the default's. KeyUnavailable if neither."""
         entry = self._keys.get(jurisdiction) or self._keys.get(DEFAULT)
         if entry is None:
-            raise KeyError_(f"no key for jurisdiction {jurisdiction!r} and no 'default' key")
+            raise KeyUnavailable(f"no key for jurisdiction {jurisdiction!r} and no 'default' key")
         active, material = entry
         return active, material[active]
 

@@ -18,7 +18,7 @@ else: the field fails closed (redacted whole, counted as `vault_unavailable`).
 from __future__ import annotations
 
 from scrubber.processors.pii.config import OperatorSpec
-from scrubber.processors.pii.keys import KeyError_, KeyStore, normalize
+from scrubber.processors.pii.keys import KeyStore, KeyUnavailable, normalize
 from scrubber.subjects.keys import UNAVAILABLE, SubjectKey
 
 REDACTED = "<REDACTED>"
@@ -26,7 +26,7 @@ REDACTED = "<REDACTED>"
 DROP = object()
 
 
-class NoKey(Exception):
+class NoKey(KeyUnavailable):
     """No key for this jurisdiction: the caller fails closed (redacts) and counts it by `reason`."""
 
     reason = "no_key"
@@ -73,5 +73,5 @@ def apply(spec: OperatorSpec, entity: str, value: str, jurisdiction: str, keys: 
         return subject_pseudonym(subject_key, entity, value, keys.length)
     try:
         return keys.pseudonym(jurisdiction, entity, value)
-    except KeyError_ as exc:
+    except KeyUnavailable as exc:
         raise NoKey(str(exc)) from None

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from scrubber.processors.pii.keys import KeyStore, parse_token
+from scrubber.processors.pii.keys import KeyStore
+from scrubber.pseudonym import parse_token
 from scrubber.processors.pii.tests import build
 from scrubber.processors.pii.tests.conftest import Harness, StubHost, make_config
 from scrubber.detection.service import InProcessDetection

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from scrubber.processors.pii.keys import parse_token
+from scrubber.pseudonym import parse_token
 from scrubber.processors.pii.tests.conftest import fixture_dirs, planted
 from scrubber.pdata import Signal, clone, items, otlpjson
 

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from scrubber.processors.pii.keynames import classify, probe_text, tokens
-from scrubber.processors.pii.keys import parse_token
+from scrubber.pseudonym import parse_token
 from scrubber.processors.pii.tests import build
 from scrubber.processors.pii.tests.test_pii_engine import spans_of
 from scrubber.pdata import Signal

@@ -10,7 +10,7 @@ import pytest
 
 from scrubber.processors.pii import urls
 from scrubber.processors.pii.engine import Engine, KnownValues
-from scrubber.processors.pii.keys import TOKEN_RE, parse_token
+from scrubber.pseudonym import TOKEN_RE, parse_token
 from scrubber.processors.pii.tests import build
 from scrubber.processors.pii.tests.conftest import Harness, make_config
 from scrubber.pdata import Signal, items
