@@ -6,8 +6,15 @@ counts the items going in and out (`processor_incoming_items`,
 `processor_outgoing_items`, labelled {processor, pipeline, signal}) and hands
 the result to the next consumer. Returning `None` (or an empty request) means
 "nothing to forward" (a filter dropped everything, a batcher kept it): the next
-consumer is then not called. Keeping this generic is why batch, memory_limiter
-and pii share it instead of each copying the counting and the call to next.
+consumer is then not called. Keeping this generic is why memory_limiter, pii,
+residency, egress_guard and subject_lineage share it instead of each copying the
+counting and the call to next.
+
+`batch` does not: it is not a function of one request. It gathers the requests of
+many callers into one downstream call, holds each caller until its chunk was
+delivered and resends a refused chunk request by request, so it owns its calls to
+next (as the Collector's batch processor, which is not built on processorhelper
+either) and counts with its own `processor_batch_*` metrics.
 """
 
 from __future__ import annotations

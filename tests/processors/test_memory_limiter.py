@@ -193,3 +193,26 @@ def test_memory_given_back_after_a_burst():
     after = process.memory_info().rss
     assert grown - before > 100 * MIB
     assert after - before < 32 * MIB
+
+
+def test_counts_items_in_and_out_through_the_processor_helper():
+    """Built on ProcessorHelper like every per-request processor: refused items are counted coming
+    in, never going out, so the two counters show what the limiter held back."""
+    used = [10]
+    processor, sink, telemetry = limiter(used)
+    labels = {"processor": "memory_limiter", "pipeline": "traces", "signal": "traces"}
+
+    async def scenario():
+        await processor.start(None)
+        await processor.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 2))
+        used[0] = 90
+        await asyncio.sleep(0.05)  # past the gate's 10 ms measurement cache
+        with pytest.raises(ResourceExhaustedError):
+            await processor.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 3))
+        await processor.shutdown(1.0)
+        await processor.shutdown(1.0)  # idempotent
+
+    asyncio.run(scenario())
+    assert len(sink.received) == 1 and processor.mutates_data is False
+    assert telemetry.value("scrubber_processor_incoming_items_total", labels) == 5
+    assert telemetry.value("scrubber_processor_outgoing_items_total", labels) == 2

@@ -15,7 +15,8 @@ So a caller waits only for downstream to accept (an exporter's sending queue acc
 microseconds, or on disk), never for a batch timer, and its answer is downstream's: the
 batching after acknowledgement that the Collector now recommends is the exporter's
 `sending_queue.batch`. When downstream refuses a merged batch permanently, the requests
-are sent again one by one, so a poison request fails alone.
+are sent again one by one, so a poison request fails alone. This shape (many calls in,
+one call out, callers held) is why batch is not built on `scrubber.processorhelper`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.errors import ResourceExhaustedError
 from scrubber.pdata import Request, Signal, item_count
-
+from scrubber.processorhelper import ProcessorHelper
 from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
 from scrubber.processors.memory_limiter.gate import SHARED_NAME, MemoryGate
 from scrubber.processors.memory_limiter.memory import total_memory
@@ -41,13 +41,14 @@ def limits(config: MemoryLimiterConfig, total: int | None = None) -> tuple[int, 
     return hard - spike, hard
 
 
-class MemoryLimiter:
-    mutates_data = False
+class MemoryLimiter(ProcessorHelper):
+    """A batch function that lets a request through or refuses it; the helper counts and forwards."""
 
     def __init__(self, settings: Settings, config: MemoryLimiterConfig, signal: Signal, next_consumer: Consumer,
                  measure=None):
+        super().__init__(settings, signal, next_consumer, self._admit, mutates_data=False,
+                         start=self._start_watch, shutdown=self._stop_watch)
         self.config = config
-        self.next = next_consumer
         self.log = settings.logger
         self.soft, self.hard = limits(config)
         # tests pass `measure`: a private gate; otherwise the one every limiter and receiver shares
@@ -59,7 +60,7 @@ class MemoryLimiter:
             "processor_refused_items", "Items refused by a processor", ["processor", "pipeline", "signal"]
         ).labels(processor=str(settings.id), pipeline=settings.pipeline, signal=signal.value)
 
-    async def start(self, host: Host) -> None:
+    async def _start_watch(self, host: Host) -> None:
         self.check()
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
@@ -80,16 +81,16 @@ class MemoryLimiter:
             await asyncio.sleep(self.config.check_interval)
             self.check()
 
-    async def consume(self, signal: Signal, request: Request) -> None:
+    async def _admit(self, signal: Signal, request: Request) -> Request:
         used = self.gate.measure()
         self._note(used >= self.soft, used)
         if self.refusing:
             self._refused.inc(item_count(request))
             raise ResourceExhaustedError("data refused due to high memory usage",
                                          retry_after=max(1.0, self.config.check_interval))
-        await self.next.consume(signal, request)
+        return request
 
-    async def shutdown(self, timeout: float) -> None:
+    async def _stop_watch(self, timeout: float) -> None:
         if self._task is not None:
             self._task.cancel()
             self._task = None
