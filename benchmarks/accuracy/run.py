@@ -1,6 +1,6 @@
 """What users get: leaks of planted personal values after scrubber and after Presidio's defaults.
 
-    .venv/bin/python -m benchmarks.accuracy [--corpus dev|heldout|all] [--no-presidio]
+    .venv/bin/python -m benchmarks.accuracy [--corpus dev|tune|heldout|all] [--no-presidio]
                                             [--limit N] [--show-leaks N [--category C,...]] [--out-dir DIR]
 
 Every labeled item is wrapped into a real OTLP request in one of many carriers
@@ -10,8 +10,8 @@ config/default.yaml` runs it, and the carrier's value is read back and judged
 valid. Presidio's defaults are run on the same carrier values in the same run
 (`systems.py`). Writes `benchmarks/results/accuracy-<corpus>.json`.
 
-`--show-leaks` prints leaks with their local context: dev corpus only, so the
-held-out corpus never becomes a tuning loop.
+`--show-leaks` prints leaks with their local context: tuning corpora (`dev`, `tune`)
+only, so the held-out corpus never becomes a tuning loop.
 """
 
 from __future__ import annotations
@@ -230,23 +230,23 @@ def run_corpus(name: str, items: list[Item], presidio: bool, show: int,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", choices=["dev", "heldout", "all"], default="dev")
+    parser.add_argument("--corpus", choices=["dev", "tune", "heldout", "all"], default="dev")
     parser.add_argument("--no-presidio", action="store_true", help="skip the Presidio columns")
     parser.add_argument("--limit", type=int, default=0, help="only the first N items of each corpus")
     parser.add_argument("--show-leaks", type=int, default=0, metavar="N",
-                        help="print N leaks with their context (dev corpus only)")
+                        help="print N leaks with their context (tuning corpora only: dev, tune)")
     parser.add_argument("--category", default="", help="with --show-leaks: only these categories (comma-separated)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    if args.show_leaks and args.corpus != "dev":
-        parser.error("--show-leaks is for the dev corpus only: the held-out corpus must not be tuned on")
-    names = ["dev", "heldout"] if args.corpus == "all" else [args.corpus]
+    if args.show_leaks and args.corpus not in corpora.TUNING:
+        parser.error("--show-leaks is for the tuning corpora (dev, tune) only: the held-out corpus must not be tuned on")
+    names = ["dev", "tune", "heldout"] if args.corpus == "all" else [args.corpus]
     for name in names:
         items = corpora.load(name)
         if args.limit:
             items = items[: args.limit]
         categories = {c.strip() for c in args.category.split(",") if c.strip()} or None
-        result = run_corpus(name, items, not args.no_presidio, args.show_leaks if name == "dev" else 0, categories)
+        result = run_corpus(name, items, not args.no_presidio, args.show_leaks if name in corpora.TUNING else 0, categories)
         result.update({"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python -m benchmarks.accuracy"]
                                                                               + (argv or sys.argv[1:])),
                        "machine": {"python": sys.version.split()[0], "platform": platform.platform()}})
