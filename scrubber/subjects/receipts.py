@@ -4,7 +4,8 @@ A receipt says when, in which jurisdiction, under which blind index, which key
 ids were destroyed, where the config sends that jurisdiction's data, and the
 lineage (which exporters got the subject's items, when). It holds no personal
 value: the blind index is an HMAC under the jurisdiction key, the key ids are
-random. The file is created 0600, opened O_APPEND and fsynced per receipt.
+random. The file is owner only (0600, `scrubber.files.PRIVATE`: never shared with a
+group), opened O_APPEND and fsynced per receipt.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import json
 import os
 from pathlib import Path
 
+from scrubber.files import PRIVATE
+
 
 def append(path: str | Path, receipt: dict) -> None:
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    PRIVATE.make_directory(str(target.parent))
     line = (json.dumps(receipt, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = PRIVATE.open(str(target), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         os.write(fd, line)
         os.fsync(fd)

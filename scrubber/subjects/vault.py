@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from scrubber.files import PRIVATE
+
 from scrubber.errors import ScrubberError
 
 KEY_ID_PREFIX = "s-"  # subject key ids: `s-` and 16 random hex digits
@@ -221,9 +223,9 @@ class SQLiteBackend(Backend):
         self.path = path
 
     def _connect(self):
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():  # created 0600 (SQLite gives its -wal and -shm the same): it holds secrets
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        PRIVATE.make_directory(str(self.path.parent))
+        if not self.path.exists():  # owner only, never a group (SQLite gives its -wal and -shm the same): secrets
+            os.close(PRIVATE.open(str(self.path), os.O_WRONLY | os.O_CREAT))
         conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")

@@ -45,7 +45,7 @@ EXPECTED = {
         "file": FileExporterConfig(),
         "file/quarantine": FileExporterConfig(
             path="./data/quarantine/otlp.jsonl", flush_interval=0.2, append=True,
-            rotation=RotationConfig(max_megabytes=10, max_days=3, max_backups=5),
+            rotation=RotationConfig(max_megabytes=10, max_days=3, max_backups=5), file_group=2000,
         ),
     },
     "debug": {

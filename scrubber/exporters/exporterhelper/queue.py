@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from scrubber.files import PRIVATE, FileAccess
 from scrubber.pdata import Request, Signal, item_count, merge
 
 log = logging.getLogger(__name__)
@@ -245,20 +246,22 @@ _NAME = re.compile(r"^(\d{20})\.(traces|metrics|logs)\.pb$")
 class FileStorage:
     """One file per queued request (`<sequence>.<signal>.pb`, protobuf), written
     atomically (temp file + rename). Files survive a crash of the process; without
-    `fsync` a power loss may lose the last writes."""
+    `fsync` a power loss may lose the last writes. Queued telemetry may hold raw
+    personal data: files are 0600 whatever the umask, or 0640 for the group of the
+    `file_storage` extension's `file_group` (`access`)."""
 
-    def __init__(self, directory: str, fsync: bool = False):
+    def __init__(self, directory: str, fsync: bool = False, access: FileAccess = PRIVATE):
         self.directory = directory
         self.fsync = fsync
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        self.access = access
+        access.make_directory(directory)
         self._sequence = 0
 
     def save(self, item: QueueItem) -> str:
         self._sequence += 1
         name = f"{self._sequence:020d}.{item.signal.value}.pb"
         path = os.path.join(self.directory, name)
-        # queued telemetry may hold raw personal data: owner only, whatever the umask
-        with os.fdopen(os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        with os.fdopen(self.access.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb") as handle:
             handle.write(item.request.SerializeToString())
             if self.fsync:
                 handle.flush()

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration, NonEmptyPath
+from scrubber.files import FileGroup, group_errors
 
 
 class RotationConfig(ComponentConfig):
@@ -34,3 +35,8 @@ class FileExporterConfig(ComponentConfig):
     flush_interval: Duration = 1.0
     #: keep the file's existing content at start (the Collector truncates by default)
     append: bool = False
+    #: a group name or gid: files 0640 and given to it (new directories 0750); absent: 0600
+    file_group: FileGroup = None
+
+    def deployment_errors(self) -> list[str]:
+        return group_errors(self.file_group)

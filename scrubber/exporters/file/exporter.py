@@ -17,6 +17,7 @@ from scrubber.errors import RetryableError
 from scrubber.exporters.exporterhelper.metrics import ExporterMetrics
 from scrubber.exporters.file.config import FileExporterConfig
 from scrubber.exporters.file.writer import RotatingWriter, flush_every, stop_writers
+from scrubber.files import FileAccess
 from scrubber.pdata import Request, Signal, item_count, otlpjson
 
 IO_ERROR = "io_error"
@@ -45,7 +46,9 @@ class FileExporter:
         async with self._starting:
             if self.writer is not None or self._closed:
                 return
-            self.writer = await asyncio.to_thread(RotatingWriter, self.config.path, self.config.rotation, self.config.append)
+            access = FileAccess.at_start(self.config.file_group, f"{self.settings.kind.value}::{self.settings.id}::file_group")
+            self.writer = await asyncio.to_thread(RotatingWriter, self.config.path, self.config.rotation,
+                                                  self.config.append, access)
         flushing = flush_every(self.config.flush_interval, lambda: [self.writer], self.settings.logger,
                                f"exporter {self.settings.id}")
         self._flusher = asyncio.create_task(flushing, name=f"{self.settings.id}-flush")

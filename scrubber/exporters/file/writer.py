@@ -18,20 +18,16 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from scrubber.exporters.file.config import RotationConfig
+from scrubber.files import PRIVATE, FileAccess
 
 _STAMP = "%Y-%m-%dT%H-%M-%S"
 
 
-#: data files hold telemetry (possibly raw personal data): owner only
-FILE_MODE = 0o600
-
-
-def open_private(path: str, append: bool):
-    """Open for writing with mode 0600, whatever the umask; an existing file is narrowed to it."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
-    fd = os.open(path, flags, FILE_MODE)
+def open_data_file(path: str, append: bool, access: FileAccess):
+    """Open for writing with the access's mode (0600, or 0640 for its group) whatever the
+    umask; an existing file is set to it too."""
+    fd = access.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC))
     try:
-        os.fchmod(fd, FILE_MODE)
         return os.fdopen(fd, "ab" if append else "wb")
     except BaseException:
         os.close(fd)
@@ -39,13 +35,13 @@ def open_private(path: str, append: bool):
 
 
 class RotatingWriter:
-    def __init__(self, path: str, rotation: RotationConfig | None, append: bool):
+    def __init__(self, path: str, rotation: RotationConfig | None, append: bool, access: FileAccess = PRIVATE):
         self.path = path
         self.rotation = rotation
+        self.access = access
         self._lock = threading.Lock()
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        self._file = open_private(path, append)
+        access.make_directory(os.path.dirname(os.path.abspath(path)))
+        self._file = open_data_file(path, append, access)
         self._size = self._file.tell()
         self._max_bytes = int(rotation.max_megabytes * 1024 * 1024) if rotation else 0
 
@@ -79,7 +75,7 @@ class RotatingWriter:
     def _rotate(self) -> None:
         self._file.close()
         os.replace(self.path, self._backup_name())
-        self._file = open_private(self.path, append=False)
+        self._file = open_data_file(self.path, False, self.access)
         self._size = 0
         self._prune()
 

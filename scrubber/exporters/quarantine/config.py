@@ -6,6 +6,7 @@ from pydantic import Field
 
 from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration, NonEmptyPath
+from scrubber.files import FileGroup, group_errors
 
 
 class QuarantineExporterConfig(ComponentConfig):
@@ -17,3 +18,8 @@ class QuarantineExporterConfig(ComponentConfig):
     file_megabytes: float = Field(default=16.0, gt=0)
     #: how often buffered writes reach the disk
     flush_interval: Duration = 1.0
+    #: a group name or gid: files 0640 and given to it (new directories 0750); absent: 0600
+    file_group: FileGroup = None
+
+    def deployment_errors(self) -> list[str]:
+        return group_errors(self.file_group)

@@ -32,6 +32,7 @@ from scrubber.exporters.file.config import RotationConfig
 from scrubber.exporters.file.exporter import encode
 from scrubber.exporters.file.writer import RotatingWriter, flush_every, stop_writers
 from scrubber.exporters.quarantine.config import QuarantineExporterConfig
+from scrubber.files import PRIVATE, FileAccess
 from scrubber.pdata import Request, Signal, item_count
 
 MIB = 1024 * 1024
@@ -63,6 +64,7 @@ class QuarantineExporter:
         self._started = False
         self._closed = False
         self._flusher: asyncio.Task | None = None
+        self.access = PRIVATE  # set from file_group at start
         self._lock = asyncio.Lock()
         self._unlogged: dict[Signal, int] = {}
         self._logged_at: float | None = None
@@ -74,8 +76,9 @@ class QuarantineExporter:
     async def start(self, host: Host | None = None) -> None:
         if self._started or self._closed:
             return
+        self.access = FileAccess.at_start(self.config.file_group, f"{self.settings.kind.value}::{self.settings.id}::file_group")
         self._started = True
-        await asyncio.to_thread(os.makedirs, self.config.path, exist_ok=True)
+        await asyncio.to_thread(self.access.make_directory, self.config.path)
         self.used = await asyncio.to_thread(directory_size, self.config.path)
         flushing = flush_every(self.config.flush_interval, self.writers.values, self.log, f"quarantine {self.settings.id}")
         self._flusher = asyncio.create_task(flushing, name=f"{self.settings.id}-flush")
@@ -144,7 +147,7 @@ class QuarantineExporter:
             file_mb = min(self.config.file_megabytes, self.config.max_megabytes)
             rotation = RotationConfig(max_megabytes=file_mb, max_backups=0, max_days=0)
             path = os.path.join(self.config.path, f"{signal}.jsonl")
-            writer = self.writers[signal] = RotatingWriter(path, rotation, append=True)
+            writer = self.writers[signal] = RotatingWriter(path, rotation, append=True, access=self.access)
         return writer
 
     async def shutdown(self, timeout: float = 5.0) -> None:

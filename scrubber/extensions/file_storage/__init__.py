@@ -8,7 +8,9 @@ queued request (see `scrubber.exporters.exporterhelper.queue.FileStorage`).
 
 Collector keys: `directory`, `create_directory`, `directory_permissions`, `timeout`,
 `fsync`, `compaction`. There is nothing to compact (a sent request's file is deleted), so
-`compaction` is accepted for compatibility and has no effect.
+`compaction` is accepted for compatibility and has no effect. Ours: `file_group`, for a
+backup agent or an inspector running as another user (see `scrubber.files`): queued
+requests are 0600 without it, 0640 and given to that group with it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import Field, field_validator
 
 from scrubber.component import ComponentConfig, ComponentID, Factory, Host, Kind, Settings, Stability
 from scrubber.config.types import Duration, NonEmptyPath
+from scrubber.files import PRIVATE, FileAccess, FileGroup, group_errors
 
 
 class CompactionConfig(ComponentConfig):
@@ -47,6 +50,8 @@ class FileStorageConfig(ComponentConfig):
     #: fsync each written request: survives a power loss, at the cost of a disk flush per request
     fsync: bool = False
     compaction: CompactionConfig = Field(default_factory=CompactionConfig)
+    #: a group name or gid: queue files 0640 and given to it, new directories too; absent: 0600
+    file_group: FileGroup = None
 
     @field_validator("directory_permissions")
     @classmethod
@@ -56,19 +61,26 @@ class FileStorageConfig(ComponentConfig):
         return value
 
     def deployment_errors(self) -> list[str]:
+        errors = group_errors(self.file_group)
         if not self.create_directory and not os.path.isdir(self.directory):
-            return [f"directory: {self.directory!r} does not exist (create it, or set create_directory: true)"]
-        return []
+            errors.append(f"directory: {self.directory!r} does not exist (create it, or set create_directory: true)")
+        return errors
 
 
 class FileStorage:
     def __init__(self, settings: Settings, config: FileStorageConfig):
         self.settings = settings
         self.config = config
+        self.access = PRIVATE  # set from file_group at start
 
     async def start(self, host: Host) -> None:
+        self.access = FileAccess.at_start(self.config.file_group, f"{self.settings.kind.value}::{self.settings.id}::file_group")
         if self.config.create_directory:
-            os.makedirs(self.config.directory, mode=int(self.config.directory_permissions, 8), exist_ok=True)
+            self.access.make_directory(self.config.directory, self._directory_mode)
+
+    @property
+    def _directory_mode(self) -> int:
+        return int(self.config.directory_permissions, 8)
 
     async def shutdown(self, timeout: float) -> None:
         return None
@@ -77,14 +89,14 @@ class FileStorage:
         """The client's own subdirectory, named as the Collector names its storage files."""
         name = "_".join(part for part in (kind.value[:-1], component_id.type, component_id.name) if part)
         path = os.path.join(self.config.directory, re.sub(r"[^A-Za-z0-9_.-]", "_", name))
-        os.makedirs(path, mode=int(self.config.directory_permissions, 8), exist_ok=True)
+        self.access.make_directory(path, self._directory_mode)
         return path
 
     def storage(self, kind: Kind, component_id: ComponentID) -> Any:
         """A persistent-queue storage for one exporter."""
         from scrubber.exporters.exporterhelper.queue import FileStorage as QueueStorage
 
-        return QueueStorage(self.directory_for(kind, component_id), fsync=self.config.fsync)
+        return QueueStorage(self.directory_for(kind, component_id), fsync=self.config.fsync, access=self.access)
 
 
 factory = Factory(
