@@ -1,16 +1,21 @@
-"""Job handlers the pool tests register with the workers (imported in the worker by name)."""
+"""Job handlers the pool tests register with the workers (built in the worker by name)."""
 
 from __future__ import annotations
 
 import time
 
+from scrubber.detection import DetectionConfig
+
+#: the rig's detection config as its text handler sends it (worker cache off): same detector
+RIG_DETECTION = DetectionConfig.model_validate({"cache": {"max_entries": 0}}).model_dump_json()
+
 
 class Echo:
-    """`run(payload)`: ("echo", payload), or raise / sleep on request."""
+    """`run(payload)`: (spec, payload), or raise / sleep / detect on request."""
 
-    def __init__(self, spec, detector):
+    def __init__(self, spec, context):
         self.spec = spec
-        self.detector = detector
+        self.context = context
 
     def run(self, payload):
         if payload == "raise":
@@ -18,5 +23,8 @@ class Echo:
         if isinstance(payload, tuple) and payload[0] == "sleep":
             time.sleep(payload[1])
         if payload == "detect":
-            return [f.entity_type for f in self.detector.detect(["mail jane@example.com"], [False])[0]]
+            from scrubber.detection.worker import worker_detector
+
+            detector = worker_detector(self.context, RIG_DETECTION)
+            return [f.entity_type for f in detector.detect(["mail jane@example.com"], [False])[0]]
         return (self.spec, payload)

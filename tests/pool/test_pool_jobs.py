@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from scrubber.detection.pool import DetectionFailed
-from scrubber.detection.worker import Handler
+from scrubber.extensions.worker_pool.worker import Handler
 from scrubber.errors import ResourceExhaustedError
 
 ECHO = Handler("test/echo", "tests.pool.jobs:Echo", {"setting": 7})

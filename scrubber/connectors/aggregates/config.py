@@ -9,7 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration, parse_endpoint
 from scrubber.detection.config import DetectionConfig
-from scrubber.detection.pool import DetectionPoolConfig
+from scrubber.detection.pool import PoolChoice
 
 #: span-derived pseudo-dimensions (the spanmetrics connector's names)
 SPAN_NAME = "span.name"
@@ -65,7 +65,10 @@ class PrometheusConfig(_Strict):
     endpoint: Annotated[str, BeforeValidator(_listen_endpoint)] = "localhost:9464"
 
 
-class AggregatesConfig(ComponentConfig):
+class AggregatesConfig(PoolChoice):
+    # pool: / worker_pool: (label detection on worker processes, as the pii processor's) come
+    # from PoolChoice (scrubber/detection/pool.py)
+
     #: the only attribute keys that may become labels (item first, then resource)
     dimensions: list[str] = Field(default_factory=lambda: list(DEFAULT_DIMENSIONS))
     #: distinct attribute sets per metric; the excess folds into `otel.metric.overflow="true"`
@@ -86,8 +89,6 @@ class AggregatesConfig(ComponentConfig):
     #: the detectors every label value passes (as the pii processor's `detection:`; the same
     #: settings share one detection service, and one NER model, with the pii processors)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
-    #: detection on the shared worker pool (as the pii processor's `pool:`); absent = in-process
-    pool: DetectionPoolConfig | None = None
     #: a label detection call that takes longer folds that request's new values (fail closed)
     detection_timeout: Duration = 3.0
 

@@ -31,6 +31,7 @@ from scrubber.connectors.aggregates.passthrough import Passthrough, resource_ide
 from scrubber.connectors.aggregates.prometheus import make_registry, scrape_server
 from scrubber.connectors.aggregates.store import MetricDef, MetricKind, Store
 from scrubber.consumer import Consumer, FanoutConsumer
+from scrubber.detection.pool import acquire_detection
 from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
 from scrubber.service.telemetry import PREFIX
 
@@ -191,7 +192,7 @@ class AggregatesCore:
     async def acquire(self, host: Host | None = None) -> None:
         self._users += 1
         if self.detection is None and host is not None:
-            self.detection = _shared_detection(host, self.config, self.settings.telemetry)
+            self.detection = acquire_detection(host, self.settings, self.config)
             start = getattr(self.detection, "start", None)
             if start is not None:
                 await start()
@@ -251,19 +252,6 @@ class AggregatesConnector:
 
     async def consume(self, signal: Signal, request: Request) -> None:
         await self.core.consume(signal, request)
-
-
-def _shared_detection(host: Host, config: AggregatesConfig, telemetry):
-    """The pii processors' detection service for the same `detection:` / `pool:` settings
-    (one NER model per process, one pool), made here if no pii processor made it first."""
-    from scrubber.processors.pii.processor import detection_name  # the one naming rule; imported late (plug-in package)
-    from scrubber.detection.pool import DetectionPool
-    from scrubber.detection.service import InProcessDetection
-
-    detection, pool = config.detection, config.pool
-    if pool is not None:
-        return host.shared(detection_name(detection) + "/pool", lambda: DetectionPool(detection, pool, telemetry))
-    return host.shared(detection_name(detection), lambda: InProcessDetection(detection))
 
 
 _LOCAL: dict[str, object] = {}

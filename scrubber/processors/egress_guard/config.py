@@ -8,10 +8,9 @@ from pydantic import Field, field_validator
 
 import phonenumbers
 
-from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration
 from scrubber.detection import DetectionConfig
-from scrubber.detection.pool import DetectionPoolConfig
+from scrubber.detection.pool import PoolChoice
 
 #: national phone numbers are accepted if valid in any region (a German number in a US prompt)
 ALL_PHONE_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -53,7 +52,10 @@ PSEUDONYM_KEYS = (
 )
 
 
-class EgressGuardConfig(ComponentConfig):
+class EgressGuardConfig(PoolChoice):
+    # pool: / worker_pool: (detection on worker processes, NER off the main process) come from
+    # PoolChoice (scrubber/detection/pool.py); absent = a detector in a thread of this process
+
     #: `aggregates`: only metrics may leave, a span or log record is itself a violation;
     #: `pseudonymized`: spans and logs may leave once the pii processor has pseudonymized them
     mode: Literal["aggregates", "pseudonymized"] = "aggregates"
@@ -66,9 +68,6 @@ class EgressGuardConfig(ComponentConfig):
     #: the detectors' config (`scrubber.detection`): by default every pattern, phone numbers of
     #: every region libphonenumber knows, and NER (the last look before the global stack)
     detection: DetectionConfig = Field(default_factory=lambda: DetectionConfig(phone_regions=ALL_PHONE_REGIONS))
-    #: run detection on the shared worker pool of this `detection:` config (as the pii processor's
-    #: `pool:`), keeping NER off the main process; absent = a detector in a thread of this process
-    pool: DetectionPoolConfig | None = None
     #: a pool detection call that takes longer drops the batch (fail closed)
     detection_timeout: Duration = 3.0
     #: integers with at least this many digits are scanned as text too (card numbers as ints)

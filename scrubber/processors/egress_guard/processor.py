@@ -39,18 +39,14 @@ class EgressGuard:
             DROPPED, "Items the egress guard kept from leaving for a global exporter.", ("signal", "reason", "entity_type"))
 
     async def start(self, host=None) -> None:
-        """With `pool:`, detection runs on the shared worker pool for this `detection:` config;
-        else the in-process detector loads its model now, off the event loop (not on the first batch)."""
-        if self.config.pool is not None and host is not None:
-            from scrubber.processors.pii.processor import detection_name  # the one naming rule for shared services
-            from scrubber.detection.pool import DetectionPool
+        """With `pool:` or `worker_pool:`, detection runs on worker processes (the one rule of
+        `acquire_detection`); else the in-process detector loads its model now, off the event
+        loop (not on the first batch)."""
+        if (self.config.pool is not None or self.config.worker_pool is not None) and host is not None:
+            from scrubber.detection.pool import acquire_detection
 
-            detection, pool, telemetry = self.config.detection, self.config.pool, self.settings.telemetry
-            self.service = host.shared(detection_name(detection) + "/pool",
-                                       lambda: DetectionPool(detection, pool, telemetry))
-            start = getattr(self.service, "start", None)
-            if start is not None:
-                await start()
+            self.service = acquire_detection(host, self.settings, self.config)
+            await self.service.start()
             return
         await asyncio.to_thread(self.guard.detector.detect, ["warm up the guard"], [True])
 

@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from scrubber.processors.pii.keys import DEFAULT, JurisdictionKeys, check_keys
-from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration
 from scrubber.detection.config import DetectionConfig
-from scrubber.detection.pool import DetectionPoolConfig
+from scrubber.detection.pool import PoolChoice
 from scrubber.subjects.config import SubjectsConfig
 
 OperatorName = Literal["pseudonymize", "redact", "mask", "drop", "keep"]
@@ -93,7 +92,10 @@ class AuditOptions(_Strict):
     attributes: bool = False
 
 
-class PIIProcessorConfig(ComponentConfig):
+class PIIProcessorConfig(PoolChoice):
+    # pool: / worker_pool: (detection and, with pool.scope requests, whole requests on worker
+    # processes) come from PoolChoice (scrubber/detection/pool.py)
+
     #: keys per jurisdiction: {jurisdiction: {active: ID, keys: {ID: {env: VAR} | {file: PATH}}}}
     keys: dict[str, JurisdictionKeys] = Field(default_factory=dict)
     #: jurisdiction of items without a `residency.jurisdiction` attribute
@@ -119,8 +121,6 @@ class PIIProcessorConfig(ComponentConfig):
     detection_timeout: Duration = 3.0
     #: the detectors: patterns, NER, thresholds, cache (see scrubber/detection)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
-    #: run detection on a pool of worker processes (scrubber/detection/pool.py); absent = in-process thread
-    pool: DetectionPoolConfig | None = None
     metrics: MetricsOptions = Field(default_factory=MetricsOptions)
     audit: AuditOptions = Field(default_factory=AuditOptions)
     #: per-subject keys (crypto-shredding on erasure): see scrubber/subjects/README.md; absent = off
@@ -138,7 +138,7 @@ class PIIProcessorConfig(ComponentConfig):
                           "and no 'default' key")
         if self.subjects is not None:
             errors += self.subjects.deployment_errors()
-            if self.pool is not None and self.pool.scope == "requests":
+            if self.scope == "requests":
                 errors.append("subjects: not available with pool.scope 'requests' (the vault is reached from "
                               "the main process); use scope 'texts'")
         return errors

@@ -3,7 +3,8 @@
 With only texts offloaded, the main process still parses, walks, rewrites and
 serializes every request in pure Python, and on workloads that need little
 detection (URLs, identifiers) that one core is the limit while the workers idle.
-Here the processor sends the serialized request to a worker of the shared pool;
+Here the processor sends the serialized request to a worker of its pool (inline `pool:` or
+a `worker_pool` extension);
 the worker runs the same `Engine` (walk, key rules, detection with its own
 `Detector` and findings cache, operators, metric merge) and sends back the
 scrubbed bytes and the `ScrubReport` (counts by key, type, operator; never a
@@ -11,7 +12,9 @@ value). The parent parses the bytes into the request in place and records the
 report in its own Prometheus counters.
 
 The worker gets the validated config and the loaded key material once, over its
-pipe (`RequestScrubber` spec); both are never logged.
+pipe (`RequestScrubber` spec); both are never logged. The pool knows this handler only by
+the import string `FACTORY`; the worker shares one `Detector` per detection config among
+its handlers (`scrubber.detection.worker.worker_detector`).
 
 Fail closed: a job lost to a worker crash, hang or error, or not answered within
 `detection_timeout`, is scrubbed in the main process by the same engine with a
@@ -26,11 +29,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from scrubber.errors import JobFailed
+from scrubber.extensions.worker_pool.worker import Handler
+from scrubber.pdata import Request, Signal
+from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.audit import ScrubReport
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
-from scrubber.detection.worker import Handler
-from scrubber.pdata import Request, Signal
 
 FACTORY = "scrubber.processors.pii.offload:RequestScrubber"
 
@@ -73,11 +78,11 @@ class FailedDetection:
 class RequestScrubber:
     """Runs in the worker: `run((signal, bytes))` -> (scrubbed bytes, ScrubReport)."""
 
-    def __init__(self, spec: Spec, detector):
-        from scrubber.processors.pii.processor import build_engine  # the worker imports the pii code lazily
+    def __init__(self, spec: Spec, context):
+        from scrubber.detection.worker import worker_detector
 
         self.engine = build_engine(spec.config, KeyStore(spec.keys, spec.length))
-        self.detection = _LocalDetection(detector)
+        self.detection = _LocalDetection(worker_detector(context, spec.config.detection.model_dump_json()))
         self.loop = asyncio.new_event_loop()
 
     def run(self, payload: tuple[str, bytes]) -> tuple[bytes, ScrubReport]:
@@ -93,12 +98,10 @@ async def scrub_remote(pool, job: Handler, engine, timeout: float, signal: Signa
                        request: Request) -> tuple[ScrubReport, bool]:
     """Scrub `request` in place on a pool worker; (report, False), or after a lost job the
     in-process fail-closed scrub's (report, True). ResourceExhaustedError propagates."""
-    from scrubber.detection.pool import DetectionFailed
-
     data = request.SerializeToString()
     try:
         scrubbed, report = await asyncio.wait_for(pool.run_job(job, (signal.value, data), len(data)), timeout)
-    except (DetectionFailed, asyncio.TimeoutError) as exc:
+    except (JobFailed, asyncio.TimeoutError) as exc:
         error = TimeoutError("scrub job timed out") if isinstance(exc, asyncio.TimeoutError) else exc
         return await engine.scrub(signal, request, FailedDetection(error)), True
     request.ParseFromString(scrubbed)

@@ -1,8 +1,10 @@
 """The `pii` processor: the engine wrapped by the shared processor helper.
 
 `start` loads the keys (a missing one is a ConfigError naming its env var or
-file) and gets the process-wide detection service from the host, so that every
-pii processor of a process shares one NER model. Until `start` has run,
+file) and gets its detection service from the host by the one rule of
+`scrubber.detection.pool.acquire_detection`: in-process (one NER model per
+detection config), an inline `pool:` (private to those pool settings and that
+detection config) or a `worker_pool:` extension by id. Until `start` has run,
 detection is absent and every field that needs it fails closed.
 
 With `pool: {scope: requests}` the whole scrub of each request runs in a pool
@@ -11,44 +13,19 @@ worker (`offload.py`); otherwise only detection leaves this process.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from scrubber.processors.pii.audit import AuditMetrics, ScrubReport
-from scrubber.processors.pii.catalog import FieldNames, Role, Rule, build_catalog, shipped_field_names
-from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.engine import Engine
-from scrubber.processors.pii.keys import KeyError_, KeyStore
-from scrubber.processors.pii.offload import handler, scrub_remote
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
-from scrubber.detection import DetectionConfig
-from scrubber.detection.pool import DetectionPool
-from scrubber.detection.service import InProcessDetection
+from scrubber.detection.pool import SHARED_NAME, acquire_detection, detection_name
 from scrubber.errors import ConfigError
 from scrubber.pdata import Request, Signal
 from scrubber.processorhelper import ProcessorHelper
+from scrubber.processors.pii.assemble import build_engine
+from scrubber.processors.pii.audit import AuditMetrics, ScrubReport
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.keys import KeyError_, KeyStore
+from scrubber.processors.pii.offload import handler, scrub_remote
 
-SHARED_NAME = "detection"
-
-
-def detection_name(config: DetectionConfig) -> str:
-    """The host-shared name of the detection service for this detection config:
-    processors with the same settings share one service (and one NER model)."""
-    if config == DetectionConfig():
-        return SHARED_NAME
-    digest = hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-    return f"{SHARED_NAME}/{digest[:12]}"
-
-
-def build_engine(config: PIIProcessorConfig, keys: KeyStore) -> Engine:
-    rules = [(r.key, Rule(Role(r.role), r.entity if r.role == "identifier" else "", r.operator)) for r in config.rules]
-    catalog = build_catalog(rules, config.allow_keys, Role(config.unknown_keys),
-                            config.use_shipped_catalog)
-    shipped = shipped_field_names() if config.use_shipped_catalog else FieldNames({}, frozenset())
-    names = FieldNames({**shipped.identifiers, **config.structured_fields.identifiers},
-                       shipped.safe | frozenset(config.structured_fields.safe), shipped.url_parameters)
-    return Engine(config, catalog, names, keys)
+__all__ = ["SHARED_NAME", "PIIProcessor", "build_engine", "create_processor", "detection_name", "load_keys"]
 
 
 def load_keys(settings: Settings, config: PIIProcessorConfig) -> KeyStore:
@@ -92,18 +69,12 @@ class PIIProcessor(ProcessorHelper):
             self.engine.subjects = for_processor(host, self.settings, self.config.subjects, keys.material(),
                                                  self.subject_failures)
             await self.engine.subjects.vault.start()
-        detection_config = self.config.detection
-        pool = self.config.pool
-        if pool is not None:  # one pool per process and detection config, shared by every pii processor
-            make = lambda: DetectionPool(detection_config, pool, self.settings.telemetry)  # noqa: E731
-            self.detection = host.shared(detection_name(detection_config) + "/pool", make)
-        else:
-            self.detection = host.shared(detection_name(detection_config), lambda: InProcessDetection(detection_config))
-        if pool is not None and pool.scope == "requests":
+        self.detection = acquire_detection(host, self.settings, self.config)
+        if self.config.scope == "requests":  # the workers load this processor's request scrubber
             self.job = handler(self.config, keys)
-        start = getattr(self.detection, "start", None)  # the pool may need none
-        if start is not None:
-            await start()
+            await self.detection.prepare(self.job)
+        elif hasattr(self.detection, "start"):  # a test's stand-in service may need none
+            await self.detection.start()
 
     async def _scrub(self, signal: Signal, request: Request) -> Request:
         if self.job is not None:

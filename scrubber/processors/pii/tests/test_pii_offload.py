@@ -16,7 +16,7 @@ from scrubber.processors.pii.tests.conftest import KEY_ENV, StubHost, make_confi
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.detection import DetectionConfig
-from scrubber.detection.pool import DetectionPool
+from scrubber.detection.pool import DetectionPool, DetectionPoolConfig, inline_pool_name
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import Signal, otlpjson
 from scrubber.service.telemetry import Telemetry
@@ -42,7 +42,8 @@ class Rig:
         """A started pii processor: on the pool (`remote`) or in-process; its sink and telemetry."""
         telemetry, sink = Telemetry(), SinkConsumer()
         config = make_config(**({"pool": POOL} if remote else {}), **overrides)
-        host = StubHost({"detection/pool": self.pool, "detection": InProcessDetection(detector=detector)})
+        pool_name = inline_pool_name(DetectionConfig(), DetectionPoolConfig.model_validate(POOL))
+        host = StubHost({pool_name: self.pool, "detection": InProcessDetection(detector=detector)})
         settings = Settings(ComponentID("pii"), Kind.PROCESSOR, logging.getLogger("test.pii.offload"), telemetry,
                             signal.value)
         processor = create_processor(settings, config, signal, sink)

@@ -1,0 +1,34 @@
+"""What users write under `extensions: worker_pool[/name]:` (and, inline, under a pool user's `pool:`)."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+
+from scrubber.component import ComponentConfig
+from scrubber.config.types import Duration
+
+
+class WorkerPoolConfig(ComponentConfig):
+    #: worker processes; 0 = one per core (os.cpu_count())
+    workers: int = Field(default=0, ge=0, le=256)
+    #: most items (texts) of a batchable handler sent to a worker in one message
+    max_batch_texts: int = Field(default=256, ge=1, le=100_000)
+    #: how long an idle worker waits for a batch to fill
+    max_wait: Duration = 0.002
+    #: items (texts, jobs) queued for the workers; beyond it a call is refused (RESOURCE_EXHAUSTED)
+    max_pending_texts: int = Field(default=20_000, ge=1)
+    #: bytes of the queued items; beyond it a call is refused
+    max_pending_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    #: a worker that takes longer on one message is killed and replaced; its callers fail closed.
+    #: Below the SDKs' 10 s export timeout, so a client hears back (fields redacted) before it gives up
+    timeout: Duration = 5.0
+    #: a worker whose resident memory passes this after a message is replaced (0 = never), so the
+    #: workers stay inside what the memory_limiter budgets for them
+    max_worker_memory_mib: int = Field(default=1024, ge=0)
+    #: how long a worker may take to start and build its handlers (load models)
+    start_timeout: Duration = 120.0
+
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
