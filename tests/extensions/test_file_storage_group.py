@@ -92,7 +92,8 @@ def storage_of(config: dict):
     return extension.storage(Kind.EXPORTER, ComponentID.parse("otlp/eu"))
 
 
-def test_without_file_group_queue_files_are_owner_only(tmp_path, open_umask):
+@pytest.mark.usefixtures("open_umask")
+def test_without_file_group_queue_files_are_owner_only(tmp_path):
     storage = storage_of({"directory": str(tmp_path / "queues"), "create_directory": True})
     key = storage.save(QueueItem(Signal.LOGS, synthetic_request(Signal.LOGS, 3), 3))
     assert mode_and_gid(tmp_path / "queues" / "exporter_otlp_eu" / key)[0] == 0o600

@@ -34,7 +34,8 @@ def quarantine_every_signal(store, **config) -> None:
     asyncio.run(scenario())
 
 
-def test_with_file_group_the_store_is_the_groups(tmp_path, open_umask):
+@pytest.mark.usefixtures("open_umask")
+def test_with_file_group_the_store_is_the_groups(tmp_path):
     gid = shareable_group()
     store = tmp_path / "quarantine"
     quarantine_every_signal(store, file_group=group_name(gid))
@@ -45,7 +46,8 @@ def test_with_file_group_the_store_is_the_groups(tmp_path, open_umask):
     assert mode_and_gid(store) == (0o750, gid)
 
 
-def test_without_file_group_the_store_is_owner_only(tmp_path, open_umask):
+@pytest.mark.usefixtures("open_umask")
+def test_without_file_group_the_store_is_owner_only(tmp_path):
     store = tmp_path / "quarantine"
     quarantine_every_signal(store)
     assert {mode_and_gid(f)[0] for f in store.iterdir()} == {0o600}
