@@ -151,6 +151,11 @@ class Factory:
     #: connectors only: the (signal in, signal out) pairs it supports
     connector_pairs: frozenset[tuple[Signal, Signal]] = frozenset()
     stability: Stability = Stability.ALPHA
+    #: the flow hook: `flow(config)` declares how data flows through the component (by
+    #: kind a `scrubber.dataflow.ProcessorFlow`, `ExporterFlow` or `ConnectorFlow`); the
+    #: residency proof and `scrubber flows` walk these declarations, never type names.
+    #: None: data passes unchanged, an exporter is where its config says
+    flow: Callable[[Any], Any] | None = None
 
     def default_config(self) -> ComponentConfig:
         return self.config_class()

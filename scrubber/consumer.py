@@ -43,9 +43,26 @@ class FanoutConsumer:
         if len(self.consumers) == 1:
             await self.consumers[0].consume(signal, request)
             return
-        calls = [c.consume(signal, clone(request) if c.mutates_data else request) for c in self.consumers]
-        results = await asyncio.gather(*calls, return_exceptions=True)
-        raise_combined(results)
+        await deliver(signal, [(c, clone(request) if c.mutates_data else request) for c in self.consumers])
+
+
+def fanout(consumers: Sequence[Consumer]) -> Consumer:
+    """One consumer for several: a lone consumer itself (no wrapper, no copy), else a
+    `FanoutConsumer`. The graph hands each upstream this, and so does a connector
+    routing to several pipelines."""
+    return consumers[0] if len(consumers) == 1 else FanoutConsumer(consumers)
+
+
+async def deliver(signal: Signal, deliveries: Sequence[tuple[Consumer, Request]]) -> None:
+    """Hand each request to its consumer, concurrently, and raise their combined outcome
+    (`raise_combined`): the one way every fan-out (to pipelines, to exporters, a router's
+    per-jurisdiction parts) waits for its destinations."""
+    if len(deliveries) == 1:
+        consumer, request = deliveries[0]
+        await consumer.consume(signal, request)
+        return
+    results = await asyncio.gather(*(c.consume(signal, r) for c, r in deliveries), return_exceptions=True)
+    raise_combined(results)
 
 
 def raise_combined(results: list) -> None:
@@ -75,4 +92,4 @@ class SinkConsumer:
         return [r for s, r in self.received if s == signal]
 
 
-__all__ = ["Consumer", "ConsumerError", "FanoutConsumer", "SinkConsumer"]
+__all__ = ["Consumer", "ConsumerError", "FanoutConsumer", "SinkConsumer", "deliver", "fanout"]

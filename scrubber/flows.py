@@ -5,7 +5,9 @@ jurisdiction can reach which exporter, in which form (raw, pseudonymized,
 aggregates), as a table, as Mermaid text, and as a PNG or SVG picture drawn
 with matplotlib (a real renderer that needs no system binary such as `dot`).
 The rows come from `scrubber.residency.paths.trace`, the same analysis
-`scrubber validate` proves the residency guarantee with.
+`scrubber validate` proves the residency guarantee with; both walk what each
+component declares through its flow hook (`scrubber.dataflow`), so a plug-in's
+processors, exporters and connectors appear on the map as the shipped ones do.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scrubber.component import Kind
 from scrubber.config.loader import load_config
 from scrubber.config.model import Config
+from scrubber.dataflow import AGGREGATES, PSEUDONYMIZED, RAW, processor_flow
 from scrubber.errors import ConfigError
 from scrubber.residency.check import check, label, violation
-from scrubber.residency.paths import AGGREGATES, PSEUDONYMIZED, RAW, trace
+from scrubber.residency.paths import trace
 
 FORMS = (RAW, PSEUDONYMIZED, AGGREGATES)
 _SIGNAL_ORDER = {"traces": 0, "logs": 1, "metrics": 2}
@@ -49,15 +53,10 @@ class Row:
 
 
 def subject_keyed_pipelines(config: Config) -> set[str]:
-    """Pipelines with a processor that keys pseudonyms per data subject (a `subjects` config)."""
-    from scrubber.component import Kind
-
-    keyed = set()
-    for name, pipeline in config.pipelines.items():
-        for processor_id in pipeline.processors:
-            if getattr(config.entry(Kind.PROCESSOR, processor_id).config, "subjects", None) is not None:
-                keyed.add(name)
-    return keyed
+    """Pipelines with a processor whose flow hook declares pseudonyms keyed per data
+    subject (a pii processor with `subjects`)."""
+    return {name for name, pipeline in config.pipelines.items()
+            if any(processor_flow(config.entry(Kind.PROCESSOR, p)).subject_keyed for p in pipeline.processors)}
 
 
 def rows(config: Config) -> list[Row]:

@@ -19,10 +19,10 @@ from scrubber.component import ComponentConfig, ComponentID, Kind
 from scrubber.config.absent import absent_reason
 from scrubber.config.expand import Expansion, expand
 from scrubber.config.model import ComponentEntry, Config, Pipeline, RawConfig
+from scrubber.dataflow import check_place
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal
 from scrubber.registry import Registry, RegistryError, default_registry
-from scrubber.residency.model import check_exporter_jurisdiction
 
 #: entry-point group of whole-config checks: callables `(Config) -> list[str]`
 CHECKS_GROUP = "scrubber.config_checks"
@@ -163,13 +163,13 @@ def _components(section: dict[str, Any], kind: Kind, registry: Registry, errors:
 
 
 def _pop_jurisdiction(kind: Kind, body: Any, path: str, errors: list[str]) -> tuple[str | None, Any]:
-    """Exporters may declare `jurisdiction:` (where their data goes, see scrubber.residency);
+    """Exporters may declare `jurisdiction:` (where their data goes, see scrubber.dataflow);
     it is taken out here so that every exporter's own model stays the Collector's."""
     if kind != Kind.EXPORTER or not isinstance(body, dict) or "jurisdiction" not in body:
         return None, body
     body = dict(body)
     value = body.pop("jurisdiction")
-    problem = check_exporter_jurisdiction(value)
+    problem = check_place(value)
     if problem:
         errors.append(f"{path}::jurisdiction: {problem}")
         return None, body

@@ -9,8 +9,13 @@ where it shows, with the whole path, e.g.
     service::pipelines::traces/global: raw eu traces can reach global exporter
       otlp/global via traces -> residency_router -> traces/global: ...
 
-Configs that do not route by jurisdiction (no residency_router, no exporter
-declaring a `jurisdiction`) are not residency configs and pass this check; but a
+The paths come from the components' own flow declarations (`scrubber.dataflow`),
+so a third-party scrubbing processor, exporter or router takes part as the
+shipped ones do; nothing here knows a component type. The advice in the
+messages names the shipped components that fix each problem.
+
+Configs that do not route by jurisdiction (no connector declaring it does, no
+exporter declaring a `jurisdiction`) are not residency configs and pass this check; but a
 plain Collector config that forwards raw data deserves a word: `warnings()` names
 every exporter that can receive unscrubbed data without a declared jurisdiction.
 `validate` and `run` print them; with `--strict` they are errors.
@@ -20,16 +25,16 @@ from __future__ import annotations
 
 from scrubber.component import Kind
 from scrubber.config.model import Config
-from scrubber.pdata import Signal
+from scrubber.dataflow import connector_flow, exporter_flow
 from scrubber.residency.model import GLOBAL, LOCAL, UNKNOWN
-from scrubber.residency.paths import (ANY, AGGREGATES, PSEUDONYMIZED, QUARANTINE, RAW, ROUTER, Flow,
-                                      exporter_place, key_ring, residency_aware, trace)
+from scrubber.residency.paths import (ANY, AGGREGATES, PSEUDONYMIZED, RAW, Flow, exporter_place, key_ring,
+                                      residency_aware, trace)
 
 
 def check(config: Config) -> list[str]:
     if not residency_aware(config):
         return []
-    errors = _undeclared(config) + _router_wiring(config)
+    errors = _undeclared(config) + _connector_wiring(config)
     grouped: dict[tuple, list[str]] = {}  # one line per path and problem, naming every jurisdiction
     for flow in trace(config):
         problem = violation(flow)
@@ -42,14 +47,13 @@ def check(config: Config) -> list[str]:
 
 def warnings(config: Config) -> list[str]:
     """Exporters that can receive unscrubbed (raw) data and declare no jurisdiction, one
-    line each, naming the pipelines. An exporter whose config says it forwards no payload
-    (`forwards_payloads = False`, e.g. debug, which logs counts only) is not named."""
+    line each, naming the pipelines. An exporter whose flow hook declares it forwards no
+    payload (`forwards_payloads=False`, e.g. debug, which logs counts only) is not named."""
     reached: dict[str, set[str]] = {}
     for flow in trace(config):
         if flow.form != RAW or flow.exporter_jurisdiction is not None or flow.exporter is None:
             continue
-        entry = config.entry(Kind.EXPORTER, flow.exporter)
-        if getattr(entry.config, "forwards_payloads", True):
+        if exporter_flow(config.entry(Kind.EXPORTER, flow.exporter)).forwards_payloads:
             reached.setdefault(str(flow.exporter), set()).add(flow.pipeline)
     return [f"exporters::{exporter}: receives unscrubbed data (pipeline{'s' if len(pipelines) > 1 else ''} "
             f"{', '.join(sorted(pipelines))}) and declares no jurisdiction: personal data leaves as it came. "
@@ -107,7 +111,7 @@ def _key_violation(flow: Flow) -> str | None:
     if flow.form != PSEUDONYMIZED or policy is None or flow.jurisdiction == "default" and policy.key is None:
         return None
     wanted = policy.key_ring(flow.jurisdiction)
-    used = key_ring(flow.pii_keys, flow.jurisdiction)
+    used = key_ring(flow.key_rings, flow.jurisdiction)
     if used != wanted:
         return (f"its policy pseudonymizes with key ring {wanted!r}, but the pii processor on the path "
                 f"would use {used or 'no key'!r}; add keys: {{{wanted}: ...}} to it")
@@ -121,35 +125,9 @@ def _undeclared(config: Config) -> list[str]:
             for exporter_id in sorted(used) if exporter_place(config.entry(Kind.EXPORTER, exporter_id)) is None]
 
 
-def _router_wiring(config: Config) -> list[str]:
-    errors = []
-    for router_id, entry in config.components[Kind.CONNECTOR].items():
-        if entry.factory.type != ROUTER:
-            continue
-        path = f"connectors::{router_id}"
-        fed = {p.name for p in config.pipelines.values() if router_id in p.connectors_in}
-        feeding = {p.signal for p in config.pipelines.values() if router_id in p.connectors_out}
-        errors += _named_pipelines(entry.config, path, fed, str(router_id))
-        quarantined = {n.partition("/")[0] for n in entry.config.quarantine}
-        for signal in sorted(feeding - {Signal(s) for s in quarantined}):
-            errors.append(f"{path}::quarantine: no {signal.value} pipeline, but the router receives {signal.value}")
-        for i, name in enumerate(entry.config.quarantine):
-            pipeline = config.pipelines.get(name)
-            if pipeline and not any(config.entry(Kind.EXPORTER, e).factory.type == QUARANTINE for e in pipeline.exporters):
-                errors.append(f"{path}::quarantine::{i}: pipeline {name!r} has no quarantine exporter")
-        for i, name in enumerate(entry.config.global_):
-            if name.startswith("metrics"):
-                errors.append(f"{path}::global::{i}: metrics go global only as aggregates; list {name!r} under aggregates")
-    return errors
-
-
-def _named_pipelines(router_config, path: str, fed: set[str], router: str) -> list[str]:
-    named = [(f"{path}::quarantine::{i}", n) for i, n in enumerate(router_config.quarantine)]
-    named += [(f"{path}::aggregates::{i}", n) for i, n in enumerate(router_config.aggregates)]
-    named += [(f"{path}::global::{i}", n) for i, n in enumerate(router_config.global_)]
-    for jurisdiction, policy in router_config.policies.items():
-        named += [(f"{path}::policies::{jurisdiction}::regional::{i}", n) for i, n in enumerate(policy.regional)]
-    errors = [f"{key}: pipeline {name!r} does not list {router!r} under its receivers" for key, name in named if name not in fed]
-    unused = fed - {name for _, name in named}
-    errors += [f"service::pipelines::{name}::receivers: receives from {router!r}, which routes nothing to it" for name in sorted(unused)]
-    return errors
+def _connector_wiring(config: Config) -> list[str]:
+    """What each configured connector's flow declaration finds wrong in how the pipelines
+    it names are wired (a residency router: its policy, quarantine, aggregates and global
+    pipelines)."""
+    return [line for connector_id, entry in config.components[Kind.CONNECTOR].items()
+            for line in connector_flow(entry).wiring_errors(config, connector_id)]

@@ -3,32 +3,35 @@
 Used by the whole-config check (`check.py`: no raw path across a border) and
 by `scrubber flows` (the records-of-processing map). Data enters at the
 pipelines with real receivers as `*` (any jurisdiction) in `raw` form, and is
-followed through processors, exporters and connectors:
+followed through processors, exporters and connectors by what each one's
+factory declares through its flow hook (`scrubber.dataflow`), never by its type:
 
-- a `pii` processor makes it `pseudonymized` (with the keys it holds);
-- an `egress_guard` processor marks it guarded;
-- a `residency_router` connector splits `*` into one flow per policy
-  jurisdiction, `default` (every jurisdiction without a policy of its own) and
-  `unknown`, each going only to the pipelines `route_names` gives it: the very
-  function the router runs, so the map cannot drift from the behaviour;
-- an `aggregates` connector turns it into `aggregates` (derived metrics);
-- any other connector passes it on unchanged (an over-approximation: safe).
+- a processor that declares pseudonymization makes raw data `pseudonymized`
+  (with the key rings it declares); one that declares guarding marks it guarded;
+- an exporter is where its config's `jurisdiction:` says, else where its
+  factory declares it is (the quarantine store: `local`);
+- a connector's declared routes say, per downstream pipeline, which
+  jurisdictions' data goes there and in which form (the residency router splits
+  `*` per policy with the very function it routes by, so the map cannot drift
+  from the behaviour; the aggregator turns data into `aggregates`); a connector
+  without a declaration passes data on unchanged (an over-approximation: safe).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from scrubber.component import ComponentID, Kind
 from scrubber.config.model import Config, Pipeline
+from scrubber.dataflow import (AGGREGATES, ANY, PSEUDONYMIZED, RAW, connector_flow, exporter_place,
+                               processor_flow)
 from scrubber.pdata import Signal
-from scrubber.residency.model import DEFAULT_POLICY, LOCAL, UNKNOWN
+from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
 from scrubber.residency.policy import Policy
 
-ANY = "*"
-RAW, PSEUDONYMIZED, AGGREGATES = "raw", "pseudonymized", "aggregates"
-ROUTER, AGGREGATOR, PII, GUARD, QUARANTINE = "residency_router", "aggregates", "pii", "egress_guard", "quarantine"
+__all__ = ["AGGREGATES", "ANY", "Flow", "PSEUDONYMIZED", "RAW", "exporter_place", "key_ring", "residency_aware",
+           "trace"]
 
 
 @dataclass(frozen=True)
@@ -38,14 +41,14 @@ class Flow:
     jurisdiction: str  # a jurisdiction id, ANY (not routed), "default" or "unknown"
     signal: Signal  # the signal as the exporter receives it
     form: str  # RAW, PSEUDONYMIZED or AGGREGATES
-    guarded: bool  # an egress_guard processor is on the path
+    guarded: bool  # a processor declaring a guard (egress_guard) is on the path
     path: tuple[str, ...]  # pipeline names and connector ids, in order
     exporter: ComponentID | None = None
     exporter_jurisdiction: str | None = None
-    #: the `keys` of the pii processor that pseudonymized it (for key-ring checks)
-    pii_keys: Any = None
-    #: the router config that split it (for policy lookups)
-    router: Any = None
+    #: the key rings of the processor that pseudonymized it (for key-ring checks)
+    key_rings: frozenset[str] | None = None
+    #: the policies of the connector that split it by jurisdiction (for policy lookups)
+    policies: Mapping[str, Policy] | None = None
 
     @property
     def pipeline(self) -> str:
@@ -53,19 +56,18 @@ class Flow:
 
     def policy(self) -> Policy | None:
         """The policy this flow's jurisdiction falls under (None: unknown / not routed)."""
-        if self.router is None or self.jurisdiction in (ANY, UNKNOWN):
+        if self.policies is None or self.jurisdiction in (ANY, UNKNOWN):
             return None
-        policies = self.router.policies
-        return policies.get(self.jurisdiction) or policies.get(DEFAULT_POLICY)
+        return self.policies.get(self.jurisdiction) or self.policies.get(DEFAULT_POLICY)
 
 
-def key_ring(pii_keys: Any, jurisdiction: str) -> str | None:
-    """The key ring a pii processor with `pii_keys` uses for `jurisdiction` (its own, else `default`)."""
-    if not pii_keys:
+def key_ring(key_rings: Any, jurisdiction: str) -> str | None:
+    """The key ring a processor holding `key_rings` uses for `jurisdiction` (its own, else `default`)."""
+    if not key_rings:
         return None
-    if jurisdiction in pii_keys:
+    if jurisdiction in key_rings:
         return jurisdiction
-    return DEFAULT_POLICY if DEFAULT_POLICY in pii_keys else None
+    return DEFAULT_POLICY if DEFAULT_POLICY in key_rings else None
 
 
 def trace(config: Config) -> list[Flow]:
@@ -85,55 +87,27 @@ def _walk(config: Config, pipeline: Pipeline, flow: Flow) -> Iterator[Flow]:
         entry = config.entry(Kind.EXPORTER, exporter_id)
         yield replace(flow, signal=pipeline.signal, exporter=exporter_id, exporter_jurisdiction=exporter_place(entry))
     for connector_id in pipeline.connectors_out:
-        entry = config.entry(Kind.CONNECTOR, connector_id)
+        declared = connector_flow(config.entry(Kind.CONNECTOR, connector_id))
         for downstream in config.downstream(connector_id, pipeline.signal):
-            for out in _through_connector(entry, pipeline.signal, downstream, flow):
-                out = replace(out, path=out.path + (str(connector_id), downstream.name), signal=downstream.signal)
+            for route in declared.routes(pipeline.signal, downstream.name, flow.jurisdiction):
+                out = replace(flow, jurisdiction=route.jurisdiction or flow.jurisdiction, form=route.form or flow.form,
+                              policies=flow.policies if route.policies is None else route.policies,
+                              path=flow.path + (str(connector_id), downstream.name), signal=downstream.signal)
                 yield from _walk(config, downstream, out)
 
 
-def exporter_place(entry) -> str | None:
-    """Where an exporter's data goes: its declared jurisdiction; the quarantine store is
-    `local` by nature (it never exports)."""
-    if entry.jurisdiction is None and entry.factory.type == QUARANTINE:
-        return LOCAL
-    return entry.jurisdiction
-
-
 def _through_processor(entry, flow: Flow) -> Flow:
-    kind = entry.factory.type
-    if kind == PII and flow.form == RAW:
-        return replace(flow, form=PSEUDONYMIZED, pii_keys=getattr(entry.config, "keys", None))
-    if kind == GUARD:
-        return replace(flow, guarded=True)
+    declared = processor_flow(entry)
+    if declared.pseudonymizes is not None and flow.form == RAW:
+        flow = replace(flow, form=PSEUDONYMIZED, key_rings=declared.pseudonymizes)
+    if declared.guards:
+        flow = replace(flow, guarded=True)
     return flow
 
 
-def _labels(router_config, jurisdiction: str) -> list[str]:
-    if jurisdiction != ANY:
-        return [jurisdiction]
-    named = [j for j in router_config.policies if j != DEFAULT_POLICY]
-    return named + ([DEFAULT_POLICY] if DEFAULT_POLICY in router_config.policies else []) + [UNKNOWN]
-
-
-def _through_connector(entry, signal: Signal, downstream: Pipeline, flow: Flow) -> Iterator[Flow]:
-    kind = entry.factory.type
-    if kind == AGGREGATOR:
-        yield replace(flow, form=AGGREGATES)
-    elif kind == ROUTER:
-        from scrubber.connectors.residency_router.router import route_names
-
-        for label in _labels(entry.config, flow.jurisdiction):
-            policies = entry.config.policies
-            policy = None if label == UNKNOWN else policies.get(label) or policies.get(DEFAULT_POLICY)
-            if downstream.name in route_names(entry.config, signal, policy):
-                yield replace(flow, jurisdiction=label, router=entry.config)
-    else:
-        yield flow
-
-
 def residency_aware(config: Config) -> bool:
-    """True if the config routes by jurisdiction (a router, or an exporter that declares one)."""
+    """True if the config routes by jurisdiction (a connector declaring it does, or an
+    exporter that declares a jurisdiction)."""
     used = {c for p in config.pipelines.values() for c in p.connectors_out + p.connectors_in}
-    routers = any(config.entry(Kind.CONNECTOR, c).factory.type == ROUTER for c in used)
+    routers = any(connector_flow(config.entry(Kind.CONNECTOR, c)).routes_by_jurisdiction for c in used)
     return routers or any(e.jurisdiction for e in config.components[Kind.EXPORTER].values())

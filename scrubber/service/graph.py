@@ -26,15 +26,11 @@ from typing import Any, Callable
 
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.model import Config, Pipeline
-from scrubber.consumer import Consumer, FanoutConsumer
+from scrubber.consumer import Consumer, fanout
 from scrubber.pdata import Signal
 from scrubber.service.telemetry import Telemetry
 
 log = logging.getLogger("scrubber.service")
-
-
-def _fanout(consumers: list[Consumer]) -> Consumer:
-    return consumers[0] if len(consumers) == 1 else FanoutConsumer(consumers)
 
 
 class Capabilities:
@@ -99,7 +95,7 @@ class Graph:
                 heads.setdefault(pipeline.signal, {}).setdefault(receiver_id, []).append(head)
         for receiver_id in sorted({r for p in config.pipelines.values() for r in p.receivers}):
             entry = config.entry(Kind.RECEIVER, receiver_id)
-            consumers = {signal: _fanout(by_id[receiver_id]) for signal, by_id in heads.items() if receiver_id in by_id}
+            consumers = {signal: fanout(by_id[receiver_id]) for signal, by_id in heads.items() if receiver_id in by_id}
             self.receivers[receiver_id] = entry.factory.create(self._settings(Kind.RECEIVER, receiver_id), entry.config, consumers)
 
     def _exporter(self, component_id: ComponentID) -> Any:
@@ -127,8 +123,8 @@ class Graph:
     def _build_pipeline(self, pipeline: Pipeline) -> Consumer:
         tail = [self._exporter(e) for e in pipeline.exporters]
         tail += [self._connector(c, pipeline.signal) for c in pipeline.connectors_out]
-        fanout: Consumer = _fanout(tail)
-        next_consumer = fanout
+        to_exporters = fanout(tail)
+        next_consumer: Consumer = to_exporters
         chain: list[Any] = []
         for processor_id in reversed(pipeline.processors):
             entry = self.config.entry(Kind.PROCESSOR, processor_id)
@@ -136,7 +132,7 @@ class Graph:
             next_consumer = entry.factory.create(settings, entry.config, pipeline.signal, next_consumer)
             chain.insert(0, next_consumer)
         self.processors[pipeline.name] = chain
-        return Capabilities(next_consumer, [*chain, fanout])
+        return Capabilities(next_consumer, [*chain, to_exporters])
 
     # -- lifecycle ------------------------------------------------------------
     def _start_order(self) -> list[Any]:

@@ -20,11 +20,10 @@ of B" a property of the config, which `scrubber validate` then proves.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Mapping
 
 from scrubber.component import Host, Settings
-from scrubber.consumer import Consumer, FanoutConsumer, raise_combined
+from scrubber.consumer import Consumer, deliver, fanout
 from scrubber.pdata import Request, Signal, item_count
 from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
 from scrubber.residency.policy import Policy
@@ -48,6 +47,14 @@ def route_names(config: ResidencyRouterConfig, signal: Signal, policy: Policy | 
     return list(dict.fromkeys(names))
 
 
+def policy_for(config: ResidencyRouterConfig, jurisdiction: str) -> Policy | None:
+    """The policy `jurisdiction`'s data is routed under: its own, else `default`; None for
+    `unknown` and when neither exists (quarantine only)."""
+    if jurisdiction == UNKNOWN:
+        return None
+    return config.policies.get(jurisdiction) or config.policies.get(DEFAULT_POLICY)
+
+
 class ResidencyRouter:
 
     def __init__(self, settings: Settings, config: ResidencyRouterConfig, signal: Signal,
@@ -58,7 +65,6 @@ class ResidencyRouter:
         #: a request of one jurisdiction is passed on as is, so the router changes it exactly
         #: when a downstream consumer does (the Collector derives connector capabilities alike)
         self.mutates_data = any(c.mutates_data for c in self._consumers.values())
-        self._policies = config.policies
         self._routes: dict[str, Consumer | None] = {}
         self._config = config
         self._items = settings.telemetry.counter(
@@ -68,30 +74,27 @@ class ResidencyRouter:
 
     def names_for(self, jurisdiction: str) -> list[str]:
         """Destination pipelines of `jurisdiction` (those configured downstream of this instance)."""
-        policy = None if jurisdiction == UNKNOWN else self._policies.get(jurisdiction) or self._policies.get(DEFAULT_POLICY)
+        policy = policy_for(self._config, jurisdiction)
         return [n for n in route_names(self._config, self.signal, policy) if n in self._consumers]
 
     def _route(self, jurisdiction: str) -> Consumer | None:
+        """The graph's fan-out over the jurisdiction's destination pipelines (None: nowhere)."""
         if jurisdiction not in self._routes:
             consumers = [self._consumers[n] for n in self.names_for(jurisdiction)]
-            self._routes[jurisdiction] = (consumers[0] if len(consumers) == 1
-                                          else FanoutConsumer(consumers) if consumers else None)
+            self._routes[jurisdiction] = fanout(consumers) if consumers else None
         return self._routes[jurisdiction]
 
     async def consume(self, signal: Signal, request: Request) -> None:
-        parts = split(signal, request)
-        calls = []
-        for jurisdiction, part in parts.items():
-            route = self._route(jurisdiction)
+        deliveries = []
+        for jurisdiction, part in split(signal, request).items():
             count = item_count(part)
             for name in self.names_for(jurisdiction):
                 self._items.labels(jurisdiction=jurisdiction, pipeline=name, **self._labels).inc(count)
+            route = self._route(jurisdiction)
             if route is not None:
-                calls.append(route.consume(signal, part))
-        if len(calls) == 1:
-            await calls[0]
-        elif calls:
-            raise_combined(await asyncio.gather(*calls, return_exceptions=True))
+                deliveries.append((route, part))
+        if deliveries:
+            await deliver(signal, deliveries)
 
     async def start(self, host: Host) -> None:
         return None

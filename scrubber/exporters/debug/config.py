@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -10,9 +10,6 @@ from scrubber.component import ComponentConfig
 
 
 class DebugExporterConfig(ComponentConfig):
-    #: logs counts and shapes, never a value: no personal data leaves through it
-    forwards_payloads: ClassVar[bool] = False
-
     #: `basic`: counts per batch; `normal`: also scopes and items per resource;
     #: `detailed`: also the attribute keys seen (the Collector prints whole payloads
     #: there; scrubber never logs a value, so keys are as far as it goes)
