@@ -25,6 +25,7 @@ from pydantic import ValidationInfo, field_validator
 from scrubber.component import ComponentConfig, ComponentID
 from scrubber.detection.batching import PooledDetection
 from scrubber.detection.config import DetectionConfig
+from scrubber.detection.service import InProcessDetection
 from scrubber.errors import ConfigError, JobFailed
 from scrubber.extensions.worker_pool.config import WorkerPoolConfig
 from scrubber.extensions.worker_pool.pool import WorkerPool
@@ -135,10 +136,10 @@ def _digest(document: Any) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def acquire_detection(host: "Host", settings: "Settings", config: PoolChoice) -> Any:
-    """The detection service for a component's `detection:` / `pool:` / `worker_pool:` keys
-    (not started). ConfigError naming `worker_pool` if the extension is not running."""
-    detection: DetectionConfig = getattr(config, "detection")
+def acquire_detection(host: "Host", settings: "Settings", config: PoolChoice, detection: DetectionConfig) -> Any:
+    """The detection service for a component's `pool:` / `worker_pool:` keys and its
+    `detection:` config (not started). ConfigError naming `worker_pool` if the extension is
+    not running."""
     if config.worker_pool is not None:
         pool = resolve_worker_pool(host, settings, config.worker_pool)
         name = f"{config.worker_pool}/{detection_name(detection)}"
@@ -146,8 +147,6 @@ def acquire_detection(host: "Host", settings: "Settings", config: PoolChoice) ->
     if config.pool is not None:
         inline = config.pool
         return host.shared(inline_pool_name(detection, inline), lambda: DetectionPool(detection, inline, settings.telemetry))
-    from scrubber.detection.service import InProcessDetection
-
     return host.shared(detection_name(detection), lambda: InProcessDetection(detection))
 
 

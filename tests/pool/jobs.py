@@ -28,3 +28,13 @@ class Echo:
             detector = worker_detector(self.context, RIG_DETECTION)
             return [f.entity_type for f in detector.detect(["mail jane@example.com"], [False])[0]]
         return (self.spec, payload)
+
+
+class Sizes:
+    """A batch handler: each item answers (item, how many items came in its message)."""
+
+    def __init__(self, spec, context):
+        pass
+
+    def run_batch(self, payloads):
+        return [(payload, len(payloads)) for payload in payloads]

@@ -12,9 +12,9 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
+from benchmarks.throughput import references
 from benchmarks.throughput.loadgen import EXPORT
 from benchmarks.throughput.procs import Scrubber, Sink
-from benchmarks.throughput import references
 from benchmarks.throughput.workloads import generate
 
 REPO = Path(__file__).resolve().parents[2]

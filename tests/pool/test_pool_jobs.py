@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from scrubber.detection.pool import DetectionFailed
-from scrubber.extensions.worker_pool.worker import Handler
 from scrubber.errors import ResourceExhaustedError
+from scrubber.extensions.worker_pool.worker import Handler
 
 ECHO = Handler("test/echo", "tests.pool.jobs:Echo", {"setting": 7})
 

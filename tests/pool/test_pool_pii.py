@@ -9,11 +9,11 @@ import logging
 import os
 import signal
 
-from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal, items, otlpjson
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.processor import create_processor
 from scrubber.testing.data import require_fixtures_dir
 
 FIXTURES = require_fixtures_dir()

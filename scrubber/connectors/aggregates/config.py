@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration, parse_endpoint
 from scrubber.detection.config import DetectionConfig
 from scrubber.detection.pool import PoolChoice

@@ -192,7 +192,7 @@ class AggregatesCore:
     async def acquire(self, host: Host | None = None) -> None:
         self._users += 1
         if self.detection is None and host is not None:
-            self.detection = acquire_detection(host, self.settings, self.config)
+            self.detection = acquire_detection(host, self.settings, self.config, self.config.detection)
             start = getattr(self.detection, "start", None)
             if start is not None:
                 await start()

@@ -34,8 +34,7 @@ from typing import Sequence
 
 import psutil
 
-from scrubber.errors import (JobError, JobFailed, PermanentError, ResourceExhaustedError, RetryableError,
-                             WorkerFailed)
+from scrubber.errors import JobError, JobFailed, PermanentError, ResourceExhaustedError, RetryableError, WorkerFailed
 from scrubber.extensions.worker_pool.config import WorkerPoolConfig
 from scrubber.extensions.worker_pool.worker import Handler, WorkerHandle
 from scrubber.service.telemetry import Telemetry

@@ -98,7 +98,7 @@ def _resolve(factory: str | Callable[..., Any]) -> Callable[..., Any]:
 class WorkerHandle:
     """The parent's end of one worker process. Blocking methods run in a thread."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, name: str):
+    def __init__(self, context: multiprocessing.context.SpawnContext, name: str):
         self._conn, child = context.Pipe(duplex=True)
         self.process = context.Process(target=main, args=(child,), name=name, daemon=True)
         self.process.start()

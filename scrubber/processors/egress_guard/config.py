@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
-
 import phonenumbers
+from pydantic import Field, field_validator
 
 from scrubber.config.types import Duration
 from scrubber.detection import DetectionConfig

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
-from scrubber.processors.egress_guard.config import EgressGuardConfig
-from scrubber.processors.egress_guard.guard import (
-    GUARD_ERROR, NO_ENTITY, SIGNAL_NOT_ALLOWED, Guard, Violation, remove_items)
 from scrubber.component import Settings
 from scrubber.consumer import Consumer
+from scrubber.detection.pool import acquire_detection
 from scrubber.pdata import Request, Signal, item_count
 from scrubber.processorhelper import ProcessorHelper
+from scrubber.processors.egress_guard.config import EgressGuardConfig
+from scrubber.processors.egress_guard.guard import GUARD_ERROR, NO_ENTITY, SIGNAL_NOT_ALLOWED, Guard, Violation, remove_items
 
 DROPPED = "egress_guard_dropped_items"
 
@@ -34,7 +35,7 @@ class EgressGuard:
         self.config = config
         self.log = settings.logger
         self.guard = Guard(config)
-        self.service = None  # the detection pool, with `pool:` (set at start)
+        self.service: Any = None  # the pooled detection service, with `pool:` / `worker_pool:` (set at start)
         self.dropped = settings.telemetry.counter(
             DROPPED, "Items the egress guard kept from leaving for a global exporter.", ("signal", "reason", "entity_type"))
 
@@ -43,9 +44,7 @@ class EgressGuard:
         `acquire_detection`); else the in-process detector loads its model now, off the event
         loop (not on the first batch)."""
         if (self.config.pool is not None or self.config.worker_pool is not None) and host is not None:
-            from scrubber.detection.pool import acquire_detection
-
-            self.service = acquire_detection(host, self.settings, self.config)
+            self.service = acquire_detection(host, self.settings, self.config, self.config.detection)
             await self.service.start()
             return
         await asyncio.to_thread(self.guard.detector.detect, ["warm up the guard"], [True])

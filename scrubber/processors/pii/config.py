@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from scrubber.processors.pii.keys import DEFAULT, JurisdictionKeys, check_keys
 from scrubber.config.types import Duration
 from scrubber.detection.config import DetectionConfig
 from scrubber.detection.pool import PoolChoice
+from scrubber.processors.pii.keys import DEFAULT, JurisdictionKeys, check_keys
 from scrubber.subjects.config import SubjectsConfig
 
 OperatorName = Literal["pseudonymize", "redact", "mask", "drop", "keep"]
@@ -53,7 +53,7 @@ class Operators(_Strict):
     roles: dict[OperatorRole, RoleOperators] = Field(default_factory=dict)
 
     def resolve(self, role: str, entity: str) -> OperatorSpec:
-        by_role = self.roles.get(role)
+        by_role = self.roles.get(cast(OperatorRole, role))
         if by_role is not None:
             spec = by_role.entities.get(entity) or by_role.default
             if spec is not None:

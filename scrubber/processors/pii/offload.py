@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from scrubber.detection.worker import worker_detector
 from scrubber.errors import JobFailed
 from scrubber.extensions.worker_pool.worker import Handler
 from scrubber.pdata import Request, Signal
@@ -79,8 +80,6 @@ class RequestScrubber:
     """Runs in the worker: `run((signal, bytes))` -> (scrubbed bytes, ScrubReport)."""
 
     def __init__(self, spec: Spec, context):
-        from scrubber.detection.worker import worker_detector
-
         self.engine = build_engine(spec.config, KeyStore(spec.keys, spec.length))
         self.detection = _LocalDetection(worker_detector(context, spec.config.detection.model_dump_json()))
         self.loop = asyncio.new_event_loop()

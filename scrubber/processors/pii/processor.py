@@ -13,10 +13,13 @@ worker (`offload.py`); otherwise only detection leaves this process.
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.detection.pool import SHARED_NAME, acquire_detection, detection_name
 from scrubber.errors import ConfigError
+from scrubber.extensions.worker_pool.worker import Handler
 from scrubber.pdata import Request, Signal
 from scrubber.processorhelper import ProcessorHelper
 from scrubber.processors.pii.assemble import build_engine
@@ -43,14 +46,15 @@ class PIIProcessor(ProcessorHelper):
         super().__init__(settings, signal, next_consumer, self._scrub, mutates_data=True,
                          start=self._start_pii)
         self.config = config
-        self.detection = None
+        #: the detection service (set at start; see acquire_detection)
+        self.detection: Any = None
         self.engine = build_engine(config, KeyStore({}))  # no keys until start: pseudonyms fail closed
         self.metrics = AuditMetrics(settings.telemetry)
         #: what all batches so far found (for `scrubber scan`)
         self.report = ScrubReport()
         self.keep_report = False
         #: the pool job kind when whole requests are scrubbed in the workers (`pool.scope: requests`)
-        self.job = None
+        self.job: Handler | None = None
         self.offload_failed = settings.telemetry.counter(
             "pii_offload_fail_closed", "Requests whose worker scrub was lost (crash, hang, timeout) and that were "
             "scrubbed fail-closed in the main process instead")
@@ -69,7 +73,7 @@ class PIIProcessor(ProcessorHelper):
             self.engine.subjects = for_processor(host, self.settings, self.config.subjects, keys.material(),
                                                  self.subject_failures)
             await self.engine.subjects.vault.start()
-        self.detection = acquire_detection(host, self.settings, self.config)
+        self.detection = acquire_detection(host, self.settings, self.config, self.config.detection)
         if self.config.scope == "requests":  # the workers load this processor's request scrubber
             self.job = handler(self.config, keys)
             await self.detection.prepare(self.job)
