@@ -151,10 +151,11 @@ class Admission:
                 self.in_flight += 1  # handed over: the woken request owns this place
 
     # -- the event loop's own lag ----------------------------------------------------
-    async def watch_loop(self) -> None:
-        """Adapt the concurrency limit to the event loop's lag (AIMD): admitted work that keeps
-        the loop busy would delay even the refusals, so the limit shrinks while the loop lags
-        more than LAG_TARGET and grows back while it keeps up."""
+    async def watch_loop(self, slots_loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Adapt the concurrency limit to the lag of the loop this runs on, the pipelines' (AIMD):
+        admitted work that keeps that loop busy only queues behind itself, so the limit shrinks
+        while the loop lags more than LAG_TARGET and grows back while it keeps up. Slots live on
+        `slots_loop` (the receiver's edge loop, if not this one): waiters are woken there."""
         loop = asyncio.get_running_loop()
         while True:
             before = loop.time()
@@ -165,7 +166,10 @@ class Admission:
                 self.limit = max(MIN_LIMIT, int(self.limit * 0.8))
             elif lag < LAG_TARGET / 2 and self.limit < top:
                 self.limit += 1
-                self._wake()
+                if slots_loop is None or slots_loop is loop:
+                    self._wake()
+                elif not slots_loop.is_closed():
+                    slots_loop.call_soon_threadsafe(self._wake)
 
     def _done(self) -> None:
         now = time.monotonic()

@@ -11,7 +11,7 @@ as in the Collector. gzip (and deflate) requests are decompressed by grpc core;
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Iterable
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -21,12 +21,12 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
+from scrubber.receivers.otlp.admission import Admission
+from scrubber.receivers.otlp.auth import ServerAuthenticator
 from scrubber.receivers.otlp.config import MIB, GRPCConfig
+from scrubber.receivers.otlp.edge import Export
 from scrubber.receivers.otlp.status import Refusal
 from scrubber.receivers.otlp.tls import grpc_credentials
-
-if TYPE_CHECKING:
-    from scrubber.receivers.otlp.receiver import OTLPReceiver
 
 SERVICE_NAMES = {
     Signal.TRACES: trace_service_pb2.DESCRIPTOR.services_by_name["TraceService"].full_name,
@@ -83,14 +83,19 @@ def _parse(signal: Signal, raw: bytes):
 
 
 class GRPCServer:
-    def __init__(self, config: GRPCConfig, receiver: "OTLPReceiver"):
+    """Serves the Export method of every signal in `signals`: authenticate, take an admission
+    ticket and slot, decode, then `export` (which owns consuming, counting and answers)."""
+
+    def __init__(self, config: GRPCConfig, signals: Iterable[Signal], export: Export, admission: Admission,
+                 authenticator: ServerAuthenticator | None = None):
         self.config = config
-        self.receiver = receiver
+        self.signals = tuple(signals)
+        self.export = export
+        self.admission = admission
+        self.authenticator = authenticator
         self.host, self._requested_port = split_endpoint(config.endpoint)
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
-        #: set by the receiver at start from `auth.authenticator`
-        self.authenticator = None
 
     def _address(self, port: int) -> str:
         return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
@@ -124,7 +129,7 @@ class GRPCServer:
             await server.stop(grace=timeout)
 
     def _handlers(self):
-        for signal in self.receiver.consumers:
+        for signal in self.signals:
             handler = grpc.unary_unary_rpc_method_handler(self._export_method(signal))
             yield grpc.method_handlers_generic_handler(SERVICE_NAMES[signal], {"Export": handler})
 
@@ -135,14 +140,14 @@ class GRPCServer:
             ticket = None
             try:
                 # grpc core has read (and inflated) the message, within max_recv_msg_size_mib
-                ticket = self.receiver.admission.ticket("grpc")
+                ticket = self.admission.ticket("grpc")
                 ticket.charge(len(raw))
                 ticket.charge_decoded(len(raw))
-                async with self.receiver.admission.slot("grpc"):  # before decoding: refusals stay cheap
+                async with self.admission.slot("grpc"):  # before decoding: refusals stay cheap
                     # a large message takes tens of ms to parse: keep the loop serving meanwhile
                     request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
                     del raw
-                    response = await self.receiver.export(signal, request, "grpc")
+                    response = await self.export(signal, request)
             except Refusal as refusal:
                 await context.abort(refusal.code, refusal.message, trailing_metadata=refusal.grpc_trailers())
             finally:
@@ -157,4 +162,4 @@ class GRPCServer:
         for key, value in context.invocation_metadata() or ():
             if isinstance(value, str):  # binary (-bin) metadata is no credential
                 headers.setdefault(key.lower(), value)
-        return self.receiver.admit(headers, "grpc")
+        return self.authenticator is None or self.authenticator.accepts(headers)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import zlib
-from typing import TYPE_CHECKING
+from typing import Iterable
 
 from aiohttp import web
 from google.protobuf.message import DecodeError
@@ -23,13 +23,12 @@ from scrubber.pdata import Signal
 from scrubber.pdata.otlpjson import OTLPJSONError, loads
 from scrubber.receivers.otlp.cors import cors_middlewares
 from scrubber.receivers.otlp import status
-from scrubber.receivers.otlp.admission import Ticket
+from scrubber.receivers.otlp.admission import Admission, Ticket
+from scrubber.receivers.otlp.auth import ServerAuthenticator
 from scrubber.receivers.otlp.config import HTTPConfig
+from scrubber.receivers.otlp.edge import Export
 from scrubber.receivers.otlp.status import Refusal
 from scrubber.receivers.otlp.tls import ssl_context
-
-if TYPE_CHECKING:
-    from scrubber.receivers.otlp.receiver import OTLPReceiver
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -129,16 +128,21 @@ def plain(status_code: int, text: str, **headers: str) -> web.Response:
 
 
 class HTTPServer:
-    def __init__(self, config: HTTPConfig, receiver: "OTLPReceiver"):
+    """Serves `POST` on the path of every signal in `signals`: authenticate, take an admission
+    ticket, read and inflate within the limits, take a slot, decode, then `export`."""
+
+    def __init__(self, config: HTTPConfig, signals: Iterable[Signal], export: Export, admission: Admission,
+                 authenticator: ServerAuthenticator | None = None):
         self.config = config
-        self.receiver = receiver
+        self.signals = tuple(signals)
+        self.export = export
+        self.admission = admission
+        self.authenticator = authenticator
         self.host, self._requested_port = split_endpoint(config.endpoint)
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._in_flight = 0
-        #: set by the receiver at start from `auth.authenticator`
-        self.authenticator = None
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -149,7 +153,7 @@ class HTTPServer:
             Signal.METRICS: self.config.metrics_url_path,
             Signal.LOGS: self.config.logs_url_path,
         }
-        for signal in self.receiver.consumers:
+        for signal in self.signals:
             app.router.add_route("*", paths[signal], self._handler(signal))
         return app
 
@@ -183,8 +187,8 @@ class HTTPServer:
 
     def _handler(self, signal: Signal):
         async def handle(request: web.Request) -> web.StreamResponse:
-            if self.authenticator is not None and not self._admitted(request):
-                return plain(401, "401 Unauthorized", **{"WWW-Authenticate": self._challenge()})
+            if self.authenticator is not None and not self._authenticated(self.authenticator, request):
+                return plain(401, "401 Unauthorized", **{"WWW-Authenticate": f'{self.authenticator.scheme} realm="otlp"'})
             if request.method != "POST":
                 return plain(405, "405 method not allowed, supported: [POST]", Allow="POST")
             content_type = request.content_type
@@ -201,21 +205,18 @@ class HTTPServer:
 
         return handle
 
-    def _admitted(self, request: web.Request) -> bool:
+    @staticmethod
+    def _authenticated(authenticator: ServerAuthenticator, request: web.Request) -> bool:
         headers: dict[str, str] = {}
         for key, value in request.headers.items():
             headers.setdefault(key.lower(), value)
-        return self.receiver.admit(headers, "http")
-
-    def _challenge(self) -> str:
-        scheme = getattr(self.authenticator, "scheme", "") or "Bearer"
-        return f'{scheme} realm="otlp"'
+        return authenticator.accepts(headers)
 
     async def _export(self, signal: Signal, request: web.Request, content_type: str) -> web.StreamResponse:
         limit = self.config.max_request_body_size
         ticket = None
         try:
-            ticket = self.receiver.admission.ticket("http")  # refused here while memory is too high
+            ticket = self.admission.ticket("http")  # refused here while memory is too high
             try:
                 async with asyncio.timeout(self.config.read_timeout):
                     body = await read_body(request, limit, ticket)
@@ -227,9 +228,9 @@ class HTTPServer:
             # inflate and parse: keep the loop, and the health endpoint, serving meanwhile
             compressed = encoding.strip().lower() not in ("", "identity")
             offload = compressed or len(body) > _OFFLOAD_BYTES
-            async with self.receiver.admission.slot("http"):  # before inflating and decoding
+            async with self.admission.slot("http"):  # before inflating and decoding
                 export_request = await asyncio.to_thread(decode) if offload else decode()
-                response = await self.receiver.export(signal, export_request, "http")
+                response = await self.export(signal, export_request)
             return encode(response, content_type)
         except Refusal as refusal:
             return error_response(refusal, content_type)

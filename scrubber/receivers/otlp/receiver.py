@@ -1,14 +1,21 @@
 """The `otlp` receiver: one instance per receiver id, both transports, one hand-off.
 
-Both servers decode a request and call `OTLPReceiver.export`, which hands it to
-the signal's consumer, counts accepted and refused items, and turns the
-outcome into a response or a `Refusal` (see `status`). Keeping this in one
-place means gRPC and HTTP can never disagree on semantics or counting.
+Both servers decode a request and call the `export` callable they were given: this
+receiver's `export`, bound to their transport and run on the pipeline loop, which hands
+the request to the signal's consumer, counts accepted and refused items, and turns the
+outcome into a response or a `Refusal` (see `status`). Keeping this in one place means
+gRPC and HTTP can never disagree on semantics or counting.
+
+The servers know nothing of the receiver: they get their config, the signals to serve,
+`export`, the shared `Admission` and their `ServerAuthenticator` (issue 9 item 4). They
+run, with admission, on the receiver's own edge loop (`edge.EdgeLoop`), so refusals are
+answered even while the pipelines keep the service loop busy (issue 13 item 2).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import traceback
 from typing import Mapping
 
@@ -20,7 +27,9 @@ from scrubber.errors import ConsumerError, PartialSuccess
 from scrubber.pdata import Request, Signal, item_count, resource_groups
 from scrubber.receivers.otlp import status, validate
 from scrubber.receivers.otlp.admission import Admission
+from scrubber.receivers.otlp.auth import ServerAuthenticator
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
+from scrubber.receivers.otlp.edge import EdgeLoop, Export
 from scrubber.receivers.otlp.grpc_server import GRPCServer
 from scrubber.receivers.otlp.http_server import HTTPServer
 
@@ -51,9 +60,10 @@ class OTLPReceiver:
             ("receiver", "transport", "reason"),
         )
         self.admission = Admission(config.admission, on_refusal=self._refused_request)
-        protocols = config.protocols
-        self._grpc = GRPCServer(protocols.grpc, self) if protocols.grpc else None
-        self._http = HTTPServer(protocols.http, self) if protocols.http else None
+        self._edge = EdgeLoop(f"otlp-receiver-{settings.id}")
+        #: made at start, once their authenticators are resolved
+        self._grpc: GRPCServer | None = None
+        self._http: HTTPServer | None = None
         self._started = False
         self._stopped = False
         self._watcher: asyncio.Task | None = None
@@ -73,12 +83,15 @@ class OTLPReceiver:
             return
         self._started = True
         try:
-            self._resolve_authenticators(host)
+            authenticators = self._resolve_authenticators(host)
             # the memory_limiter's process-wide gate, if a pipeline has one (made with the processors)
             self.admission.memory_gate = self.settings.shared.get(MEMORY_GATE)
-            self._watcher = asyncio.get_running_loop().create_task(self.admission.watch_loop())
+            self._make_servers(authenticators)
+            self._edge.start()
+            # the lag that matters is the pipelines' (this loop's); slots are taken on the edge loop
+            self._watcher = asyncio.get_running_loop().create_task(self.admission.watch_loop(self._edge.loop))
             for server in filter(None, (self._grpc, self._http)):
-                await server.start()
+                await self._edge.run(server.start())
         except BaseException:
             await self.shutdown(1.0)
             raise
@@ -87,11 +100,27 @@ class OTLPReceiver:
             self._grpc and f"{self._grpc.host}:{self.grpc_port}", self._http and f"{self._http.host}:{self.http_port}",
         )
 
-    def _resolve_authenticators(self, host: Host | None) -> None:
+    def _make_servers(self, authenticators: dict[str, ServerAuthenticator]) -> None:
+        protocols, signals = self.config.protocols, tuple(self.consumers)
+        if protocols.grpc:
+            self._grpc = GRPCServer(protocols.grpc, signals, self._export_for("grpc"), self.admission,
+                                    authenticators.get("grpc"))
+        if protocols.http:
+            self._http = HTTPServer(protocols.http, signals, self._export_for("http"), self.admission,
+                                    authenticators.get("http"))
+
+    def _export_for(self, transport: str) -> Export:
+        """`export` as a server calls it from the edge loop: run on the pipeline loop."""
+        async def export(signal: Signal, request: Request):
+            return await self._edge.to_pipeline(self.export(signal, request, transport))
+        return export
+
+    def _resolve_authenticators(self, host: Host | None) -> dict[str, ServerAuthenticator]:
         """Ask the host for every `auth.authenticator`; a missing one stops the start
         (the config check reports it earlier, with its key path)."""
-        for name, server in (("grpc", self._grpc), ("http", self._http)):
-            auth = server and server.config.auth
+        resolved = {}
+        for name, config in self.config.servers().items():
+            auth = config.auth
             if not auth:
                 continue
             path = f"receivers::{self.settings.id}::protocols::{name}::auth::authenticator"
@@ -101,28 +130,12 @@ class OTLPReceiver:
                                    "(configure it under extensions and list it in service::extensions)")
             if not callable(getattr(extension, "authenticate", None)):
                 raise RuntimeError(f"{path}: extension {auth.authenticator!r} is not a server authenticator")
-            server.authenticator = extension
-            if server.config.tls is None:
+            resolved[name] = ServerAuthenticator(extension, functools.partial(self._refused_request, "unauthenticated", name),
+                                                 self._logger, str(self.settings.id))
+            if config.tls is None:
                 self._logger.warning("otlp receiver %s: %s auth without tls: credentials cross the network in clear text",
                                      self.settings.id, name)
-
-    def admit(self, headers, transport: str) -> bool:
-        """True if the server has no authenticator or it accepts `headers` (lower-case names).
-        A refusal is counted; neither the presented nor the expected credential is logged."""
-        server = self._grpc if transport == "grpc" else self._http
-        authenticator = server.authenticator
-        if authenticator is None:
-            return True
-        try:
-            accepted = bool(authenticator.authenticate(headers))
-        except Exception as error:  # fail closed; the text may quote a header
-            self._logger.error("otlp receiver %s: authenticator raised %s; request refused",
-                               self.settings.id, type(error).__name__)
-            accepted = False
-        if not accepted:
-            labels = {"receiver": str(self.settings.id), "transport": transport, "reason": "unauthenticated"}
-            self._unauthenticated.labels(**labels).inc()
-        return accepted
+        return resolved
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Stop accepting, let in-flight requests finish within `timeout`. Idempotent."""
@@ -133,10 +146,12 @@ class OTLPReceiver:
             self._watcher.cancel()
             self._watcher = None
         servers = [s for s in (self._grpc, self._http) if s is not None]
-        results = await asyncio.gather(*(s.stop(timeout) for s in servers), return_exceptions=True)
-        for server, result in zip(servers, results):
-            if isinstance(result, Exception):
-                self._logger.warning("otlp receiver %s: error stopping %s server: %s", self.settings.id, type(server).__name__, type(result).__name__)
+        if self._edge.loop is not None:
+            results = await asyncio.gather(*(self._edge.run(s.stop(timeout)) for s in servers), return_exceptions=True)
+            for server, result in zip(servers, results):
+                if isinstance(result, Exception):
+                    self._logger.warning("otlp receiver %s: error stopping %s server: %s", self.settings.id, type(server).__name__, type(result).__name__)
+        await self._edge.stop()
 
     async def export(self, signal: Signal, request: Request, transport: str):
         """Hand one decoded request to its consumer; return the response or raise `status.Refusal`.
