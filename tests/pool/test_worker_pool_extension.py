@@ -233,3 +233,16 @@ def test_a_generic_pool_runs_callable_and_batch_handlers_without_detection():
     assert [value for value, _ in answers] == list(range(30))
     assert max(batch for _, batch in answers) > 1  # queued together, sent together
     asyncio.run(WorkerPool({"workers": 1}).close())
+
+
+def test_the_readme_example_is_a_valid_config(monkeypatch):
+    monkeypatch.setenv("SCRUBBER_PII_KEY", "worker-pool-readme-key-0123456789abcdef")
+    text = (ROOT / "scrubber/extensions/worker_pool/README.md").read_text()
+    example = yaml.safe_load(text.split("```yaml\n", 1)[1].split("```", 1)[0])
+    pipeline = {"receivers": ["capture"], "processors": ["pii", "pii/requests", "egress_guard"], "exporters": ["sink"]}
+    example.update(receivers={"capture": None}, exporters={"sink": None})
+    example["service"]["pipelines"] = {"traces": pipeline}
+    config = parse_config(example, registry=_registry(), checks=False)
+    pool = config.entry(Kind.EXTENSION, ComponentID("worker_pool", "detection")).config
+    assert (pool.max_wait, pool.timeout, pool.start_timeout) == (0.002, 5.0, 120.0)
+    assert config.entry(Kind.PROCESSOR, ComponentID("pii", "requests")).config.scope == "requests"
