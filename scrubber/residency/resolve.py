@@ -31,14 +31,20 @@ def attribute(attributes: Iterable, key: str):
     return None
 
 
-def declared(attributes: Iterable) -> object:
-    """Step 1/2 on one attribute list: the normalized id, UNKNOWN if malformed, or _ABSENT."""
-    value = attribute(attributes, ATTRIBUTE)
-    if value is None:
-        return _ABSENT
+def read(value) -> str:
+    """The jurisdiction an AnyValue of `residency.jurisdiction` names: its normalized id,
+    UNKNOWN when it is not a string holding a well-formed id. One reading for everyone
+    (the residency processor, the router, the pii processor's key choice), so an `EU`
+    stamp is `eu` everywhere and a malformed one is `unknown` everywhere."""
     if value.WhichOneof("value") != "string_value":
         return UNKNOWN
     return normalize(value.string_value) or UNKNOWN
+
+
+def declared(attributes: Iterable) -> object:
+    """Step 1/2 on one attribute list: the normalized id, UNKNOWN if malformed, or _ABSENT."""
+    value = attribute(attributes, ATTRIBUTE)
+    return _ABSENT if value is None else read(value)
 
 
 @dataclass(frozen=True)
@@ -61,14 +67,11 @@ class Resolver:
                 return jurisdiction
         return self.default or UNKNOWN
 
-    def for_item(self, item, resource_jurisdiction: str) -> str:
-        """Step 1, else what `for_resource` found."""
-        found = declared(item.attributes)
-        return resource_jurisdiction if found is _ABSENT else found
-
 
 def stamped(item, resource_jurisdiction: str = UNKNOWN) -> str:
-    """What the router reads: the item's stamp, else the resource's, else `resource_jurisdiction`."""
+    """Step 1, else `resource_jurisdiction`: what the residency processor stamps on an item
+    (given what `Resolver.for_resource` found) and what the router reads back (given the
+    resource's own stamp, `resource_stamp`)."""
     found = declared(item.attributes)
     return resource_jurisdiction if found is _ABSENT else found
 

@@ -22,6 +22,7 @@ from scrubber.processors.pii.config import OperatorSpec
 from scrubber.processors.pii.keynames import probe_text
 from scrubber.connectors.aggregates.normalize import normalize_route
 from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
+from scrubber.residency.resolve import read as read_jurisdiction
 
 #: a number under a key whose *name* says identifier is one only from this size (a count is not)
 MIN_INFERRED_NUMBER = 10_000
@@ -122,8 +123,8 @@ class Walker:
 
     def _jurisdiction(self, attributes, fallback: str) -> str:
         for kv in attributes:
-            if kv.key == self.jurisdiction_attribute and kv.value.WhichOneof("value") == "string_value":
-                return kv.value.string_value or fallback
+            if kv.key == self.jurisdiction_attribute:  # read as residency reads it (normalized, else unknown)
+                return read_jurisdiction(kv.value)
         return fallback
 
     def _enter_item(self, attributes) -> None:
@@ -200,8 +201,8 @@ class Walker:
         todo = []
         for kv in container:
             key = kv.key
-            if item and key == jurisdiction_key and kv.value.WhichOneof("value") == "string_value":
-                ctx.jurisdiction = kv.value.string_value or ctx.jurisdiction
+            if item and key == jurisdiction_key:
+                ctx.jurisdiction = read_jurisdiction(kv.value)
             rule = lookup(key)
             if rule.role is not safe:
                 todo.append((kv, key, rule))

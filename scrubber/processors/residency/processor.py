@@ -13,11 +13,10 @@ from scrubber.component import Settings
 from scrubber.consumer import Consumer
 from scrubber.pdata import Request, Signal, items
 from scrubber.processorhelper import ProcessorHelper
+from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.residency.model import ATTRIBUTE
 from scrubber.residency.regions import shipped_regions
-from scrubber.residency.resolve import Resolver
-
-from scrubber.processors.residency.config import ResidencyConfig
+from scrubber.residency.resolve import Resolver, stamped
 
 
 def make_resolver(config: ResidencyConfig) -> Resolver:
@@ -41,7 +40,7 @@ def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
     for resource_group, _scope, item in items(request):
         if resource_group is not current:
             current, fallback = resource_group, resolver.for_resource(resource_group.resource)
-        jurisdiction = resolver.for_item(item, fallback)
+        jurisdiction = stamped(item, fallback)
         set_string(item.attributes, ATTRIBUTE, jurisdiction)
         counts[jurisdiction] = counts.get(jurisdiction, 0) + 1
     return counts
