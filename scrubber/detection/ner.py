@@ -137,6 +137,7 @@ _DOTTED = re.compile(r"\w\.\w")
 _HEXISH = re.compile(r"^[0-9a-fA-F\-]{8,}$")
 
 
+_MENTION = re.compile(r"^@[^\W\d_][\w'’\-]*[,.:;!?]?$")
 _CHUNK_TECH = re.compile(r"://|@|[_/\\=<>{}\[\]`]|\w\.\w+\(")
 
 
@@ -159,6 +160,8 @@ def looks_technical(span: str, text: str, start: int, end: int, casing: bool = T
     left = text.rfind(" ", 0, start) + 1
     right = text.find(" ", end)
     chunk = text[left:right if right != -1 else len(text)]
+    if not casing and _MENTION.match(chunk):
+        return False  # "@haruto can you check": a chat mention names a person
     if span.islower() and _DOTTED.search(chunk):
         return True  # sys.path, os.environ: a lower-case "name" inside a dotted identifier
     return bool(_CHUNK_TECH.search(chunk))
