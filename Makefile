@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # helm for the chart tests and `make lint`, built from its Go module (needs Go; cached)
 HELM   := .cache/bin/helm
 
-.PHONY: run test test-all bench lint install clean
+.PHONY: run test test-all bench lint lint-python install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +21,24 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/scrubber run --data-dir data
 
-## the whole default test suite (long soak/load runs are marked `slow` and excluded)
-test: $(STAMP)
+## the lint and type gate, then the whole default test suite (long soak/load runs are marked
+## `slow` and excluded)
+test: $(STAMP) lint
 	$(PY) -m pytest -q
 
-test-all: $(STAMP)
+test-all: $(STAMP) lint
 	$(PY) -m pytest -q -m ''
 
 $(HELM): deploy/install-helm.sh
 	deploy/install-helm.sh >/dev/null
 
-lint: $(STAMP) $(HELM)
+## ruff (style, import order, likely bugs) and mypy (types); their settings are in pyproject.toml
+lint-python: $(STAMP)
+	$(VENV)/bin/ruff check scrubber tests benchmarks
+	$(VENV)/bin/mypy
+
+## every linter: Python, the Dockerfile, the Helm chart (as `make test` runs them)
+lint: lint-python $(HELM)
 	$(VENV)/bin/hadolint Dockerfile
 	for region in eu in us; do \
 	  $(HELM) lint --strict deploy/helm/scrubber -f deploy/helm/scrubber/examples/values-$$region.yaml || exit 1; \

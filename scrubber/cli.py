@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the pipelines of a config until SIGTERM/SIGINT")
     run.add_argument("--config", help="config file (default: the embedded default, see scrubber default-config)")
     run.add_argument("--data-dir", help=DATA_DIR_HELP)
-    run.add_argument("--strict", action="store_true", help="refuse to start when an exporter without a jurisdiction receives unscrubbed data")
+    run.add_argument("--strict", action="store_true",
+                     help="refuse to start when an exporter without a jurisdiction receives unscrubbed data")
     add_help(run, "run")
     run.set_defaults(handler=cmd_run)
 
@@ -150,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file", nargs="?", help="config file (default: the embedded default)")
     validate.add_argument("--config", help="the same as FILE (the Collector's spelling)")
     validate.add_argument("--data-dir", help=DATA_DIR_HELP)
-    validate.add_argument("--strict", action="store_true", help="an exporter without a jurisdiction that receives unscrubbed data is an error")
+    validate.add_argument("--strict", action="store_true",
+                          help="an exporter without a jurisdiction that receives unscrubbed data is an error")
     add_help(validate, "validate")
     validate.set_defaults(handler=cmd_validate)
 
@@ -162,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", required=True)
     scan.add_argument("file", help="OTLP/JSON lines (as the file exporter writes them)")
     scan.add_argument("--output", help="write the scrubbed requests here as OTLP/JSON lines")
-    scan.add_argument("--processor", metavar="ID", help="the pii processor to scan with (default: those of the first pipeline of each signal)")
+    scan.add_argument("--processor", metavar="ID",
+                      help="the pii processor to scan with (default: those of the first pipeline of each signal)")
     add_help(scan, "scan")
     scan.set_defaults(handler=cmd_scan)
 

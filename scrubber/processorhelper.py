@@ -62,7 +62,8 @@ class ProcessorHelper:
         labels = {"processor": str(settings.id), "pipeline": settings.pipeline, "signal": str(signal)}
         telemetry = settings.telemetry
         names = ("processor", "pipeline", "signal")
-        self._incoming = telemetry.counter(INCOMING, "Items (spans, log records, data points) a processor received.", names).labels(**labels)
+        received = "Items (spans, log records, data points) a processor received."
+        self._incoming = telemetry.counter(INCOMING, received, names).labels(**labels)
         self._outgoing = telemetry.counter(OUTGOING, "Items a processor passed to the next consumer.", names).labels(**labels)
 
     async def start(self, host: Host) -> None:

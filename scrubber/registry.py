@@ -47,7 +47,8 @@ class Registry:
 
     def all_factories(self, kind: Kind) -> list[Factory]:
         """Every factory of a kind, all loaded (for lifecycle tests over every plug-in)."""
-        return [self.get(kind, type_) for type_ in self.types(kind)]
+        factories = [self.get(kind, type_) for type_ in self.types(kind)]
+        return [factory for factory in factories if factory is not None]  # every listed type has one
 
     @classmethod
     def from_entry_points(cls) -> "Registry":

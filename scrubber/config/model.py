@@ -82,7 +82,9 @@ class MetricsTelemetryConfig(_Strict):
             return self.address
         if not self.readers:
             return None
-        prometheus = self.readers[0].pull.exporter.prometheus
+        pull = self.readers[0].pull
+        assert pull is not None  # validated: the only reader is a pull reader
+        prometheus = pull.exporter.prometheus
         host = f"[{prometheus.host}]" if ":" in prometheus.host else prometheus.host
         return f"{host}:{prometheus.port}"
 

@@ -18,17 +18,17 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+import re2
+
 from scrubber.detection import addresses
 from scrubber.detection.builtin import BUILTIN
 from scrubber.detection.config import DetectionConfig, PatternSpec
-from scrubber.detection.context import compile_words, near
+from scrubber.detection.context import ContextWords, compile_words, near
 from scrubber.detection.finding import Finding
 from scrubber.detection.phones import make_phone_validator
 from scrubber.detection.validators import VALIDATORS, Validator
 
 log = logging.getLogger(__name__)
-
-import re2
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class _Compiled:
     spec: PatternSpec
     regex: re.Pattern[str]
     validator: Validator | None
-    context: re.Pattern[str] | None
+    context: ContextWords | None
     #: the validator takes a fifth argument: is a context word near?
     validator_wants_context: bool = False
     #: the validator's cheap shape test (`value -> bool`), if it has one
@@ -101,7 +101,7 @@ class PatternEngine:
         self.boost = config.context_boost
         self.window = config.context_window
         regions = tuple(config.phone_regions)
-        phones = {"phone": make_phone_validator(regions), "phone_bare": make_phone_validator(regions, bare=True)}
+        phones: dict[str, Validator] = {"phone": make_phone_validator(regions), "phone_bare": make_phone_validator(regions, bare=True)}
         self.compiled = [self._compile(s, phones) for s in active_specs(config)]
         self.prefilter = None
         if config.engine != "re":
@@ -137,7 +137,7 @@ class PatternEngine:
             if c.plausible is not None and not c.plausible(value):
                 continue  # cheap shape test first: most candidates end here, before the context search
             context = None  # looked for only when needed: the validator wants it, or the score may rise
-            if c.validator_wants_context:
+            if c.validator_wants_context and c.validator is not None:
                 context = near(c.context, text, start, end, self.window)
                 if not c.validator(value, text, start, end, context):
                     continue

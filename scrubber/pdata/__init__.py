@@ -24,7 +24,7 @@ class Signal(StrEnum):
     LOGS = "logs"
 
     @property
-    def request_type(self) -> type:
+    def request_type(self) -> type[Request]:
         return _REQUEST_TYPES[self]
 
     @property
@@ -36,7 +36,7 @@ class Signal(StrEnum):
         return self.request_type()
 
 
-_REQUEST_TYPES = {
+_REQUEST_TYPES: dict[Signal, type[Request]] = {
     Signal.TRACES: ExportTraceServiceRequest,
     Signal.METRICS: ExportMetricsServiceRequest,
     Signal.LOGS: ExportLogsServiceRequest,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import cast
+
 from aiohttp import web
 
 from scrubber.config.types import split_endpoint
@@ -20,7 +23,8 @@ class LocalHTTPServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # the bound port, when 0 was asked
+        server = cast("asyncio.Server | None", site._server)  # a started TCPSite listens on an asyncio.Server
+        sockets = server.sockets if server else []  # the bound port, when 0 was asked
         if sockets:
             self.port = sockets[0].getsockname()[1]
 

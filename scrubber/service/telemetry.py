@@ -15,8 +15,7 @@ import time
 from typing import Sequence
 
 import prometheus_client
-from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector,
-                               generate_latest)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector, generate_latest
 
 PREFIX = "scrubber_"
 

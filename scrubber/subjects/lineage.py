@@ -63,7 +63,8 @@ class SubjectLineage(ProcessorHelper):
 
     async def _record(self, signal: Signal, request: Request) -> Request:
         now, key = time.time(), self.config.jurisdiction_attribute
-        last_resource, resource_subject, resource_j = None, None, None
+        last_resource, resource_subject = None, None
+        resource_j = self.config.default_jurisdiction  # set again by each item's resource group
         for resource_group, _scope, item in items(request):
             if resource_group is not last_resource:
                 last_resource = resource_group

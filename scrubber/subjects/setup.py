@@ -30,7 +30,6 @@ def members_from_config(config) -> list[SubjectKeys]:
     """Every pii-like processor of a loaded Config with `subjects` set, each with its keys loaded
     and a vault of its own per distinct vault config (for the CLI; nothing is started)."""
     from scrubber.component import Kind
-
     from scrubber.processors.pii.keys import KeyStore  # the jurisdiction keys are the pii processor's
 
     vaults: dict[str, SubjectVault] = {}

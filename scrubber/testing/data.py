@@ -51,7 +51,7 @@ def planted_values() -> list[str]:
     root = fixtures_dir()
     if root is None:
         return []
-    values = set()
+    values: set[str] = set()
     for path in root.glob("*/planted.json"):
         values.update(entry["value"] for entry in json.loads(path.read_text(encoding="utf-8")))
     return sorted(values)
@@ -90,7 +90,7 @@ def synthetic_request(signal: Signal, n: int = 3, marker: str = "m", payload: st
 
 def markers(requests) -> list[str]:
     """The `marker` attribute of every item of the given requests (to count duplicates)."""
-    found = []
+    found: list[str] = []
     for request in requests:
         for _resource, _scope, item in items(request):
             found.extend(a.value.string_value for a in item.attributes if a.key == "marker")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import cast
 
 from aiohttp import web
 from google.protobuf import json_format
@@ -53,7 +54,8 @@ class HttpSink(Recorder):
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self._ssl)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        server = cast(asyncio.Server, site._server)  # a started TCPSite listens on an asyncio.Server
+        self.port = server.sockets[0].getsockname()[1]
 
     def stop(self) -> None:
         """Stop serving; `start()` serves again on the same port."""

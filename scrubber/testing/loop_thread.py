@@ -21,9 +21,15 @@ class LoopThread:
         self._thread = threading.Thread(target=self.loop.run_forever, name=self._name, daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> asyncio.AbstractEventLoop:
+        """The loop, once `start` made it."""
+        assert self.loop is not None, "LoopThread.start() first"
+        return self.loop
+
     def run(self, coro: Coroutine, timeout: float = 10.0) -> Any:
         """Run `coro` on the thread's loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        return asyncio.run_coroutine_threadsafe(coro, self.running).result(timeout)
 
     def stop(self) -> None:
         """Cancel whatever still runs on the loop (open connections), then end the thread."""
@@ -33,9 +39,10 @@ class LoopThread:
             self.run(_cancel_others(), timeout=5)
         except Exception:  # noqa: BLE001 - stopping must not fail a test's teardown
             pass
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        loop = self.running
+        loop.call_soon_threadsafe(loop.stop)
         self._thread.join(5)
-        self.loop.close()
+        loop.close()
         self._thread = None
         self.loop = None
 

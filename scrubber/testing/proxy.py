@@ -34,7 +34,7 @@ class TcpProxy:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._loop.loop.call_soon_threadsafe(self._server.close)
+            self._loop.running.call_soon_threadsafe(self._server.close)
             self._server = None
         self._loop.stop()
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
@@ -22,7 +22,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from scrubber.pdata import Request, Signal, item_count, otlpjson
 
-RESPONSES = {
+#: {signal: (response class, partial_success field of the rejected count)}
+RESPONSES: dict[Signal, tuple[type[Any], str]] = {
     Signal.TRACES: (ExportTraceServiceResponse, "rejected_spans"),
     Signal.METRICS: (ExportMetricsServiceResponse, "rejected_data_points"),
     Signal.LOGS: (ExportLogsServiceResponse, "rejected_log_records"),
@@ -42,7 +43,7 @@ def response_for(signal: Signal, rejected: int = 0):
 @dataclass
 class Fault:
     #: a grpc.StatusCode for the gRPC sink, an HTTP status (int) for the HTTP sink
-    code: object
+    code: Any
     #: RetryInfo delay / Retry-After seconds to send with the error, if any
     retry_after: float | None = None
 
@@ -95,7 +96,7 @@ class Recorder:
                 self.headers.append(headers)
             self.items[signal] += count
             self.bytes[signal] += size
-            if line is not None:
+            if line is not None and self._out is not None:
                 self._out.write(line + "\n")
                 self._out.flush()
             rejected = self._partial.popleft() if self._partial else 0

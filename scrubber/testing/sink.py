@@ -47,11 +47,11 @@ def _counts_json(sinks) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = open(args.out, "a", encoding="utf-8") if args.out and not args.count_only else None
-    recorder_args = {"keep": False, "out": out}
-    sinks = [GrpcSink(args.host, args.port, **recorder_args)]
+    sinks: list[GrpcSink | HttpSink] = [GrpcSink(args.host, args.port, keep=False, out=out)]
     if args.http_port is not None:
-        sinks.append(HttpSink(args.host, args.http_port, **recorder_args))
-        sinks[1].counts_provider = lambda: _counts_json(sinks)
+        http_sink = HttpSink(args.host, args.http_port, keep=False, out=out)
+        http_sink.counts_provider = lambda: _counts_json(sinks)
+        sinks.append(http_sink)
     ports = {"grpc": sinks[0].start(), "http": sinks[1].start() if len(sinks) > 1 else None}
     print(json.dumps(ports), flush=True)
     done = threading.Event()
@@ -89,6 +89,7 @@ class SinkProcess:
 
     def start(self) -> "SinkProcess":
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None  # stdout=PIPE
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"the sink process exited with {self.process.wait()}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -19,8 +18,8 @@ from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal, otlpjson
 from scrubber.registry import default_registry
 from scrubber.service.telemetry import Telemetry
-from tests.aggregates import builders as b
 from scrubber.testing.data import require_fixtures_dir
+from tests.aggregates import builders as b
 
 FIXTURES = require_fixtures_dir()
 LIBRARIES = ("otel-genai", "openinference", "openllmetry")

@@ -29,8 +29,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "scrubber"
 

@@ -34,9 +34,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from scrubber.pdata import Signal, otlpjson
 from scrubber.testing import GrpcSink
+from scrubber.testing.data import require_fixtures_dir
 from tests.support.otlp import flatten
 from tests.support.process import ScrubberProcess, free_port
-from scrubber.testing.data import require_fixtures_dir
 
 FIXTURES = require_fixtures_dir()
 RESOURCE = Resource.create({"service.name": "e2e-app", "cloud.region": "eu-central-1"})

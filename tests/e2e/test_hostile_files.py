@@ -13,11 +13,11 @@ import stat
 
 import pytest
 
-from scrubber.processors.pii.keys import JurisdictionKeys, KeyStore, KeyUnavailable, check_keys
 from scrubber.exporters.exporterhelper.queue import FileStorage, QueueItem
 from scrubber.exporters.file.config import RotationConfig
 from scrubber.exporters.file.writer import RotatingWriter
 from scrubber.pdata import Signal
+from scrubber.processors.pii.keys import JurisdictionKeys, KeyStore, KeyUnavailable, check_keys
 from scrubber.testing.data import synthetic_request
 
 

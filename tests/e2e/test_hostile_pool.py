@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.detection.pool import DetectionPoolConfig
 from scrubber.errors import PermanentError, ResourceExhaustedError
+from scrubber.processors.pii.config import PIIProcessorConfig
 from tests.pool.conftest import PoolRig
 
 SDK_EXPORT_TIMEOUT = 10.0

@@ -6,21 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
-from scrubber.processors.egress_guard.config import EgressGuardConfig
-from scrubber.processors.egress_guard.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
 from scrubber.connectors.aggregates.connector import AggregatesConnector
 from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal, item_count, items, otlpjson
+from scrubber.processors.egress_guard.config import EgressGuardConfig
+from scrubber.processors.egress_guard.processor import create_processor
 from scrubber.registry import default_registry
 from scrubber.service.telemetry import Telemetry
-from tests.aggregates import builders as b
 from scrubber.testing.data import require_fixtures_dir
+from tests.aggregates import builders as b
 
 FIXTURES = require_fixtures_dir()
 TOKEN = "<USER_ID:eu-2026a:5f1c9e07b2a4>"

@@ -12,13 +12,13 @@ from typing import Any, Callable
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.detection import DetectionConfig
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import Signal
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.processor import create_processor
 from scrubber.service.telemetry import Telemetry
 
 TOKEN = re.compile(r"<[A-Z_]+:[A-Za-z0-9._-]+:[0-9a-f]+>")

@@ -103,5 +103,5 @@ def test_concurrent_writers_keep_lines_whole(tmp_path):
 
     asyncio.run(scenario())
     lines = path.read_text().splitlines()
-    assert sorted(otlpjson.loads(Signal.TRACES, l).SerializeToString() for l in lines) == sorted(
+    assert sorted(otlpjson.loads(Signal.TRACES, line).SerializeToString() for line in lines) == sorted(
         r.SerializeToString() for r in requests)

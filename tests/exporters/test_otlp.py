@@ -72,7 +72,7 @@ def test_headers_and_gzip_reach_the_server(grpc_sink):
             settings, exporter = exporter_for(proxy.endpoint, headers={"X-Tenant": "eu-1"}, compression=compression,
                                               sending_queue={"enabled": False})
 
-            async def scenario():
+            async def scenario(exporter=exporter):
                 await exporter.start(None)
                 await exporter.consume(Signal.TRACES, request)
                 await exporter.shutdown(2)
@@ -122,7 +122,9 @@ def test_backend_down_for_ten_seconds_then_back(grpc_sink):
 def test_permanent_error_is_not_retried_and_counted(grpc_sink):
     settings, exporter = exporter_for(grpc_sink.endpoint)
     grpc_sink.fail_next(1, grpc.StatusCode.INVALID_ARGUMENT)
-    failed = lambda: value(settings, "exporter_send_failed_spans_total", reason="permanent")
+
+    def failed():
+        return value(settings, "exporter_send_failed_spans_total", reason="permanent")
 
     async def scenario():
         await exporter.start(None)
@@ -141,8 +143,10 @@ def test_permanent_error_is_not_retried_and_counted(grpc_sink):
 def test_resource_exhausted_is_retried_only_with_retry_info(grpc_sink, retry_info, attempts):
     settings, exporter = exporter_for(grpc_sink.endpoint)
     grpc_sink.fail_next(1, grpc.StatusCode.RESOURCE_EXHAUSTED, retry_after=retry_info)
-    done = lambda: value(settings, "exporter_sent_spans_total") + value(
-        settings, "exporter_send_failed_spans_total", reason="permanent")
+
+    def done():
+        return value(settings, "exporter_sent_spans_total") + value(
+            settings, "exporter_send_failed_spans_total", reason="permanent")
 
     async def scenario():
         await exporter.start(None)
@@ -165,7 +169,9 @@ def test_gives_up_after_max_elapsed_time_and_counts(grpc_sink):
     retry = {"initial_interval": "100ms", "max_interval": "100ms", "max_elapsed_time": "600ms"}
     settings, exporter = exporter_for(grpc_sink.endpoint, retry_on_failure=retry)
     grpc_sink.fail_next(1000, grpc.StatusCode.UNAVAILABLE)
-    exhausted = lambda: value(settings, "exporter_send_failed_log_records_total", reason="retries_exhausted")
+
+    def exhausted():
+        return value(settings, "exporter_send_failed_log_records_total", reason="retries_exhausted")
 
     async def scenario():
         await exporter.start(None)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from scrubber.errors import PermanentError
+from scrubber.errors import PermanentError, RetryableError
 from scrubber.exporters.otlphttp.config import OTLPHTTPExporterConfig
 from scrubber.exporters.otlphttp.exporter import parse_retry_after
 from scrubber.exporters.otlphttp.factory import create_exporter
@@ -62,7 +62,7 @@ def test_per_signal_endpoint_overrides_the_base_url(http_sink):
     async def scenario():
         await exporter.start(None)
         await exporter.consume(Signal.LOGS, synthetic_request(Signal.LOGS, 2, "l"))
-        with pytest.raises(Exception):  # traces go to the unreachable base URL
+        with pytest.raises(RetryableError):  # traces go to the unreachable base URL (connection refused)
             await exporter.consume(Signal.TRACES, synthetic_request(Signal.TRACES, 1))
         await exporter.shutdown(1)
 

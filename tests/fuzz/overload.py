@@ -10,8 +10,8 @@ import time
 
 import grpc
 
-from tests.fuzz.federated import METHODS, _grpc_outcome
 from scrubber.pdata import Signal
+from tests.fuzz.federated import METHODS, _grpc_outcome
 
 
 async def _drive(target: str, payloads: list[bytes], rate: float, seconds: float, connections: int) -> list:

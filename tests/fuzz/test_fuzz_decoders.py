@@ -19,10 +19,10 @@ from google.protobuf.message import DecodeError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scrubber.processors.pii import structured
 from scrubber.config.loader import parse_config
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal, otlpjson
+from scrubber.processors.pii import structured
 from scrubber.receivers.otlp import validate
 from scrubber.receivers.otlp.status import Refusal
 from tests.fuzz.strategies import REQUESTS, json_text

@@ -101,7 +101,7 @@ class _Lock:
                 return self
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{self.handle.name} held for {LOCK_TIMEOUT_S}s")
+                    raise TimeoutError(f"{self.handle.name} held for {LOCK_TIMEOUT_S}s") from None
                 time.sleep(1)
 
     def __exit__(self, *exc):

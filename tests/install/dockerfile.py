@@ -94,7 +94,7 @@ def env_pairs(args: str, environ: dict[str, str]) -> dict[str, str]:
         if "=" not in word:
             raise ValueError(f"ENV {args!r}: only the KEY=VALUE form is replayed")
         key, _, value = word.partition("=")
-        pairs[key] = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: environ.get(m[1], ""), value)
+        pairs[key] = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m, known=environ: known.get(m[1], ""), value)
         environ = {**environ, key: pairs[key]}
     return pairs
 

@@ -10,12 +10,12 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from scrubber.processors.batch.config import BatchConfig
-from scrubber.processors.batch.processor import MAX_IN_FLIGHT, BatchProcessor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import PermanentError, RetryableError
 from scrubber.pdata import Signal, item_count
+from scrubber.processors.batch.config import BatchConfig
+from scrubber.processors.batch.processor import MAX_IN_FLIGHT, BatchProcessor
 from scrubber.service.telemetry import Telemetry
 from scrubber.testing.data import synthetic_request
 

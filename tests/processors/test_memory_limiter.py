@@ -10,20 +10,20 @@ import logging
 from pathlib import Path
 
 import grpc
-from google.rpc import error_details_pb2, status_pb2
 import psutil
 import pytest
+from google.rpc import error_details_pb2, status_pb2
 from pydantic import ValidationError
 
-from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
-from scrubber.processors.memory_limiter.gate import SHARED_NAME
-from scrubber.processors.memory_limiter.memory import cgroup_limit, release_memory, total_memory
-from scrubber.processors.memory_limiter.processor import MIB, MemoryLimiter, limits
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.loader import parse_config
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import ResourceExhaustedError, RetryableError
 from scrubber.pdata import Signal
+from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
+from scrubber.processors.memory_limiter.gate import SHARED_NAME
+from scrubber.processors.memory_limiter.memory import cgroup_limit, release_memory, total_memory
+from scrubber.processors.memory_limiter.processor import MIB, MemoryLimiter, limits
 from scrubber.service.run import Service
 from scrubber.service.telemetry import Telemetry
 from scrubber.testing.data import synthetic_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scrubber.pdata import Request, resource_groups, scope_groups, metric_data_points
+from scrubber.pdata import Request, resource_groups, scope_groups
 
 
 def flatten(requests: list[Request]) -> Counter:

@@ -82,8 +82,8 @@ class RetryConfig(ComponentConfig):
 
     enabled: bool = True
     initial_interval: Duration = 5.0
-    randomization_factor: float = Field(0.5, ge=0.0, le=1.0)
-    multiplier: float = Field(1.5, ge=1.0)
+    randomization_factor: float = Field(default=0.5, ge=0.0, le=1.0)
+    multiplier: float = Field(default=1.5, ge=1.0)
     max_interval: Duration = 30.0
     #: give up after this long (0 means retry forever, as in the Collector)
     max_elapsed_time: Duration = 300.0

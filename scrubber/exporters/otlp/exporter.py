@@ -12,6 +12,7 @@ google.rpc.Status, as the Collector sends it) or `google.rpc.retryinfo-bin`
 from __future__ import annotations
 
 import ssl
+from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -24,7 +25,8 @@ from scrubber.errors import PermanentError, RetryableError
 from scrubber.exporters.otlp.config import OTLPExporterConfig
 from scrubber.pdata import Request, Signal
 
-METHODS = {
+#: {signal: (gRPC method path, response class)}
+METHODS: dict[Signal, tuple[str, Any]] = {
     Signal.TRACES: ("/opentelemetry.proto.collector.trace.v1.TraceService/Export", ExportTraceServiceResponse),
     Signal.METRICS: ("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", ExportMetricsServiceResponse),
     Signal.LOGS: ("/opentelemetry.proto.collector.logs.v1.LogsService/Export", ExportLogsServiceResponse),
@@ -41,7 +43,7 @@ class GrpcClient:
     def __init__(self, config: OTLPExporterConfig):
         self.config = config
         self._channel: grpc.aio.Channel | None = None
-        self._methods: dict[Signal, object] = {}
+        self._methods: dict[Signal, Any] = {}  # grpc.aio.UnaryUnaryMultiCallable per signal
         self._metadata = tuple((key.lower(), value) for key, value in config.headers.items())
 
     async def start(self) -> None:
@@ -54,7 +56,7 @@ class GrpcClient:
 
     def _make_channel(self) -> grpc.aio.Channel:
         config = self.config
-        options = [
+        options: list[tuple[str, Any]] = [
             ("grpc.max_send_message_length", config.max_send_msg_size_mib * 1024 * 1024),
             # gRPC's default reconnect backoff grows to 120 s; while it waits, every call
             # fails fast. Cap it so a backend that comes back is used within seconds.

@@ -13,6 +13,7 @@ import gzip
 import ssl
 import time
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import aiohttp
 from google.protobuf import json_format
@@ -27,7 +28,7 @@ from scrubber.exporters.otlphttp.config import OTLPHTTPExporterConfig
 from scrubber.pdata import Request, Signal, otlpjson
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-_RESPONSES = {
+_RESPONSES: dict[Signal, tuple[Any, str]] = {
     Signal.TRACES: (ExportTraceServiceResponse, "rejected_spans"),
     Signal.METRICS: (ExportMetricsServiceResponse, "rejected_data_points"),
     Signal.LOGS: (ExportLogsServiceResponse, "rejected_log_records"),
@@ -73,6 +74,7 @@ class HttpClient:
 
     async def send(self, signal: Signal, request: Request, timeout: float) -> int:
         await self.start()
+        assert self._session is not None  # start() opened it
         body = await self._encode(request)
         try:
             async with self._session.post(self.config.url(signal), data=body, headers=self._headers,

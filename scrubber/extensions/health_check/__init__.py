@@ -14,8 +14,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from scrubber.component import ComponentConfig, ComponentID, Factory, Host, Kind, Settings, Stability
-from scrubber.errors import ConfigError
 from scrubber.config.types import Endpoint
+from scrubber.errors import ConfigError
 from scrubber.extensions.health_check.erasure import ErasureEndpoint, ErasureEndpointConfig
 from scrubber.service.httpserver import LocalHTTPServer
 

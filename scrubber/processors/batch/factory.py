@@ -1,5 +1,4 @@
 from scrubber.component import Factory, Kind, Stability
-
 from scrubber.processors.batch.config import BatchConfig
 from scrubber.processors.batch.processor import BatchProcessor
 

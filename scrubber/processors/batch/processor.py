@@ -29,9 +29,8 @@ from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.errors import PermanentError
 from scrubber.pdata import Request, Signal, item_count, merge, resource_groups
-from scrubber.service.telemetry import SIZE_BUCKETS
-
 from scrubber.processors.batch.config import BatchConfig
+from scrubber.service.telemetry import SIZE_BUCKETS
 
 #: batches handed downstream at once; beyond it new requests gather into the next batch
 MAX_IN_FLIGHT = 4
@@ -146,7 +145,8 @@ class BatchProcessor:
         if not limit:
             return [waiting]
         chunks: list[list[_Waiting]] = []
-        current, count = [], 0
+        current: list[_Waiting] = []
+        count = 0
         for one in waiting:
             if current and count + one.items > limit:
                 chunks.append(current)
@@ -168,7 +168,8 @@ class BatchProcessor:
         if not limit or chunk[0].items <= limit:
             yield request
             return
-        current, count = [], 0
+        current: list[Request] = []
+        count = 0
         for group in resource_groups(request):
             single = self.signal.new_request()
             resource_groups(single).append(group)

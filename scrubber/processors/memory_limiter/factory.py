@@ -1,5 +1,4 @@
 from scrubber.component import Factory, Kind, Stability
-
 from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
 from scrubber.processors.memory_limiter.processor import MemoryLimiter
 

@@ -61,7 +61,7 @@ def _read_limit(path: Path, unlimited_at: int | None) -> int | None:
 def cgroup_limit(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("/proc/self/cgroup")) -> int | None:
     """The memory limit of our cgroup in bytes, or None when unlimited or unknown."""
     own = _own_cgroup_paths(proc_cgroup)
-    candidates = []  # (file, unlimited threshold), most specific first
+    candidates: list[tuple[Path, int | None]] = []  # (file, unlimited threshold), most specific first
     for relative in dict.fromkeys((own.get("", "/"), "/")):
         candidates.append((root / relative.lstrip("/") / "memory.max", None))  # v2, unified
     for relative in dict.fromkeys((own.get("memory", "/"), "/")):

@@ -22,19 +22,19 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
+from scrubber.detection.persons import name_parts
+from scrubber.errors import ResourceExhaustedError
+from scrubber.pdata import Request, Signal
 from scrubber.processors.pii import operators, urls
 from scrubber.processors.pii.audit import ScrubReport, write_item_attributes
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role
 from scrubber.processors.pii.config import OperatorSpec, PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
-from scrubber.pseudonym import TOKEN_RE
 from scrubber.processors.pii.merge import merge_points
 from scrubber.processors.pii.walker import Field, Walker
-from scrubber.detection.persons import name_parts
-from scrubber.errors import ResourceExhaustedError
-from scrubber.pdata import Request, Signal
+from scrubber.pseudonym import TOKEN_RE
 
 MIN_PROPAGATED = 4  # shorter values are not searched for elsewhere (too many false hits)
 
@@ -142,7 +142,8 @@ class Engine:
                                 known.setdefault(variant, hit.entity)
         if not known:
             return
-        finder, seen = KnownValues(known), {}
+        finder = KnownValues(known)
+        seen: dict[str, list[Hit]] = {}
         for f in fields:
             found = hits.get(id(f))
             if found is None:
@@ -286,13 +287,18 @@ def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:
     return sorted(merged, key=lambda h: h.start)
 
 
+def _verbatim(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for `re.sub` taken as it is (a key may hold a backslash)."""
+    return lambda _match: text
+
+
 def _relabel(report: ScrubReport, items, renames: list[tuple[str, str]]) -> None:
     """Labels are built from keys: where a key held personal data, say its new name instead."""
     patterns = [(re.compile(r"(?<=[:.])" + re.escape(old) + r"(?=$|[.\[])"), new) for old, new in renames]
 
     def fix(label: str) -> str:  # a label is `where:key` or `where:key.field[*].field`
         for pattern, new in patterns:
-            label = pattern.sub(lambda _: new, label)
+            label = pattern.sub(_verbatim(new), label)
         return label
     for key in list(report.detections):
         count = report.detections.pop(key)

@@ -24,7 +24,6 @@ from functools import lru_cache
 
 from scrubber.pseudonym import TOKEN_RE
 
-
 #: single tokens (and run-together compounds) naming the entity of the whole value
 ENTITY_TOKENS: dict[str, str] = {
     # people's names

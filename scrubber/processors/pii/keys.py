@@ -88,6 +88,7 @@ def _read(source: KeySource, path: str, logger: logging.Logger | None, create: b
             raise KeyUnavailable(f"{path}: environment variable {source.env} is not set")
         material = value.strip().encode("utf-8")
     else:
+        assert source.file is not None  # KeySource allows exactly one of env or file
         file = Path(source.file)
         if not file.exists():
             if not source.generate_if_missing:
@@ -164,14 +165,18 @@ class KeyStore:
     def load(cls, keys: Mapping[str, JurisdictionKeys], length: int = 12,
              logger: logging.Logger | None = None, prefix: str = "keys") -> "KeyStore":
         """Load every key; raise KeyUnavailable listing all that are missing."""
-        loaded, errors = {}, []
+        loaded: dict[str, tuple[str, dict[str, bytes]]] = {}
+        errors: list[str] = []
         for jurisdiction, spec in keys.items():
-            material = {}
+            material: dict[str, bytes] = {}
             for key_id, source in spec.keys.items():
                 try:
-                    material[key_id] = _read(source, f"{prefix}::{jurisdiction}::keys::{key_id}", logger, create=True)
+                    key = _read(source, f"{prefix}::{jurisdiction}::keys::{key_id}", logger, create=True)
                 except KeyUnavailable as exc:
                     errors.append(str(exc))
+                    continue
+                assert key is not None  # None only without `create`
+                material[key_id] = key
             loaded[jurisdiction] = (spec.active, material)
         if errors:
             raise KeyUnavailable("; ".join(errors))

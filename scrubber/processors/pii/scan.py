@@ -18,12 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from scrubber.processors.pii.audit import ScrubReport
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.loader import load_config
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal, otlpjson
+from scrubber.processors.pii.audit import ScrubReport
 from scrubber.service.telemetry import Telemetry
 
 log = logging.getLogger("scrubber.scan")
@@ -71,7 +71,8 @@ class _Chains:
     async def get(self, signal: Signal):
         if signal not in self.chains:
             sink = SinkConsumer()
-            head, processors = sink, []
+            head = sink
+            processors: list[Any] = []
             for component_id in reversed(_pii_ids(self.config, signal, self.chosen)):
                 entry = self.config.entry(Kind.PROCESSOR, component_id)
                 settings = Settings(component_id, Kind.PROCESSOR, logging.getLogger(f"scrubber.processor.{component_id}"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import quote, unquote, unquote_plus
 
 #: keys whose whole value is a query string (no scheme, no path)
@@ -54,6 +55,7 @@ def split(url: str, query_only: bool = False) -> tuple[list[str], list[Piece]]:
     rest, hash_, fragment = url.partition("#")
     base, question, query = rest.partition("?")
     match = _SCHEME_AUTHORITY.match(base)
+    assert match is not None  # both groups are optional: it matches every string
     raw.append(match.group(1) or "")
     if match.group(2):
         _authority(match.group(2), raw, pieces)
@@ -117,7 +119,7 @@ class Rebuild:
     """Writes a URL back once its pieces are replaced (a finalizer), only if one changed."""
 
     raw: list[str]
-    setter: object
+    setter: Callable[[str], None]
     changed: bool = False
 
     def piece_setter(self, piece: Piece):

@@ -1,5 +1,4 @@
 from scrubber.component import Factory, Kind, Stability
-
 from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.processors.residency.processor import create
 

@@ -11,13 +11,13 @@ from typing import Any, Callable
 
 import pytest
 
-from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import otlpjson
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.processor import create_processor
 from scrubber.service.telemetry import Telemetry
 from scrubber.testing.data import require_fixtures_dir
 

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.factory import factory
-from scrubber.processors.pii.keys import KeySource, KeyStore, check_keys, JurisdictionKeys
-from scrubber.processors.pii.processor import load_keys
-from scrubber.processors.pii.tests import build
-from scrubber.processors.pii.tests.conftest import Harness, StubHost, make_config
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.loader import component_config_errors, load_config
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import ConfigError
 from scrubber.pdata import Signal
 from scrubber.processorhelper import ProcessorHelper
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.factory import factory
+from scrubber.processors.pii.keys import JurisdictionKeys, KeySource, KeyStore, check_keys
+from scrubber.processors.pii.processor import load_keys
+from scrubber.processors.pii.tests import build
+from scrubber.processors.pii.tests.conftest import Harness, make_config
 from scrubber.service.telemetry import Telemetry
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "config.yaml"

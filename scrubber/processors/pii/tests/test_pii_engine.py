@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from scrubber.processors.pii.keys import KeyStore
-from scrubber.pseudonym import parse_token
-from scrubber.processors.pii.tests import build
-from scrubber.processors.pii.tests.conftest import Harness, StubHost, make_config
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import Signal, items
+from scrubber.processors.pii.keys import KeyStore
+from scrubber.processors.pii.tests import build
+from scrubber.processors.pii.tests.conftest import Harness, StubHost, make_config
+from scrubber.pseudonym import parse_token
 
 EMAIL = "jane.roe@example.org"
 CARD = "4111111111111111"
@@ -106,8 +106,9 @@ def test_structured_json_with_nested_tool_call_arguments(harness):
                                                  "arguments": json.dumps({"email": EMAIL, "user_id": 1234, "note": f"cc {EMAIL}"})}]},
                 {"role": "tool", "parts": [{"type": "tool_call_response", "response": {"card": CARD, "ok": True}}]}]
     original = json.dumps(messages)
+    parameters = json.dumps({"model": "gpt-4o", "user": "u-99"})
     out = harness().run(Signal.TRACES, build.traces({"attributes": {"gen_ai.input.messages": original,
-                                                                     "llm.invocation_parameters": json.dumps({"model": "gpt-4o", "user": "u-99"})}}))
+                                                                     "llm.invocation_parameters": parameters}}))
     attributes = build.attrs(spans_of(out)[0])
     scrubbed = json.loads(attributes["gen_ai.input.messages"])
     assert EMAIL not in attributes["gen_ai.input.messages"] and CARD not in attributes["gen_ai.input.messages"]
@@ -134,7 +135,8 @@ def test_invalid_json_in_structured_field_fails_closed(harness):
 def test_kvlist_and_arrays_at_any_depth(harness):
     body = {"event": "signup", "user": {"profile": {"email": EMAIL, "notes": [f"wrote from {EMAIL}", {"deep": [CARD]}]}},
             "level": 3}
-    out = harness().run(Signal.LOGS, build.logs({"body": body, "attributes": {"gen_ai.input.messages": [{"role": "user", "content": f"to {EMAIL}"}]}}))
+    messages = [{"role": "user", "content": f"to {EMAIL}"}]
+    out = harness().run(Signal.LOGS, build.logs({"body": body, "attributes": {"gen_ai.input.messages": messages}}))
     record = spans_of(out)[0]
     scrubbed = build.plain(record.body)
     assert scrubbed["event"] == "signup" and scrubbed["level"] == 3
@@ -144,7 +146,8 @@ def test_kvlist_and_arrays_at_any_depth(harness):
 
 
 def test_identifier_value_is_found_again_in_free_text(harness):
-    out = harness().run(Signal.TRACES, build.traces({"attributes": {"enduser.id": "cust-8812", "gen_ai.prompt": "ticket of cust-8812 is open"}}))
+    attributes = {"enduser.id": "cust-8812", "gen_ai.prompt": "ticket of cust-8812 is open"}
+    out = harness().run(Signal.TRACES, build.traces({"attributes": attributes}))
     attributes = build.attrs(spans_of(out)[0])
     assert "cust-8812" not in str(out)
     assert attributes["gen_ai.prompt"] == f"ticket of {attributes['enduser.id']} is open"
@@ -235,11 +238,12 @@ def test_failing_detector_leaves_no_original_text(detection, reason):
 
 
 def test_not_started_processor_fails_closed(detector):
-    from scrubber.processors.pii.processor import create_processor
+    import logging
+
     from scrubber.component import ComponentID, Kind, Settings
     from scrubber.consumer import SinkConsumer
+    from scrubber.processors.pii.processor import create_processor
     from scrubber.service.telemetry import Telemetry
-    import logging
     sink = SinkConsumer()
     processor = create_processor(Settings(ComponentID("pii"), Kind.PROCESSOR, logging.getLogger("t"), Telemetry()),
                                  make_config(), Signal.TRACES, sink)

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from scrubber.pseudonym import parse_token
-from scrubber.processors.pii.tests.conftest import fixture_dirs, planted
 from scrubber.pdata import Signal, clone, items, otlpjson
+from scrubber.processors.pii.tests.conftest import fixture_dirs, planted
+from scrubber.pseudonym import parse_token
 
 SAFE_KEYS = {"gen_ai.request.model", "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
              "llm.model_name", "llm.token_count.prompt", "llm.token_count.completion", "llm.token_count.total",
@@ -35,7 +35,7 @@ def _shape(node):
 
 def _json_or_none(text: str):
     stripped = text.strip()
-    if not stripped[:1] in ("{", "["):
+    if stripped[:1] not in ("{", "["):
         return None
     try:
         return json.loads(stripped)

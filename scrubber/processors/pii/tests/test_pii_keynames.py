@@ -11,11 +11,11 @@ import json
 
 import pytest
 
+from scrubber.pdata import Signal
 from scrubber.processors.pii.keynames import classify, probe_text, tokens
-from scrubber.pseudonym import parse_token
 from scrubber.processors.pii.tests import build
 from scrubber.processors.pii.tests.test_pii_engine import spans_of
-from scrubber.pdata import Signal
+from scrubber.pseudonym import parse_token
 
 #: (key, expected (role, entity)) - keys whose name says what they hold
 FLIPPED = [
@@ -137,8 +137,8 @@ def test_metric_label_customer_name(harness):
         {"attributes": {"customer_name": "Bo Li", "plan": "pro"}, "value": 2}]))
     points = list(out.resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points)
     labels = [build.attrs(p) for p in points]
-    assert all(parse_token(l["customer_name"]).entity == "PERSON" for l in labels)
-    assert {l["plan"] for l in labels} == {"pro"}
+    assert all(parse_token(label["customer_name"]).entity == "PERSON" for label in labels)
+    assert {label["plan"] for label in labels} == {"pro"}
 
 
 PERSON_KEY = "feature.flag.Priya Raman"  # a name the NER finds on its own

@@ -3,9 +3,9 @@ are its parts ("Priya Raman" in the prompt, "Raman" alone in the answer or a log
 
 from __future__ import annotations
 
+from scrubber.pdata import Signal, items
 from scrubber.processors.pii.tests import build
 from scrubber.processors.pii.tests.conftest import Harness
-from scrubber.pdata import Signal, items
 
 
 def _scrubbed(h: Harness, attributes: dict) -> dict:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from scrubber.pdata import otlpjson
 from scrubber.processors.pii.scan import run_scan
 from scrubber.processors.pii.tests.conftest import fixture_dirs, planted
-from scrubber.pdata import otlpjson
 
 CONFIG = """
 receivers:

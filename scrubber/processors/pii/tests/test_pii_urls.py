@@ -8,12 +8,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
-from scrubber.processors.pii import urls
-from scrubber.processors.pii.engine import Engine, KnownValues
-from scrubber.pseudonym import TOKEN_RE, parse_token
-from scrubber.processors.pii.tests import build
-from scrubber.processors.pii.tests.conftest import Harness, make_config
 from scrubber.pdata import Signal, items
+from scrubber.processors.pii import urls
+from scrubber.processors.pii.engine import KnownValues
+from scrubber.processors.pii.tests import build
+from scrubber.processors.pii.tests.conftest import Harness
+from scrubber.pseudonym import TOKEN_RE, parse_token
 
 EMAIL = "jane.roe@example.org"
 
