@@ -11,17 +11,17 @@ third-party package adds a component with no change to scrubber.
 
 from __future__ import annotations
 
+import builtins
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from scrubber.pdata import Signal
 
 if TYPE_CHECKING:
-    from scrubber.consumer import Consumer
     from scrubber.service.telemetry import Telemetry
 
 
@@ -145,7 +145,7 @@ class Factory:
 
     type: str
     kind: Kind
-    config_class: type[ComponentConfig]
+    config_class: builtins.type[ComponentConfig]  # `type` is the field above
     create: Callable[..., Any]
     signals: frozenset[Signal] = frozenset(Signal)
     #: connectors only: the (signal in, signal out) pairs it supports

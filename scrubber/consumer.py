@@ -74,7 +74,8 @@ def raise_combined(results: list) -> None:
     hard = [e for e in errors if not isinstance(e, PartialSuccess)]
     if hard:
         raise hard[0]
-    raise PartialSuccess(max(e.rejected for e in errors), "; ".join(str(e) for e in errors))
+    partial = [e for e in errors if isinstance(e, PartialSuccess)]
+    raise PartialSuccess(max(e.rejected for e in partial), "; ".join(str(e) for e in partial))
 
 
 class SinkConsumer:

@@ -81,7 +81,7 @@ def destinations(config: Config, jurisdiction: str) -> list[dict]:
     mine = [r for r in all_rows if r.jurisdiction == jurisdiction] or \
         [r for r in all_rows if r.jurisdiction == label("default")]
     return [{"exporter": r.exporter, "exporter_in": r.exporter_jurisdiction, "form": r.form,
-             "signals": sorted(r.signals, key=_SIGNAL_ORDER.get), "subject_keyed": r.subject_keyed,
+             "signals": sorted(r.signals, key=_SIGNAL_ORDER.__getitem__), "subject_keyed": r.subject_keyed,
              "on_erasure": r.on_erasure} for r in mine]
 
 
@@ -98,7 +98,7 @@ def lineage_exporters(config: Config, pipeline: str) -> list[dict]:
 
 
 def _signals(row: Row) -> str:
-    return ", ".join(sorted(row.signals, key=_SIGNAL_ORDER.get))
+    return ", ".join(sorted(row.signals, key=_SIGNAL_ORDER.__getitem__))
 
 
 def table_text(all_rows: list[Row]) -> str:
@@ -140,7 +140,7 @@ class Edge:
     @property
     def label(self) -> str:
         form = f"{self.form} (subject keys)" if self.subject_keyed else self.form
-        return f"{form}: {', '.join(sorted(self.signals, key=_SIGNAL_ORDER.get))}"
+        return f"{form}: {', '.join(sorted(self.signals, key=_SIGNAL_ORDER.__getitem__))}"
 
 
 def group_title(group: str) -> str:

@@ -151,7 +151,8 @@ def _components(section: dict[str, Any], kind: Kind, registry: Registry, errors:
             continue
         if factory is None:
             known = ", ".join(registry.types(kind)) or "none"
-            errors.append(f"{path}: unknown {kind.value[:-1]} type {component_id.type!r} (entry-point group {kind.entry_point_group}; known: {known})")
+            errors.append(f"{path}: unknown {kind.value[:-1]} type {component_id.type!r} "
+                          f"(entry-point group {kind.entry_point_group}; known: {known})")
             continue
         try:
             parsed = factory.config_class.model_validate(body or {})
@@ -258,8 +259,9 @@ def _check_connectors(components, pipelines: dict[str, Pipeline], errors: list[s
             continue  # configured but unused, as an unused receiver is
         for pipeline in feeds:
             if not any((pipeline.signal, q.signal) in pairs for q in fed):
-                errors.append(f"service::pipelines::{pipeline.name}::exporters: connector {str(connector_id)!r} is used as an exporter "
-                              f"of {pipeline.signal.value} but no pipeline receives from it a signal it can produce from {pipeline.signal.value}")
+                errors.append(f"service::pipelines::{pipeline.name}::exporters: connector {str(connector_id)!r} is used as an "
+                              f"exporter of {pipeline.signal.value} but no pipeline receives from it a signal it can produce "
+                              f"from {pipeline.signal.value}")
         for pipeline in fed:
             if not any((p.signal, pipeline.signal) in pairs for p in feeds):
                 errors.append(f"service::pipelines::{pipeline.name}::receivers: connector {str(connector_id)!r} is used as a receiver "
@@ -338,7 +340,7 @@ def _check_extension_references(raw: RawConfig, components, enabled: list[Compon
 def _deployment_errors(config: Config) -> list[str]:
     """Problems a component config can only see at deployment time (a missing key file,
     an unset key variable): components report them through `deployment_errors()`."""
-    errors = []
+    errors: list[str] = []
     for kind, entries in config.components.items():
         for component_id, entry in entries.items():
             check: Callable[[], list[str]] | None = getattr(entry.config, "deployment_errors", None)

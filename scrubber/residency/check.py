@@ -27,8 +27,7 @@ from scrubber.component import Kind
 from scrubber.config.model import Config
 from scrubber.dataflow import connector_flow, exporter_flow
 from scrubber.residency.model import GLOBAL, LOCAL, UNKNOWN
-from scrubber.residency.paths import (ANY, AGGREGATES, PSEUDONYMIZED, RAW, Flow, exporter_place, key_ring,
-                                      residency_aware, trace)
+from scrubber.residency.paths import AGGREGATES, ANY, PSEUDONYMIZED, RAW, Flow, exporter_place, key_ring, residency_aware, trace
 
 
 def check(config: Config) -> list[str]:

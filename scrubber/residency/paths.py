@@ -24,8 +24,7 @@ from typing import Any, Iterator, Mapping
 
 from scrubber.component import ComponentID, Kind
 from scrubber.config.model import Config, Pipeline
-from scrubber.dataflow import (AGGREGATES, ANY, PSEUDONYMIZED, RAW, connector_flow, exporter_place,
-                               processor_flow)
+from scrubber.dataflow import AGGREGATES, ANY, PSEUDONYMIZED, RAW, connector_flow, exporter_place, processor_flow
 from scrubber.pdata import Signal
 from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
 from scrubber.residency.policy import Policy

@@ -14,8 +14,9 @@ system binary, unlike graphviz's `dot`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-_STYLE = {  # form -> (colour, line style)
+_STYLE: dict[str, tuple[str, Any]] = {  # form -> (colour, line style)
     "raw": ("#1f4e99", "-"),
     "pseudonymized": ("#d9822b", "--"),
     "aggregates": ("#2e8b57", ":"),

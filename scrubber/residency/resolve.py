@@ -20,8 +20,6 @@ from typing import Iterable, Mapping
 
 from scrubber.residency.model import ATTRIBUTE, UNKNOWN, normalize
 
-_ABSENT = object()
-
 
 def attribute(attributes: Iterable, key: str):
     """The AnyValue of `key` in a repeated KeyValue field, or None."""
@@ -41,10 +39,10 @@ def read(value) -> str:
     return normalize(value.string_value) or UNKNOWN
 
 
-def declared(attributes: Iterable) -> object:
-    """Step 1/2 on one attribute list: the normalized id, UNKNOWN if malformed, or _ABSENT."""
+def declared(attributes: Iterable) -> str | None:
+    """Step 1/2 on one attribute list: the normalized id, UNKNOWN if malformed, None if absent."""
     value = attribute(attributes, ATTRIBUTE)
-    return _ABSENT if value is None else read(value)
+    return None if value is None else read(value)
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class Resolver:
     def for_resource(self, resource) -> str:
         """Steps 2-5 for items of this resource that say nothing themselves."""
         found = declared(resource.attributes)
-        if found is not _ABSENT:
+        if found is not None:
             return found
         region = attribute(resource.attributes, self.region_attribute)
         if region is not None and region.WhichOneof("value") == "string_value":
@@ -73,9 +71,9 @@ def stamped(item, resource_jurisdiction: str = UNKNOWN) -> str:
     (given what `Resolver.for_resource` found) and what the router reads back (given the
     resource's own stamp, `resource_stamp`)."""
     found = declared(item.attributes)
-    return resource_jurisdiction if found is _ABSENT else found
+    return resource_jurisdiction if found is None else found
 
 
 def resource_stamp(resource) -> str:
     found = declared(resource.attributes)
-    return UNKNOWN if found is _ABSENT else found
+    return UNKNOWN if found is None else found

@@ -10,7 +10,6 @@ import yaml
 
 from scrubber.config.loader import parse_config
 from scrubber.errors import ConfigError
-
 from tests.residency.conftest import ROOT
 
 

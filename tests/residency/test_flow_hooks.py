@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import copy
 import dataclasses
 import os
 import subprocess
@@ -31,7 +30,6 @@ from scrubber.registry import Registry, default_registry
 from scrubber.residency.check import check
 from scrubber.service.graph import Graph
 from scrubber.service.telemetry import Telemetry
-
 from tests.residency.conftest import ROOT
 from tests.residency.helpers import traces
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import pytest
 import yaml
 
 from tests.residency.conftest import FEDERATED_ENV, ROOT

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.connectors.residency_router.config import ResidencyRouterConfig
+from scrubber.processors.residency.config import ResidencyConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

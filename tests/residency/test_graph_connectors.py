@@ -13,7 +13,6 @@ from scrubber.pdata import Signal
 from scrubber.registry import Registry, default_registry
 from scrubber.service.graph import Graph
 from scrubber.service.telemetry import Telemetry
-
 from tests.residency.helpers import stamps, traces
 
 EVENTS: list[str] = []

@@ -7,7 +7,6 @@ import pytest
 from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.processors.residency.processor import make_resolver, stamp
 from scrubber.residency.regions import build_table, shipped_regions
-
 from tests.residency.helpers import stamps, traces
 
 R = "residency.jurisdiction"
@@ -67,8 +66,10 @@ def test_shipped_table_covers_every_jurisdiction_on_every_cloud_it_exists_on():
     samples = {"eu": ["eu-west-1", "europe-west4", "germanywestcentral"], "uk": ["eu-west-2", "europe-west2", "uksouth"],
                "in": ["ap-south-1", "asia-south1", "centralindia"], "br": ["sa-east-1", "southamerica-east1", "brazilsouth"],
                "cn": ["cn-north-1", "chinaeast2"], "us": ["us-east-1", "us-central1", "eastus"],
-               "ca": ["ca-central-1", "northamerica-northeast1", "canadacentral"], "jp": ["ap-northeast-1", "asia-northeast1", "japaneast"],
-               "au": ["ap-southeast-2", "australia-southeast1", "australiaeast"], "sg": ["ap-southeast-1", "asia-southeast1", "southeastasia"]}
+               "ca": ["ca-central-1", "northamerica-northeast1", "canadacentral"],
+               "jp": ["ap-northeast-1", "asia-northeast1", "japaneast"],
+               "au": ["ap-southeast-2", "australia-southeast1", "australiaeast"],
+               "sg": ["ap-southeast-1", "asia-southeast1", "southeastasia"]}
     for jurisdiction, regions in samples.items():
         assert all(table[r] == jurisdiction for r in regions), jurisdiction
     for outside in ("eu-central-2", "europe-west6", "switzerlandnorth", "me-central-1", "southamerica-west1"):

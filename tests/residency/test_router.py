@@ -10,9 +10,8 @@ from scrubber.connectors.residency_router.config import ResidencyRouterConfig
 from scrubber.connectors.residency_router.router import ResidencyRouter
 from scrubber.connectors.residency_router.split import split
 from scrubber.consumer import SinkConsumer
-from scrubber.pdata import Signal, item_count, resource_groups
+from scrubber.pdata import Signal, item_count
 from scrubber.service.telemetry import Telemetry
-
 from tests.residency.helpers import logs, metrics, stamps, traces
 
 R = "residency.jurisdiction"

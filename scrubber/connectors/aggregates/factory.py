@@ -1,9 +1,9 @@
 """Factory of the `aggregates` connector."""
 
 from scrubber.component import Factory, Kind, Stability
-from scrubber.dataflow import AGGREGATES, Converts
 from scrubber.connectors.aggregates.config import AggregatesConfig
 from scrubber.connectors.aggregates.connector import AggregatesConnector
+from scrubber.dataflow import AGGREGATES, Converts
 from scrubber.pdata import Signal
 
 #: the flow hook: whatever comes in leaves as derived metrics (bounded, allow-listed labels)

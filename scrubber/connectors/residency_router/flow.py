@@ -14,12 +14,11 @@ from typing import Iterator
 
 from scrubber.component import ComponentID, Kind
 from scrubber.config.model import Config
+from scrubber.connectors.residency_router.config import ResidencyRouterConfig
+from scrubber.connectors.residency_router.router import policy_for, route_names
 from scrubber.dataflow import ANY, ConnectorFlow, Route, exporter_flow
 from scrubber.pdata import Signal
 from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
-
-from scrubber.connectors.residency_router.config import ResidencyRouterConfig
-from scrubber.connectors.residency_router.router import policy_for, route_names
 
 
 @dataclass(frozen=True)

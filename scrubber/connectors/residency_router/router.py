@@ -23,13 +23,12 @@ from __future__ import annotations
 from typing import Mapping
 
 from scrubber.component import Host, Settings
+from scrubber.connectors.residency_router.config import ResidencyRouterConfig
+from scrubber.connectors.residency_router.split import split
 from scrubber.consumer import Consumer, deliver, fanout
 from scrubber.pdata import Request, Signal, item_count
 from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
 from scrubber.residency.policy import Policy
-
-from scrubber.connectors.residency_router.config import ResidencyRouterConfig
-from scrubber.connectors.residency_router.split import split
 
 
 def route_names(config: ResidencyRouterConfig, signal: Signal, policy: Policy | None) -> list[str]:

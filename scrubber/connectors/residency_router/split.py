@@ -9,6 +9,8 @@ request itself with no copy.
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
 from scrubber.residency.resolve import resource_stamp, stamped
 
@@ -37,7 +39,9 @@ class _Part:
 
     def __init__(self, signal: Signal):
         self.request = signal.new_request()
-        self._resource = self._scope = self._metric = None
+        self._resource: Any = None
+        self._scope: Any = None
+        self._metric: Any = None
         self._keys: tuple = ()
 
     def add(self, resource_group, scope_group, metric, item, keys: tuple) -> None:
