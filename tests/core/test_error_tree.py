@@ -18,10 +18,7 @@ from tests.core.test_import_cycles import ROOT, module_files
 #: exception classes outside the tree today, with who is moving them
 OUTSIDE_THE_TREE = {
     "scrubber.receivers.otlp.status.Refusal": "receiver engineer (the answer itself, not an error of the data)",
-    "scrubber.receivers.otlp.validate._Invalid": "receiver engineer",
-    "scrubber.detection.worker.WorkerFailed": "pool engineer (moving to scrubber.errors)",
-    "scrubber.detection.worker.WorkerHung": "pool engineer (moving to scrubber.errors)",
-    "scrubber.detection.worker.BatchError": "pool engineer (moving to scrubber.errors as JobError)",
+    "scrubber.receivers.otlp.validate._Invalid": "receiver engineer (internal to validation, becomes a Refusal)",
 }
 #: files that still raise a bare RuntimeError / Exception, with who is replacing it
 BARE_RAISES = {
