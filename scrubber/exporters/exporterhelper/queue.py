@@ -150,26 +150,32 @@ class SendingQueue:
                 if getter in done:
                     item, getter = getter.result(), None
                     await self._add(item, loop.time())
-                for signal in [s for s, at in self._first_at.items() if loop.time() - at >= self._batch.flush_timeout]:
+                for signal in [s for s, at in self._first_at.items() if loop.time() - at >= self._batching.flush_timeout]:
                     await self._launch(signal)
         finally:
             if getter is not None and not getter.cancel() and not getter.cancelled():
                 self._pending.setdefault(getter.result().signal, []).append(getter.result())
 
+    @property
+    def _batching(self) -> BatchSettings:
+        """The batch settings, which the batching path alone reads (only when they are set)."""
+        assert self._batch is not None
+        return self._batch
+
     def _until_due(self, now: float) -> float | None:
         if not self._first_at:
             return None
-        return max(0.0, min(self._first_at.values()) + self._batch.flush_timeout - now)
+        return max(0.0, min(self._first_at.values()) + self._batching.flush_timeout - now)
 
     async def _add(self, item: QueueItem, now: float) -> None:
         pending = self._pending.setdefault(item.signal, [])
-        limit = self._batch.max_size
+        limit = self._batching.max_size
         if limit and pending and sum(p.count for p in pending) + item.count > limit:
             await self._launch(item.signal)
             pending = self._pending.setdefault(item.signal, [])
         pending.append(item)
         self._first_at.setdefault(item.signal, now)
-        if sum(p.count for p in pending) >= self._batch.min_size:
+        if sum(p.count for p in pending) >= self._batching.min_size:
             await self._launch(item.signal)
 
     async def _launch(self, signal: Signal) -> None:

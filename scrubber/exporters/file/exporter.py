@@ -49,7 +49,7 @@ class FileExporter:
             access = FileAccess.at_start(self.config.file_group, f"{self.settings.kind.value}::{self.settings.id}::file_group")
             self.writer = await asyncio.to_thread(RotatingWriter, self.config.path, self.config.rotation,
                                                   self.config.append, access)
-        flushing = flush_every(self.config.flush_interval, lambda: [self.writer], self.settings.logger,
+        flushing = flush_every(self.config.flush_interval, lambda: [self.writer] if self.writer is not None else [], self.settings.logger,
                                f"exporter {self.settings.id}")
         self._flusher = asyncio.create_task(flushing, name=f"{self.settings.id}-flush")
 
@@ -68,6 +68,7 @@ class FileExporter:
         self.metrics.sent(signal, count)
 
     def _write(self, request: Request) -> None:
+        assert self.writer is not None  # consume() started it
         self.writer.write(encode(request, self.config.format))
 
     async def shutdown(self, timeout: float = 5.0) -> None:

@@ -79,6 +79,12 @@ class RotatingWriter:
         self._size = 0
         self._prune()
 
+    @property
+    def _rotation(self) -> RotationConfig:
+        """The rotation settings, read only on the rotating path (so only when they are set)."""
+        assert self.rotation is not None
+        return self.rotation
+
     def _parts(self) -> tuple[str, str, str]:
         directory = os.path.dirname(os.path.abspath(self.path))
         stem, ext = os.path.splitext(os.path.basename(self.path))
@@ -86,7 +92,7 @@ class RotatingWriter:
 
     def _backup_name(self) -> str:
         directory, stem, ext = self._parts()
-        now = datetime.now() if self.rotation.localtime else datetime.now(timezone.utc)
+        now = datetime.now() if self._rotation.localtime else datetime.now(timezone.utc)
         stamp = now.strftime(_STAMP) + f".{now.microsecond // 1000:03d}"
         candidate = os.path.join(directory, f"{stem}-{stamp}{ext}")
         serial = 0
@@ -98,10 +104,10 @@ class RotatingWriter:
     def _prune(self) -> None:
         backups = self.backups()
         doomed = []
-        if self.rotation.max_backups and len(backups) > self.rotation.max_backups:
-            doomed = backups[: len(backups) - self.rotation.max_backups]
-        if self.rotation.max_days:
-            cutoff = time.time() - self.rotation.max_days * 86400
+        if self._rotation.max_backups and len(backups) > self._rotation.max_backups:
+            doomed = backups[: len(backups) - self._rotation.max_backups]
+        if self._rotation.max_days:
+            cutoff = time.time() - self._rotation.max_days * 86400
             doomed += [b for b in backups if b not in doomed and os.path.getmtime(b) < cutoff]
         for path in doomed:
             try:

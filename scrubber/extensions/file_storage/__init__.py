@@ -32,9 +32,9 @@ class CompactionConfig(ComponentConfig):
     on_start: bool = False
     on_rebound: bool = False
     directory: str | None = None
-    max_transaction_size: int = Field(65536, ge=0)
-    rebound_needed_threshold_mib: int = Field(100, ge=0)
-    rebound_trigger_threshold_mib: int = Field(10, ge=0)
+    max_transaction_size: int = Field(default=65536, ge=0)
+    rebound_needed_threshold_mib: int = Field(default=100, ge=0)
+    rebound_trigger_threshold_mib: int = Field(default=10, ge=0)
     check_interval: Duration = 5.0
     cleanup_on_start: bool = False
 
