@@ -11,14 +11,14 @@ import signal as signals
 
 import pytest
 
-from scrubber.processors.pii.processor import create_processor
-from scrubber.processors.pii.tests.conftest import KEY_ENV, StubHost, make_config
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.detection import DetectionConfig
 from scrubber.detection.pool import DetectionPool, DetectionPoolConfig, inline_pool_name
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import Signal, otlpjson
+from scrubber.processors.pii.processor import create_processor
+from scrubber.processors.pii.tests.conftest import KEY_ENV, StubHost, make_config
 from scrubber.service.telemetry import Telemetry
 from scrubber.testing.data import fixture_requests, planted_values
 from scrubber.testing.loop_thread import LoopThread
