@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
+
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.connectors.residency_router.config import ResidencyRouterConfig
 from scrubber.connectors.residency_router.router import ResidencyRouter
 from scrubber.connectors.residency_router.split import split
 from scrubber.consumer import SinkConsumer
+from scrubber.errors import RetryableError
 from scrubber.pdata import Signal, item_count
 from scrubber.service.telemetry import Telemetry
 from tests.residency.helpers import logs, metrics, stamps, traces
@@ -100,3 +103,34 @@ def test_without_a_default_policy_other_jurisdictions_are_quarantined():
     router = ResidencyRouter(settings, ResidencyRouterConfig.model_validate(config), Signal.TRACES, sinks)
     asyncio.run(router.consume(Signal.TRACES, traces(({}, [{R: "br"}, {R: "eu"}]))))
     assert _received(sinks) == {"traces/eu": ["eu"], "traces/aggregates": ["eu"], "traces/quarantine": ["br"]}
+
+
+class _Renaming(SinkConsumer):
+    """A pipeline that changes what it gets (as a pii pipeline does)."""
+
+    mutates_data = True
+
+    async def consume(self, signal, request) -> None:
+        for group in request.resource_spans:
+            for span in group.scope_spans[0].spans:
+                span.name = "changed"
+        await super().consume(signal, request)
+
+
+class _Refusing(SinkConsumer):
+    async def consume(self, signal, request) -> None:
+        raise RetryableError("backend down")
+
+
+def test_routes_fan_out_as_the_graph_does_copies_for_mutators_and_the_first_hard_error_wins():
+    sinks = {"traces/us": SinkConsumer(), "traces/global": _Renaming(), "traces/aggregates": SinkConsumer(),
+             "traces/quarantine": _Refusing()}
+    settings = Settings(ComponentID("residency_router"), Kind.CONNECTOR, logging.getLogger("t"), Telemetry())
+    router = ResidencyRouter(settings, ResidencyRouterConfig.model_validate(ROUTER), Signal.TRACES, sinks)
+    assert router.mutates_data  # a downstream pipeline mutates, so upstream fan-out must copy for it
+    request = traces(({}, [{R: "us"}, {R: "??"}]))
+    with pytest.raises(RetryableError):  # the unknown part's quarantine refused
+        asyncio.run(router.consume(Signal.TRACES, request))
+    names = lambda sink: [s.name for _, r in sink.received for g in r.resource_spans for s in g.scope_spans[0].spans]  # noqa: E731
+    assert names(sinks["traces/global"]) == ["changed"]
+    assert names(sinks["traces/us"]) == names(sinks["traces/aggregates"]) == ["span-0"]  # their own, unchanged copy
