@@ -124,8 +124,8 @@ class WorkerPool:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for lane in self._lanes.values():
-            for item in lane:
-                _settle(item.future, error=JobFailed("worker pool closed"))
+            if lane:
+                self._fail(lane[0].handler, list(lane), JobFailed("worker pool closed"))
             lane.clear()
         self._pending_count = self._pending_bytes = 0
         loop = asyncio.get_running_loop()
