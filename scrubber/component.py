@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from scrubber.pdata import Signal
 
 if TYPE_CHECKING:
+    from scrubber.dataflow import ConnectorFlow, ExporterFlow, ProcessorFlow
     from scrubber.service.telemetry import Telemetry
 
 
@@ -155,7 +156,7 @@ class Factory:
     #: kind a `scrubber.dataflow.ProcessorFlow`, `ExporterFlow` or `ConnectorFlow`); the
     #: residency proof and `scrubber flows` walk these declarations, never type names.
     #: None: data passes unchanged, an exporter is where its config says
-    flow: Callable[[Any], Any] | None = None
+    flow: Callable[[Any], "ProcessorFlow | ExporterFlow | ConnectorFlow"] | None = None
 
     def default_config(self) -> ComponentConfig:
         return self.config_class()
