@@ -106,6 +106,17 @@ class Admission:
                 self.held -= n
 
     # -- slots ------------------------------------------------------------------
+    def _full(self) -> bool:
+        return (bool(self.config.max_concurrent_requests) and self.in_flight >= self.limit
+                and self.queued >= self.config.max_queued_requests)
+
+    def refuse_if_full(self, transport: str) -> None:
+        """Refuse at once if no place is free and none may wait: servers ask before they read
+        a request, so that under overload a refusal costs neither the read nor the inflating."""
+        if self._full():
+            self._on_refusal("concurrency", transport)
+            raise exhausted("receiver busy: too many requests waiting", self.retry_after())
+
     @contextlib.asynccontextmanager
     async def slot(self, transport: str):
         """A place in the pipelines, waited for at most `queue_timeout`."""
@@ -113,9 +124,7 @@ class Admission:
             yield
             return
         if self.in_flight >= self.limit:
-            if self.queued >= self.config.max_queued_requests:
-                self._on_refusal("concurrency", transport)
-                raise exhausted("receiver busy: too many requests waiting", self.retry_after())
+            self.refuse_if_full(transport)
             await self._wait_for_place(transport)  # the place is ours (counted) once it returns
         else:
             self.in_flight += 1

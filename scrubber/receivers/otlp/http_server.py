@@ -217,6 +217,7 @@ class HTTPServer:
         ticket = None
         try:
             ticket = self.admission.ticket("http")  # refused here while memory is too high
+            self.admission.refuse_if_full("http")  # and here when no slot or queue place is left
             try:
                 async with asyncio.timeout(self.config.read_timeout):
                     body = await read_body(request, limit, ticket)
