@@ -33,6 +33,8 @@ import yaml
 
 from scrubber.detection.config import NerConfig
 from scrubber.detection.finding import Finding
+from scrubber.detection.gazetteer import city_names
+from scrubber.detection.lexicon import lexicon
 from scrubber.detection.names import cue_names
 from scrubber.detection.persons import (
     TECH_WORDS, is_personal_place, judge_span, labelled_names, lexicon_names, propagate_names, tokenize,
@@ -295,6 +297,8 @@ class NerDetector:
         found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
         if "PERSON" in self.entities:
             found += self._lexical_persons(text, found, machine_places)
+        if "LOCATION" in self.entities:
+            found += self._gazetteer_places(text, found)
         threshold = self.config.score_threshold
         return merge_overlapping_persons([f for f in found if f.score >= threshold])
 
@@ -320,6 +324,20 @@ class NerDetector:
         lexical += propagate_names(text, found + lexical + labelled, toks=toks)
         kept = [f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False)]
         return kept + labelled
+
+    @staticmethod
+    def _gazetteer_places(text: str, found: list[Finding]) -> list[Finding]:
+        """Cities of the gazetteer that their surroundings make places (`gazetteer.city_names`), judged
+        like the model's places: not where machines are ("the Porto cluster"), not inside code."""
+        out = []
+        for start, end in city_names(text, tokenize(text), lexicon()):
+            if any(f.start <= start and end <= f.end for f in found):
+                continue
+            span = text[start:end]
+            if looks_technical(span, text, start, end, casing=False) or not is_personal_place(text, start, end):
+                continue
+            out.append(Finding("LOCATION", start, end, 0.75, "ner"))
+        return out
 
     def _judged(self, text: str, f: Finding) -> Finding | None:
         """A spaCy finding as the lexicon and its surroundings judge it, or None."""

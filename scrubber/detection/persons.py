@@ -73,7 +73,8 @@ TECH_WORDS = frozenset(
     "kafka docker kubernetes nginx linux ubuntu debian aws azure gcp json yaml http https grpc otlp sql "
     "api sdk url uuid null none true false traceback error exception select insert update delete where "
     "from join localhost pytorch tensorflow numpy pandas fastapi flask django react grafana loki tempo "
-    "jaeger prometheus elastic kibana celery rabbitmq spark hadoop airflow jenkins helm istio envoy uri".split()
+    "jaeger prometheus elastic kibana celery rabbitmq spark hadoop airflow jenkins helm istio envoy uri aurora "
+    "alexa siri cortana travis consul nomad mocha".split()
 )
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’\-]*[^\W\d_])?")
 _SENTENCE_OPENERS = ".!?:;\n\"“«([{>*-•"
@@ -208,8 +209,9 @@ def is_personal_place(text: str, start: int, end: int) -> bool:
     words = [w.strip(".,;:!?'\"").casefold() for w in text[start:end].split()]
     if all(w in NOT_NAME_WORDS for w in words) or any(w in INFRA_WORDS for w in words):
         return False
-    if followed_by_infrastructure(text, end) or _MODEL_AFTER.match(text[end:end + 6]):
-        return False
+    if followed_by_infrastructure(text, end) or _MODEL_AFTER.match(text[end:end + 6]) \
+            and not _POSTCODE_AFTER.match(text, end):
+        return False  # "Madrid-2" is a zone, "Tokyo 100-0005" an address
     if _INFRA_NEARBY.search(_sentence_around(text, start, end)):
         return False
     toks = tokenize(text, start, end)
@@ -218,11 +220,12 @@ def is_personal_place(text: str, start: int, end: int) -> bool:
                 and lex.name_rank(toks[0].text) is None)
 
 
+_POSTCODE_AFTER = re.compile(r",?[ \t]*\(?\d{3,6}(?:[ \-]\d{2,4})?\)?(?![\w.\-])")
 #: words that make a whole sentence about machines: a place in it is where machines are
 MACHINE_WORDS = frozenset(
     "region regions zone zones cluster clusters datacenter datacentre dc az server servers node nodes shard "
     "shards replica replicas deployment deployments instance instances vpc subnet rack racks availability "
-    "failover backup traffic latency outage warehouse".split()
+    "failover backup traffic latency outage warehouse deploy deployed deploying rollout canary cdn".split()
 )
 _INFRA_NEARBY = re.compile(r"\b(?:" + "|".join(sorted(MACHINE_WORDS)) + r")\b", re.IGNORECASE)
 
@@ -370,7 +373,8 @@ def _popular_first_name(lex: Lexicon, word: str) -> bool:
     do not count here: the surname lists hold many plain words (towing, handler, stack)."""
     rank, as_word = lex.first.get(word.casefold()), lex.word_rank(word)
     return (rank is not None and rank <= POPULAR_FIRST_RANK and len(word) >= 3
-            and (as_word is None or as_word > RARE_WORD_RANK) and word.casefold() not in NOT_NAME_WORDS)
+            and (as_word is None or as_word > RARE_WORD_RANK) and word.casefold() not in NOT_NAME_WORDS
+            and word.casefold() not in TECH_WORDS)
 
 
 #: measured on both tuning corpora (dev, tune): rank 500 / word rank 8000 changed no negative item;

