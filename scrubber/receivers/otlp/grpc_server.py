@@ -149,27 +149,29 @@ class GRPCServer:
         async def export(messages: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> bytes:
             if self.authenticator is not None and not self._admitted(context):
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
-            ticket = None
             try:
-                ticket = self.admission.ticket("grpc")  # refused here while memory is too high
-                self.admission.refuse_if_full("grpc")  # and here when no slot or queue place is left
-                # grpc core reads (and inflates) the message, within max_recv_msg_size_mib
-                raw = await _one_message(signal, messages)
-                ticket.charge(len(raw))
-                ticket.charge_decoded(len(raw))
-                async with self.admission.slot("grpc"):  # before decoding: refusals stay cheap
-                    # a large message takes tens of ms to parse: keep the loop serving meanwhile
-                    request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
-                    del raw
-                    response = await self.export(signal, request)
-            except Refusal as refusal:
+                response = await self._admit_and_export(signal, messages)
+            except Refusal as refusal:  # the ticket is released: the next call may use its bytes
                 await context.abort(refusal.code, refusal.message, trailing_metadata=refusal.grpc_trailers())
-            finally:
-                if ticket is not None:
-                    ticket.release()
             return response.SerializeToString()
 
         return export
+
+    async def _admit_and_export(self, signal: Signal, messages: AsyncIterator[bytes]):
+        ticket = self.admission.ticket("grpc")  # refused here while memory is too high
+        try:
+            self.admission.refuse_if_full("grpc")  # and here when no slot or queue place is left
+            # grpc core reads (and inflates) the message, within max_recv_msg_size_mib
+            raw = await _one_message(signal, messages)
+            ticket.charge(len(raw))
+            ticket.charge_decoded(len(raw))
+            async with self.admission.slot("grpc"):  # before decoding: refusals stay cheap
+                # a large message takes tens of ms to parse: keep the loop serving meanwhile
+                request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
+                del raw
+                return await self.export(signal, request)
+        finally:
+            ticket.release()
 
     def _admitted(self, context: grpc.aio.ServicerContext) -> bool:
         headers = {}
