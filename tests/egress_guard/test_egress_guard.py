@@ -130,19 +130,20 @@ def test_unlisted_keys_are_logged_by_shape_never_verbatim(caplog):
     with caplog.at_level(logging.WARNING, logger="test.egress_guard"):
         out = guard.send(b.spans([
             {"name": "a", "attrs": {f"feature.flag.{PERSON}": "on"}},
-            {"name": "b", "attrs": {"feature.flag.ada_obi_beta": "on"}},
+            {"name": "b", "attrs": {"feature.flag.ada_obi_beta": "on"}},  # a lower-case name in a key
+            {"name": "b2", "attrs": {"feature.flag.dark_mode_beta": "on"}},
             {"name": "c", "attrs": {f"traceloop.association.properties.{PERSON}": TOKEN,
                                     "gen_ai.request.model": "gpt-4o"}},
             {"name": "d", "attrs": {f"gen_ai.custom.{PERSON}": "x"}},
             {"name": "e", "attrs": {"gen_ai.request.model": "gpt-4o"}},
         ]))
     assert _names(out) == ["e"]
-    assert guard.dropped("key_not_allowed", "PERSON") == 1 and guard.dropped("key_not_allowed", "none") == 1
+    assert guard.dropped("key_not_allowed", "PERSON") == 2 and guard.dropped("key_not_allowed", "none") == 1
     assert guard.dropped("pattern", "PERSON") == 2  # c, d: keys allowed by a pattern, holding a name
     assert "<key holding PERSON>" in caplog.text and "<key not on the allow-list>" in caplog.text
     # the catalog / allow-list pattern names where, not the key
     assert "gen_ai.*" in caplog.text and "traceloop.association.properties.*" in caplog.text
-    assert "Priya" not in caplog.text and "ada_obi" not in caplog.text
+    assert "Priya" not in caplog.text and "ada_obi" not in caplog.text and "dark_mode" not in caplog.text
 
 
 GERMAN_PHONES = ["+49 (0)151 2345 6789", "0151 23456789", "030 12345678"]
