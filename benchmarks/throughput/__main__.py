@@ -22,16 +22,14 @@ import datetime
 import json
 import multiprocessing
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.throughput import loadgen, references, report
-from benchmarks.throughput.procs import Scrubber, Sink, Monitor, free_port
-from benchmarks.throughput import world
+from benchmarks.throughput import loadgen, references, report, world
+from benchmarks.throughput.procs import Monitor, Scrubber, Sink, free_port
 from benchmarks.throughput.workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -48,6 +46,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pii-scope", choices=("texts", "requests"), default="texts",
                         help="pool scope of the pii processor: texts (detection only in the workers) or requests "
                              "(the whole scrub in the workers)")
+    parser.add_argument("--config", choices=("bench", "federated"), default="bench",
+                        help="bench: one pii pipeline (throughput/config.yaml); federated: the shipped "
+                             "config/federated.yaml (residency, router, pii/in, aggregates, egress guard), every "
+                             "backend the sink, items stamped with --jurisdiction")
+    parser.add_argument("--jurisdiction", default="in",
+                        help="with --config federated: residency.jurisdiction of every resource (in: regional "
+                             "pseudonymized, every span scrubbed)")
     parser.add_argument("--subjects", choices=("off", "on", "both"), default="off",
                         help="per-subject pseudonym keys (SQLite vault): off, on, or both side by side in one run "
                              "(workloads with subjects on are reported as <workload>+subjects)")
@@ -79,7 +84,8 @@ def _phase(target: str, workload: str, args, seed: int, duration: float, rate: f
     ready, results, go = context.Queue(), context.Queue(), context.Event()
     per_rate = rate / args.loadgens if rate else None
     plans = [loadgen.Plan(target, workload, seed * 100 + i, _requests_needed(workload, args), SPANS_PER_REQUEST[workload],
-                          duration, per_rate, args.concurrency) for i in range(args.loadgens)]
+                          duration, per_rate, args.concurrency,
+                          args.jurisdiction if args.config == "federated" else None) for i in range(args.loadgens)]
     procs = [context.Process(target=loadgen.run, args=(plan, ready, go, results)) for plan in plans]
     for proc in procs:
         proc.start()
@@ -121,7 +127,8 @@ def _run_variant(args, workloads: list[str], workers: int, subjects: bool, resul
     suffix = "+subjects" if subjects else ""
     with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
         sink = Sink()
-        scrubber = Scrubber(Path(tmp), sink.grpc, workers, scope=args.pii_scope, subjects=subjects)
+        scrubber = Scrubber(Path(tmp), sink.grpc, workers, scope=args.pii_scope, subjects=subjects,
+                            federated=args.config == "federated")
         monitor = None
         try:
             results["startup_s" + suffix] = scrubber.wait_ready()

@@ -36,14 +36,33 @@ class Plan:
     duration: float
     rate: float | None = None  # requests/s of this process; None = closed loop
     concurrency: int = 8
+    #: stamped as `residency.jurisdiction` on every resource (the federated config routes by it)
+    jurisdiction: str | None = None
 
 
 def run(plan: Plan, ready, go, results) -> None:
     """Process entry: build requests, say ready, wait for the common start (`go`), send, report."""
     batches = generate(plan.workload, plan.n_requests, plan.spans_per_request, plan.seed)
+    if plan.jurisdiction:
+        batches = [stamp(batch, plan.jurisdiction) for batch in batches]
     ready.put(plan.seed)
     go.wait()
     results.put(asyncio.run(_drive(plan, batches)))
+
+
+def stamp(batch: Batch, jurisdiction: str) -> Batch:
+    """The batch with `residency.jurisdiction` on every resource, as a regional app sets it."""
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+    request = (ExportLogsServiceRequest if batch.signal == "logs" else ExportTraceServiceRequest)()
+    request.ParseFromString(batch.payload)
+    groups = request.resource_logs if batch.signal == "logs" else request.resource_spans
+    for group in groups:
+        group.resource.attributes.append(KeyValue(key="residency.jurisdiction",
+                                                  value=AnyValue(string_value=jurisdiction)))
+    return Batch(request.SerializeToString(), batch.spans, batch.signal)
 
 
 async def _drive(plan: Plan, batches: list[Batch]) -> dict:

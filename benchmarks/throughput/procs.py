@@ -23,6 +23,7 @@ import psutil
 
 HERE = Path(__file__).parent
 PYTHON = sys.executable
+FEDERATED = HERE.parents[1] / "config" / "federated.yaml"
 
 
 def free_port() -> int:
@@ -56,10 +57,15 @@ class Scrubber:
     """scrubber on a config rendered from `config.yaml` with fresh ports and pool settings."""
 
     def __init__(self, workdir: Path, sink: str, workers: int, max_pending: int = 20_000,
-                 template: Path = HERE / "config.yaml", scope: str = "texts", subjects: bool = False):
+                 template: Path = HERE / "config.yaml", scope: str = "texts", subjects: bool = False,
+                 federated: bool = False):
         self.grpc = f"127.0.0.1:{free_port()}"
         self.health = free_port()
         self.metrics = free_port()
+        self.log = open(workdir / "scrubber.log", "w")
+        if federated:
+            self._start_federated(workdir, sink, scope)
+            return
         # subjects on: per-subject keys from a SQLite vault under the work dir (scrubber/subjects)
         block = (f"    subjects: {{vault: {{directory: {workdir / 'vault'}}}, receipts: {workdir / 'receipts.jsonl'}}}"
                  if subjects else "")
@@ -68,7 +74,24 @@ class Scrubber:
         self.config_path = workdir / "scrubber-bench.yaml"
         self.config_path.write_text(config)
         env = {**os.environ, "SCRUBBER_BENCH_KEY": secrets.token_hex(32)}
-        self.log = open(workdir / "scrubber.log", "w")
+        self.proc = subprocess.Popen([PYTHON, "-m", "scrubber", "run", "--config", str(self.config_path)],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+
+    def _start_federated(self, workdir: Path, sink: str, scope: str) -> None:
+        """The shipped `config/federated.yaml` as users run it: every regional and the global
+        backend is the one sink; with scope `requests` its two pii processors get
+        `pool: {scope: requests}` (the shared pool and the aggregates' label detection stay as shipped)."""
+        config = FEDERATED.read_text()
+        if scope == "requests":
+            config = config.replace("    pool: {}\n    default_jurisdiction", "    pool: {scope: requests}\n    default_jurisdiction")
+        self.config_path = workdir / "scrubber-federated.yaml"
+        self.config_path.write_text(config)
+        env = {**os.environ, "SCRUBBER_GRPC_ENDPOINT": self.grpc, "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",
+               "SCRUBBER_HEALTH_ENDPOINT": f"127.0.0.1:{self.health}",
+               "SCRUBBER_METRICS_ENDPOINT": f"127.0.0.1:{self.metrics}",
+               "SCRUBBER_QUARANTINE_DIR": str(workdir / "quarantine"), "SCRUBBER_GLOBAL_ENDPOINT": sink,
+               **{f"SCRUBBER_REGIONAL_{j}_ENDPOINT": sink for j in ("EU", "IN", "US")},
+               **{f"SCRUBBER_KEY_{j}": secrets.token_hex(32) for j in ("EU", "IN", "US")}}
         self.proc = subprocess.Popen([PYTHON, "-m", "scrubber", "run", "--config", str(self.config_path)],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
@@ -115,7 +138,8 @@ class Monitor(threading.Thread):
         self._dead_cpu = 0.0  # CPU of children that exited (replaced workers)
         self._last: dict[int, float] = {}
         self._halt = threading.Event()
-        self.samples: list[tuple[float, float, int]] = []  # (time, cpu seconds, rss)
+        #: (time, cpu seconds of the tree, rss of the tree, cpu seconds of the main process)
+        self.samples: list[tuple[float, float, int, float]] = []
 
     def tree(self) -> list[psutil.Process]:
         try:
@@ -123,7 +147,7 @@ class Monitor(threading.Thread):
         except psutil.NoSuchProcess:
             return []
 
-    def sample(self) -> tuple[float, int]:
+    def sample(self) -> tuple[float, int, float]:
         cpu, rss, seen = 0.0, 0, {}
         for proc in self.tree():
             try:
@@ -136,12 +160,12 @@ class Monitor(threading.Thread):
         self._last = seen
         cpu = self._dead_cpu + sum(seen.values())
         self.peak_rss = max(self.peak_rss, rss)
-        return cpu, rss
+        return cpu, rss, seen.get(self.root.pid, 0.0)
 
     def run(self) -> None:
         while not self._halt.is_set():
-            cpu, rss = self.sample()
-            self.samples.append((time.monotonic(), cpu, rss))
+            cpu, rss, main = self.sample()
+            self.samples.append((time.monotonic(), cpu, rss, main))
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -149,9 +173,12 @@ class Monitor(threading.Thread):
         self.join()
 
     def window(self, began: float, ended: float) -> dict:
-        """CPU (cores used on average) and peak RSS between two monotonic times."""
+        """CPU (cores used on average: the tree, and the main process alone; the rest is the
+        workers') and peak RSS between two monotonic times."""
         inside = [s for s in self.samples if began <= s[0] <= ended]
         if len(inside) < 2:
-            return {"cpu_cores": 0.0, "peak_rss_mib": 0.0}
-        cpu = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
-        return {"cpu_cores": cpu, "peak_rss_mib": max(s[2] for s in inside) / 2**20}
+            return {"cpu_cores": 0.0, "cpu_main_cores": 0.0, "peak_rss_mib": 0.0}
+        seconds = inside[-1][0] - inside[0][0]
+        cpu = (inside[-1][1] - inside[0][1]) / seconds
+        main = (inside[-1][3] - inside[0][3]) / seconds
+        return {"cpu_cores": cpu, "cpu_main_cores": main, "peak_rss_mib": max(s[2] for s in inside) / 2**20}

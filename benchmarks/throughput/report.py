@@ -99,7 +99,7 @@ def targets(results: dict) -> list[dict]:
 
 def table(results: dict) -> str:
     head = (f"{'workload':<17} {'spans/s':>9} {'MB/s':>7} {'naive/s':>8} {'x naive':>8} {'floor/s':>9} "
-            f"{'x floor':>8} {'add p50':>8} {'add p99':>8} {'cpu':>5} {'RSS MiB':>8} {'refused':>8}")
+            f"{'x floor':>8} {'add p50':>8} {'add p99':>8} {'cpu':>5} {'main':>5} {'RSS MiB':>8} {'refused':>8}")
     lines = [f"machine: {results['machine']['cpus']} cores, {results['machine']['cpu_model']}; {results['date']}",
              f"command: {results['command']}", "", head, "-" * len(head)]
     for name, r in results["workloads"].items():
@@ -108,7 +108,7 @@ def table(results: dict) -> str:
         lines.append(f"{name:<17} {top['spans_per_s']:>9.1f} {top['mb_per_s']:>7.2f} {r['naive']['spans_per_s']:>8.2f} "
                      f"{r['vs_naive']:>8.1f} {r['floor']['spans_per_s']:>9.0f} {r['vs_floor']:>8.4f} "
                      f"{r['added_p50_ms']:>7.1f}ms {r['added_p99_ms']:>6.1f}ms {top['cpu_cores']:>5.2f} "
-                     f"{top['peak_rss_mib']:>8.0f} {refused:>8}")
+                     f"{top.get('cpu_main_cores', float('nan')):>5.2f} {top['peak_rss_mib']:>8.0f} {refused:>8}")
     lines += collector_lines(results)
     lines += ["", "targets:"]
     for t in results["targets"]:

@@ -193,7 +193,8 @@ class _Maker:
             return self.span(f"PUT {route}", Span.SPAN_KIND_SERVER, common + [
                 _kv("http.request.method", "PUT"), _kv("http.route", route), _kv("url.path", route.replace("{id}", user)),
                 _kv("url.scheme", "https"), _kv("http.response.status_code", rng.choice([200, 201, 204, 409])),
-                _kv("server.address", "api.example.org"), _kv("server.port", 443), _kv("client.address", f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"),
+                _kv("server.address", "api.example.org"), _kv("server.port", 443),
+                _kv("client.address", f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"),
                 _kv("user.id", user), _kv("network.protocol.version", "1.1"), _kv("http.request.body.size", rng.randint(50, 4000))])
         if kind == 1:
             return self.span("INSERT invoices", Span.SPAN_KIND_CLIENT, common + [
@@ -204,14 +205,16 @@ class _Maker:
                 _kv("enduser.id", user), _kv("network.peer.address", "10.8.1.4"), _kv("network.peer.port", 3306)])
         if kind == 2:
             return self.span("GET", Span.SPAN_KIND_CLIENT, common + [
-                _kv("db.system.name", "redis"), _kv("db.operation.name", "GET"), _kv("db.query.text", f"GET session:{rng.randbytes(8).hex()}"),
+                _kv("db.system.name", "redis"), _kv("db.operation.name", "GET"),
+                _kv("db.query.text", f"GET session:{rng.randbytes(8).hex()}"),
                 _kv("server.address", "redis.cache.svc"), _kv("server.port", 6379), _kv("db.namespace", "0"),
                 _kv("network.peer.address", "10.8.2.9"), _kv("network.transport", "tcp"), _kv("enduser.id", user)])
         return self.span("orders publish", Span.SPAN_KIND_PRODUCER, common + [
             _kv("messaging.system", "kafka"), _kv("messaging.operation.type", "send"), _kv("messaging.destination.name", "orders"),
             _kv("messaging.kafka.message.key", user), _kv("messaging.message.id", f"{rng.getrandbits(64):x}"),
             _kv("messaging.destination.partition.id", str(rng.randint(0, 11))), _kv("server.address", "kafka-0.kafka.svc"),
-            _kv("server.port", 9092), _kv("messaging.client.id", "order-service"), _kv("messaging.message.body.size", rng.randint(100, 2000))])
+            _kv("server.port", 9092), _kv("messaging.client.id", "order-service"),
+            _kv("messaging.message.body.size", rng.randint(100, 2000))])
 
 
 def _resource(workload: str) -> list[KeyValue]:

@@ -33,6 +33,7 @@ from scrubber.processors.pii.catalog import Catalog, FieldNames, Role
 from scrubber.processors.pii.config import OperatorSpec, PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
 from scrubber.processors.pii.merge import merge_points
+from scrubber.processors.pii.prepass import Prepass
 from scrubber.processors.pii.walker import Field, Walker
 from scrubber.pseudonym import TOKEN_RE
 
@@ -59,6 +60,8 @@ class Engine:
         self.operators = config.operators
         #: scrubber.subjects SubjectKeys when `subjects` is configured (set at start): the key per item
         self.subjects = None
+        #: skips the per-field work for fields detection would find nothing in (prepass.py); None: off
+        self.prepass: Prepass | None = Prepass(config.detection)
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
@@ -66,13 +69,14 @@ class Engine:
         walker = Walker(self.catalog, self.names, self.config.jurisdiction_attribute,
                         self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub",
                         audit_items=self.config.audit.attributes,
-                        subjects=self.subjects.resolver if self.subjects is not None else None)
+                        subjects=self.subjects.resolver if self.subjects is not None else None,
+                        prepass=self.prepass)
         walker.walk(request)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
-        hits = await self._detect(walker.fields, detection, report)
+        hits = await self._detect(walker, detection, report)
         if self.config.propagate_values:
-            self._propagate(walker.fields, hits)
+            self._propagate(walker, hits)
         subject_keys = await self._subject_keys(walker.fields)
         drops: dict[int, tuple] = {}
         for f in walker.fields:
@@ -93,10 +97,10 @@ class Engine:
         return report
 
     # ---- detection ----------------------------------------------------------------
-    async def _detect(self, fields: list[Field], detection: Detection, report: ScrubReport) -> dict[int, list[Hit]]:
+    async def _detect(self, walker: Walker, detection: Detection, report: ScrubReport) -> dict[int, list[Hit]]:
         """Findings per field id, from one deduplicated detection call."""
         scanned = (Role.CONTENT, Role.PATTERNS)
-        wanted = [f for f in fields if f.role in scanned and not _is_token(f.text)]
+        wanted = [f for f in walker.fields if f.role in scanned and not _is_token(f.text)]
         if not wanted:
             return {}
         index: dict[tuple[str, bool], int] = {}
@@ -112,9 +116,13 @@ class Engine:
             raise  # the pool is saturated: refuse the whole request (RESOURCE_EXHAUSTED), forward nothing
         except Exception as exc:  # noqa: BLE001 - any failure of detection fails closed
             reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else "detector_error"
-            for f in wanted:
+            for f in wanted + self._build_quiet(walker, walker.quiet):  # quiet fields fail closed too
                 self._fail_closed(f, reason, report)
             return {}
+        if self.prepass is not None:
+            for (text, flag), result in zip(index, results):
+                if not result:
+                    self.prepass.learn(text, flag)
         per_text = [[Hit(x.entity_type, x.start, x.end) for x in result] for result in results]
         hits = {id(f): per_text[index[(f.probe or f.text, f.ner)]] for f in wanted}
         for f in wanted:
@@ -124,8 +132,17 @@ class Engine:
                     hits[id(f)] = _union(literals, hits[id(f)])
         return hits
 
-    def _propagate(self, fields: list[Field], hits: dict[int, list[Hit]]) -> None:
-        """Add hits for values already known personal in this batch where detection missed them."""
+    @staticmethod
+    def _build_quiet(walker: Walker, quiet) -> list[Field]:
+        """Fields for quiet entries after all (appended to the walker's fields, so they are applied)."""
+        built = [walker.build_quiet(q) for q in quiet]
+        walker.fields.extend(built)
+        return built
+
+    def _propagate(self, walker: Walker, hits: dict[int, list[Hit]]) -> None:
+        """Add hits for values already known personal in this batch where detection missed them,
+        also in quiet fields (built only when a known value is in them)."""
+        fields = walker.fields
         known: dict[str, str] = {}
         for f in fields:
             if f.role is Role.IDENTIFIER:
@@ -154,6 +171,13 @@ class Engine:
                 extra = seen[text] = finder.find(text)
             if extra:
                 hits[id(f)] = _union(found, extra)
+        for quiet in walker.quiet:
+            extra = seen.get(quiet.text)
+            if extra is None:
+                extra = seen[quiet.text] = finder.find(quiet.text)
+            if extra:
+                f = self._build_quiet(walker, [quiet])[0]
+                hits[id(f)] = list(extra)
 
     async def _subject_keys(self, fields: list[Field]) -> dict | None:
         """{(jurisdiction, subject): SubjectKey or UNAVAILABLE} for the subjects of this batch."""
@@ -217,7 +241,7 @@ class Engine:
 
     def _fail_closed(self, f: Field, reason: str, report: ScrubReport) -> None:
         f.set(operators.REDACTED)
-        f.text = None  # nothing more to do for this field
+        f.text = None  # type: ignore[assignment]  # nothing more to do for this field
         report.fail_closed[reason] += 1
         if f.audit is not None:
             f.audit.fail_closed += 1

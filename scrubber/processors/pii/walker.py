@@ -16,12 +16,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from scrubber.connectors.aggregates.normalize import normalize_route
+from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
 from scrubber.processors.pii import structured, urls
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from scrubber.processors.pii.config import OperatorSpec
 from scrubber.processors.pii.keynames import probe_text
-from scrubber.connectors.aggregates.normalize import normalize_route
-from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
+from scrubber.processors.pii.prepass import Prepass, Quiet
 from scrubber.residency.resolve import read as read_jurisdiction
 
 #: a number under a key whose *name* says identifier is one only from this size (a count is not)
@@ -78,7 +79,8 @@ class Context:
 
 class Walker:
     def __init__(self, catalog: Catalog, names: FieldNames, jurisdiction_attribute: str,
-                 default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True, subjects=None):
+                 default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True, subjects=None,
+                 prepass: Prepass | None = None):
         self.catalog = catalog
         self.names = names
         self.jurisdiction_attribute = jurisdiction_attribute
@@ -99,6 +101,9 @@ class Walker:
         self.subjects = subjects
         self.subject: str | None = None
         self._resource_subject: str | None = None
+        #: fields detection would find nothing in (prepass.py): built only if the engine needs them
+        self.prepass = prepass
+        self.quiet: list[Quiet] = []
 
     # ---- request level -------------------------------------------------------------
     def walk(self, request: Request) -> None:
@@ -186,12 +191,27 @@ class Walker:
     def _text(self, message, name: str, role: Role, label: str, ctx: Context) -> None:
         text = getattr(message, name)
         if text:
-            self._add(Field(text, role, label, ctx.jurisdiction, None, audit=ctx.audit, target=message, slot=name))
+            args = (text, role, label, ctx.jurisdiction, None, None, "", None, ctx.audit, False, False, message, name)
+            if not self._quiet(text, role is Role.CONTENT, Field, args):
+                self._add(Field(*args))
 
     def _add(self, f: Field) -> None:
         if self.subject is not None:
             f.subject = self.subject
         self.fields.append(f)
+
+    def _quiet(self, text: str, ner: bool, build: Callable[..., Field], args: tuple) -> bool:
+        """Keep the field as a `Quiet` (built later only if needed) when detection would find nothing in it."""
+        if self.prepass is None or text[:1] == "<" or not self.prepass.clean(text, ner):
+            return False  # `<`: a pseudonym token is never scanned, so never quiet either
+        self.quiet.append(Quiet(text, build, args, self.subject))
+        return True
+
+    def build_quiet(self, quiet: Quiet) -> Field:
+        """The `Field` of a quiet entry, with the subject of its item."""
+        f = quiet.build(*quiet.args)
+        f.subject = quiet.subject
+        return f
 
     # ---- attributes and AnyValues --------------------------------------------------
     def attributes(self, container, ctx: Context, item: bool = False) -> None:
@@ -215,23 +235,34 @@ class Walker:
     def _key(self, kv, container, ctx: Context) -> None:
         """A key no table names may itself be personal (`feature.flag.<name>`): scanned as text;
         a hit renames it (`rename_keys`, after drops, so a dropped attribute is still found)."""
+        probe = _probe(kv.key)
+        if not self._quiet(probe, True, self._key_field, (kv, container, ctx, probe)):
+            self._add(self._key_field(kv, container, ctx, probe))
+
+    def _key_field(self, kv, container, ctx: Context, probe: str) -> Field:
         def rename(new: str) -> None:
             self.renames.append((container, kv, new))
             self.key_renames.append((kv.key, new))
-        self._add(Field(kv.key, Role.CONTENT, self._label(ctx.where, "<key>"), ctx.jurisdiction, rename,
-                        audit=ctx.audit, metric=ctx.metric, probe=probe_text(kv.key)))
+        return Field(kv.key, Role.CONTENT, self._label(ctx.where, "<key>"), ctx.jurisdiction, rename,
+                     audit=ctx.audit, metric=ctx.metric, probe=probe)
 
     def _json_key(self, node: dict, name: str, label: str, ctx: Context) -> None:
         """A JSON object key, renamed (if it holds personal data) just before its document is written."""
-        renames = ctx.renames
-        if renames is None:
+        if ctx.renames is None:
             return
+        probe = _probe(name)
+        if not self._quiet(probe, True, self._json_key_field, (node, name, label, ctx, probe)):
+            self._add(self._json_key_field(node, name, label, ctx, probe))
+
+    def _json_key_field(self, node: dict, name: str, label: str, ctx: Context, probe: str) -> Field:
+        renames = ctx.renames
+        assert renames is not None  # `_json_key` builds none outside a JSON document
 
         def rename(new: str) -> None:
             renames.append((node, name, new))
             self.key_renames.append((name, new))
-        self._add(Field(name, Role.CONTENT, label + ".<key>", ctx.jurisdiction, rename, audit=ctx.audit,
-                        in_json=True, probe=probe_text(name)))
+        return Field(name, Role.CONTENT, label + ".<key>", ctx.jurisdiction, rename, audit=ctx.audit,
+                     in_json=True, probe=probe)
 
     def rename_keys(self) -> None:
         """Apply the key renames of attributes and kvlists (a new key never collides)."""
@@ -293,9 +324,13 @@ class Walker:
         if role is Role.CONTENT and (in_json or parse_json) and structured.looks_like_json(text):
             if self._json(text, label, ctx, setter or _attr_setter(target)):
                 return
-        self._add(Field(text, Role.PATTERNS if role is Role.SQL else role, label, ctx.jurisdiction, setter, drop,
-                        rule.entity, rule.operator or None, ctx.audit, in_json, ctx.metric, target,
-                        sql=role is Role.SQL))
+        args = (text, Role.PATTERNS if role is Role.SQL else role, label, ctx.jurisdiction, setter, drop,
+                rule.entity, rule.operator or None, ctx.audit, in_json, ctx.metric, target, "string_value",
+                role is Role.SQL)
+        # SQL text is not quiet: its string literals are findings whatever detection says
+        if role in _QUIET_ROLES and self._quiet(text, role is Role.CONTENT, Field, args):
+            return
+        self._add(Field(*args))
 
     def _url(self, text: str, rule: Rule, label: str, ctx: Context, setter) -> None:
         """A URL as pieces (urls.py): named parameter values by name, the rest scanned; a
@@ -311,14 +346,23 @@ class Walker:
             elif piece.name:
                 role, entity = self.names.url_parameter(piece.name)
                 where = self._label(label, "?" + piece.name)
-            self._add(Field(piece.text, role, where, ctx.jurisdiction, rebuild.piece_setter(piece), None, entity,
-                            None, ctx.audit, False, ctx.metric))
+            args = (piece, role, where, ctx, rebuild, entity)
+            if role in _QUIET_ROLES and self._quiet(piece.text, role is Role.CONTENT, self._piece_field, args):
+                continue
+            self._add(self._piece_field(*args))
+
+    @staticmethod
+    def _piece_field(piece, role: Role, where: str, ctx: Context, rebuild, entity: str) -> Field:
+        return Field(piece.text, role, where, ctx.jurisdiction, rebuild.piece_setter(piece), None, entity,
+                     None, ctx.audit, False, ctx.metric)
 
     def _structured(self, text: str, rule: Rule, label: str, ctx: Context, setter, drop) -> None:
         """A key that holds JSON. Plain text (it does not start like JSON) is content;
         text that starts like JSON but does not parse fails closed."""
         if text.lstrip()[:1] not in ("{", "["):
-            self._add(Field(text, Role.CONTENT, label, ctx.jurisdiction, setter, drop, audit=ctx.audit, metric=ctx.metric))
+            args = (text, Role.CONTENT, label, ctx.jurisdiction, setter, drop, "", None, ctx.audit, False, ctx.metric)
+            if not self._quiet(text, True, Field, args):
+                self._add(Field(*args))
             return
         if not self._json(text, label, ctx, setter):
             self.invalid_json.append(Field(text, Role.REDACT, label, ctx.jurisdiction, setter, drop, audit=ctx.audit))
@@ -333,7 +377,7 @@ class Walker:
         doc_ctx = Context(ctx.where, ctx.jurisdiction, ctx.audit, ctx.metric, renames=[])
 
         def write_back() -> None:
-            _rename_json_keys(doc_ctx.renames)
+            _rename_json_keys(doc_ctx.renames or [])
             setter(style.dumps(holder[0]))
         # registered before the walk, so that JSON nested inside (registered during it)
         # is finalized first when the engine runs finalizers in reverse
@@ -357,6 +401,21 @@ class Walker:
                                        and _numeric_identifier(rule, node)):
             leaf_rule = Rule(Role.CONTENT, label=rule.label) if rule.role is Role.STRUCTURED else rule
             self._string(str(node), leaf_rule, label, ctx, _item_setter(container, key), None, in_json=True)
+
+
+#: roles whose fields detection alone decides (identifiers and redactions always change)
+_QUIET_ROLES = (Role.CONTENT, Role.PATTERNS)
+_PROBES: dict[str, str] = {}
+
+
+def _probe(key: str) -> str:
+    """`probe_text(key)`, memoized: the same keys recur in every span (bounded)."""
+    probe = _PROBES.get(key)
+    if probe is None:
+        if len(_PROBES) >= 8192:
+            _PROBES.clear()
+        probe = _PROBES[key] = probe_text(key)
+    return probe
 
 
 def _numeric_identifier(rule: Rule, number) -> bool:
