@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict
 from scrubber.pdata import Signal
 
 if TYPE_CHECKING:
-    from scrubber.dataflow import ConnectorFlow, ExporterFlow, ProcessorFlow
     from scrubber.service.telemetry import Telemetry
 
 
@@ -156,7 +155,7 @@ class Factory:
     #: kind a `scrubber.dataflow.ProcessorFlow`, `ExporterFlow` or `ConnectorFlow`); the
     #: residency proof and `scrubber flows` walk these declarations, never type names.
     #: None: data passes unchanged, an exporter is where its config says
-    flow: Callable[[Any], "ProcessorFlow | ExporterFlow | ConnectorFlow"] | None = None
+    flow: Callable[[Any], Any] | None = None  # (scrubber.dataflow imports this module, not the reverse)
 
     def default_config(self) -> ComponentConfig:
         return self.config_class()
