@@ -222,8 +222,29 @@ _CITY_LABELS = (
 )
 #: group 1 is the value up to the end of the line; see `field_value`
 FIELD_REGEX = (
-    "\\b(" + _STREET_LABELS + "|" + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")[\"']?[ \\t]*[:=][ \\t]*[\"']?"
+    "\\b(" + _STREET_LABELS + "|" + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")[\"']?(?:[ \\t]*:|[ \\t]+=)[ \\t]*[\"']?"
     "([^\\s\"'|;,:=<>{}\\[\\]][^\\n\\r\"|;,=\\t<>{}]{0,78}[^\\s\"'|;,=<>{}])?"
+)
+#: logfmt and query strings (`zip=30301 city=Atlanta`): after a bare `=` the value ends at the next
+#: space unless it is quoted, so the next key is not taken for part of the value
+FIELD_LOGFMT_REGEX = (
+    "\\b(" + _STREET_LABELS + "|" + _POSTCODE_LABELS + "|" + _CITY_LABELS + ")=(\"[^\"\\n]{1,78}\"|"
+    "[^\\s\"'|;,:=<>{}\\[\\]&]{1,60})"
+)
+#: a postcode after its word in a sentence, in EN, DE, FR, ES, PT, IT, NL and Hindi in Latin script:
+#: "my zip is 94107", "PLZ 80331", "code postal c'est 69003", "CEP é 22041-001", "pincode 411001 hai".
+#: The shapes of postcodes of many countries; the word is the evidence, so no checksum is needed.
+POSTCODE_SHAPES = (
+    "\\d{5}(?:-\\d{3,4})?|\\d{3}[ \\-]?\\d{2,4}|\\d{2}-\\d{3}|\\d{4}(?: ?[A-Z]{2})?|\\d{6}|"
+    + UK_POSTCODE + "|" + CA_POSTCODE + "|" + EIRCODE + "|[A-Z]\\d{4}[A-Z]{3}"
+)
+POSTCODE_WORDS = (
+    "(?i:post ?code|postal code|postcode|zip|zip ?code|zipcode|postleitzahl|code postal|código postal|"
+    "codigo postal|pin ?code|pincode|postnummer|kod pocztowy|codice postale)|PLZ|Plz|CEP|Cep|CAP|PIN|Pin|CP|C\\.P\\."
+)
+POSTCODE_AFTER_WORD_REGEX = (
+    "(?:^|[^\\w])(?:" + POSTCODE_WORDS + ")(?:[ \\t]+(?i:is|ist|lautet|est|c'est|c’est|es|é|e|è|hai|is de|was))?"
+    "[ \\t]*[:#=]?[ \\t]*(" + POSTCODE_SHAPES + ")(?:[^\\w]|$)"
 )
 _LABEL_BEFORE = re.compile(
     "(?:^|[^\\w])(?:(ip|mac|e-?mail|server|listen|bind|remote|host|wallet|memory|base|return|web|proxy|"
@@ -269,3 +290,13 @@ def postcode_in_address(value: str, text: str, start: int, end: int) -> bool:
 
         _ADDRESS_WORDS = compile_words(ADDRESS)
     return _ADDRESS_WORDS.search(text[max(0, start - 200):start])
+
+
+#: letters after four digits that are units or times, not a Dutch postcode (`in 1000 MB`, `at 2000 PM`);
+#: SA, SD and SS are never issued
+_NOT_NL_LETTERS = frozenset("KB MB GB TB PB MS KM CM MM HZ AM PM SA SD SS".split())
+
+
+def nl_postcode(value: str, text: str, start: int, end: int) -> bool:
+    return value[-2:] not in _NOT_NL_LETTERS
+

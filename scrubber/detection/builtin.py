@@ -14,7 +14,7 @@ from scrubber.detection import addresses, context
 from scrubber.detection.config import PatternSpec
 
 #: bump when the table changes, so content-addressed caches don't serve stale results
-TABLE_VERSION = "2026.3"
+TABLE_VERSION = "2026.4"
 
 _A = addresses
 _CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
@@ -353,6 +353,25 @@ BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(  # Street: ..., PLZ: 10115, City: Lake Sarahchester (the label says what the value is)
         name="address_field", entity="ADDRESS", score=0.85, validator="address_field", group=2, ignore_case=True,
         regex=_A.FIELD_REGEX,
+    ),
+    PatternSpec(  # zip=30301 city=Atlanta (logfmt: the value ends at the space before the next key)
+        name="address_field_logfmt", entity="ADDRESS", score=0.85, validator="address_field", group=2,
+        ignore_case=True, regex=_A.FIELD_LOGFMT_REGEX,
+    ),
+    PatternSpec(  # my zip is 94107, PLZ 80331, code postal c'est 69003, CEP é 22041-001, pincode 411001 hai
+        name="postcode_after_word", entity="ADDRESS", score=0.8, group=1, regex=_A.POSTCODE_AFTER_WORD_REGEX,
+    ),
+    PatternSpec(  # M5V 2T6, K1A 0B1: the Canadian format with its space is distinctive alone, like the UK's
+        name="ca_postcode", entity="ADDRESS", score=0.7, context=context.ADDRESS,
+        regex=r"\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] \d[A-CEGHJ-NPR-TV-Z]\d\b",
+    ),
+    PatternSpec(  # 2000 NSW, NSW 2000, 6000 WA: an Australian postcode with its state
+        name="au_postcode_state", entity="ADDRESS", score=0.75, context=context.ADDRESS,
+        regex=r"\b(?:\d{4} (?:NSW|VIC|QLD|TAS|ACT|NT|WA|SA)|(?:NSW|VIC|QLD|TAS|ACT) \d{4})\b",
+    ),
+    PatternSpec(  # I'm in 3012 CN, bezorgen naar 1016 GV: a Dutch postcode after a place word
+        name="nl_postcode_after_place", entity="ADDRESS", score=0.7, group=1, validator="nl_postcode",
+        regex=r"\b(?:in|near|to|at|from|naar|bij|uit|te|op)\s+([1-9]\d{3} ?[A-Z]{2})\b",
     ),
     PatternSpec(  # 10115 Berlin, 13-990 Sanok, 1012 AB Amsterdam, Bengaluru 560001, Kota - 829532: an address
         # word a few lines above (Billing address:) makes them an address

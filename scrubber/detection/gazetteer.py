@@ -71,15 +71,16 @@ LOWER_CASE_POPULATION = 100_000
 RARE_WORD_RANK = 12_000
 
 
-def city_names(text: str, toks: list, lex) -> list[tuple[int, int]]:
-    """(start, end) of each city name in `text` that its surroundings make a place.
+def city_names(text: str, toks: list, lex) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """(start, end, postcodes) of each city name in `text` that its surroundings make a place, with
+    the spans of the postcodes written next to it.
 
     `toks` are `persons.tokenize(text)`. A capitalised name is a place unless it is a plain word
     without a place cue (`_PLACE_BEFORE`, `_PLACE_AFTER`), or one word of a longer capitalised
     name ("Spring Boot", "Boston Dynamics"). A lower-case one needs a cue, a big city and no
     reading as a word."""
     table = cities()
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, list[tuple[int, int]]]] = []
     i = 0
     while i < len(toks):
         match = _longest_city(text, toks, i, table)
@@ -89,8 +90,26 @@ def city_names(text: str, toks: list, lex) -> list[tuple[int, int]]:
         j, name = match
         start, end = toks[i].start, toks[j].end
         if _is_place(text, toks, i, j, name, lex, table):
-            out.append((start, end))
+            out.append((start, end, postcodes_around(text, start, end)))
         i = j + 1
+    return out
+
+
+_POSTCODE_AFTER_CITY = re.compile(r",?[ \t]*\(?(?:\d{3}[ \-]?\d{2,4}|\d{4,6}|\d{2}-\d{3})\)?(?![\w\-/:]|\.\w)")
+_POSTCODE_BEFORE_CITY = re.compile(r"(?<![\w.\-/:])(?:\d{3}[ \-]?\d{2,4}|\d{4,6}|\d{2}-\d{3})[ \t]+$")
+
+
+def postcodes_around(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A postcode right after or before a city ("Durban, 4001", "Grenoble (38000)", "Tokyo 100-0005",
+    "111 21 Stockholm"): with the city it names where someone lives."""
+    out = []
+    after = _POSTCODE_AFTER_CITY.match(text, end)
+    if after:
+        digits = re.search(r"\d[\d \-]*\d", after.group())
+        out.append((end + digits.start(), end + digits.end()))
+    before = _POSTCODE_BEFORE_CITY.search(text, max(0, start - 12), start)
+    if before:
+        out.append((before.start(), before.start() + len(before.group().rstrip())))
     return out
 
 

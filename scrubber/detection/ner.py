@@ -330,13 +330,14 @@ class NerDetector:
         """Cities of the gazetteer that their surroundings make places (`gazetteer.city_names`), judged
         like the model's places: not where machines are ("the Porto cluster"), not inside code."""
         out = []
-        for start, end in city_names(text, tokenize(text), lexicon()):
-            if any(f.start <= start and end <= f.end for f in found):
+        for start, end, postcodes in city_names(text, tokenize(text), lexicon()):
+            known = any(f.start <= start and end <= f.end for f in found)
+            if not known and (looks_technical(text[start:end], text, start, end, casing=False)
+                              or not is_personal_place(text, start, end)):
                 continue
-            span = text[start:end]
-            if looks_technical(span, text, start, end, casing=False) or not is_personal_place(text, start, end):
-                continue
-            out.append(Finding("LOCATION", start, end, 0.75, "ner"))
+            if not known:
+                out.append(Finding("LOCATION", start, end, 0.75, "ner"))
+            out += [Finding("LOCATION", a, b, 0.75, "ner") for a, b in postcodes]
         return out
 
     def _judged(self, text: str, f: Finding) -> Finding | None:

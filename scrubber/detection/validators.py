@@ -18,7 +18,7 @@ from stdnum.br import cnpj as _cnpj
 from stdnum.br import cpf as _cpf
 from stdnum.cn import ric as _cn_ric
 
-from scrubber.detection.addresses import address_line, field_value, postcode_in_address, street_line
+from scrubber.detection.addresses import address_line, field_value, nl_postcode, postcode_in_address, street_line
 from scrubber.detection.phones import make_phone_validator
 from scrubber.detection.shapes import NON_ALNUM as _NON_ALNUM
 from scrubber.detection.shapes import consistent_separators as _consistent_separators
@@ -439,6 +439,7 @@ VALIDATORS: dict[str, Validator] = {
     "address_line": address_line,
     "always": always,
     "postcode_in_address": postcode_in_address,
+    "nl_postcode": nl_postcode,
     "prefixed_id": prefixed_id,
     "br_cnpj": br_cnpj,
     "br_cpf": br_cpf,
