@@ -18,12 +18,12 @@ TABLE_VERSION = "2026.4"
 
 _A = addresses
 _CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
-_PHRASE_SEP = "(?:\\s*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?))?"
+_PHRASE_SEP = "(?:[\\s_]*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?|n\\.|nº))?"
 #: a separator is required between the word and the value: `account2024report` is one token
 #: and a dash only with a space beside it: `consumer-1-abc123` is one token too
 _PHRASE_GLUE = "(?:\\s*[:#=]\\s*|\\s+-\\s*|\\s*-\\s+|\\s+(?:(?:is|ist|est|es|é|è|hai)\\s+)?[:#]?\\s*)"
 #: an optional letter prefix (KD-, POL-, C), then a digit: words are never the value
-_REF_VALUE = "((?:[A-Z]{1,6}[-/.]?)?\\d[A-Z0-9\\-/.]{1,24}[A-Z0-9](?: \\d{2,6}){0,3})"
+_REF_VALUE = "((?:(?-i:[A-Z]{2,4}) |[A-Z]{1,6}[-/.]?)?\\d[A-Z0-9\\-/.]{1,24}[A-Z0-9](?: \\d{2,6}){0,5})"
 
 
 def _after_words(words: str) -> str:
@@ -33,7 +33,17 @@ def _after_words(words: str) -> str:
 
 _ACCOUNT_WORDS = (
     "account|acct\\.?|a/c|bank account|kontonummer|konto|numéro de compte|compte|número de cuenta|cuenta|"
-    "número da conta|conta|numero di conto|conto|rekeningnummer|rekening|khata"
+    "número da conta|conta|numero di conto|conto|rekeningnummer|rekening|khata|"
+    # loyalty and travel programmes: the number names its member
+    "frequent flyer|frequent flier|loyalty card|rewards|bonus card|payback|miles and more|vielfliegernummer|"
+    "carte de fidélité|tarjeta de fidelidad|cartão fidelidade|carta fedeltà"
+)
+#: words that make a bare 8 to 17 digit number in the same sentence an account number (as Presidio's
+#: US_BANK_NUMBER does with its context words)
+ACCOUNT_CONTEXT = (
+    "account", "accounts", "acct", "a/c", "bank", "checking", "savings", "konto", "kontonummer", "girokonto",
+    "compte", "cuenta", "conta", "conto", "rekening", "khata", "customer", "member", "membership", "policy",
+    "kunde", "kundennummer", "client", "cliente", "klant", "polizza", "póliza", "apólice", "police",
 )
 _CUSTOMER_WORDS = (
     "customer|client (?:number|no\\.?|id|#)|member|membership|loyalty|subscriber|policy (?:number|no\\.?|#)|"
@@ -260,6 +270,10 @@ BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(
         name="account_number", entity="ACCOUNT_NUMBER", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=_after_words(_ACCOUNT_WORDS),
+    ),
+    PatternSpec(  # "the business one is 9928374650": a bare 8-17 digit number where an account word is near
+        name="account_number_context", entity="ACCOUNT_NUMBER", score=0.3, context=ACCOUNT_CONTEXT,
+        validator="bare_account_number", regex=r"\b\d{8,17}\b",
     ),
     PatternSpec(
         name="customer_number", entity="USER_ID", score=0.7, validator="reference_number", group=1,

@@ -370,6 +370,27 @@ def reference_number(value: str, text: str, start: int, end: int) -> bool:
     return n >= 4 or (n >= 2 and len(value) >= 6)
 
 
+_MACHINE_NUMBER_BEFORE = re.compile(
+    r"\b(?:build|builds|version|release|rev|revision|port|pid|job|run|step|batch|ticket|issue|pr|commit|sku|"
+    r"trace|span|request|req|thread|line|page|item|items|row|rows|offset|epoch|timestamp|ts|seq|sequence|"
+    r"invoice|order|orders|shard|partition|bytes|size|count|total|id|(?:created|updated|modified|expires|"
+    r"expired|sent|received)(?: at| on)?)\W{0,3}$",
+    re.IGNORECASE,
+)
+
+
+def bare_account_number(value: str, text: str, start: int, end: int) -> bool:
+    """A bare digit run near an account word, but not part of a longer token (a dotted version, a
+    time, a decimal, `build-20261130`), not a date written YYYYMMDD, and not a number that a machine
+    noun right before it names (`build 20261130`, `epoch 1700000000`)."""
+    before, after = text[start - 1:start] if start else "", text[end:end + 2]
+    if (before and before in ".-_:/+=#") or (after[:1] in ".:" and after[1:2].isdigit()) or after[:1] in ("-", "_"):
+        return False
+    if len(value) == 8 and value[:2] in ("19", "20") and 1 <= int(value[4:6]) <= 12 and 1 <= int(value[6:]) <= 31:
+        return False
+    return _MACHINE_NUMBER_BEFORE.search(text[max(0, start - 24):start]) is None
+
+
 _ID_PREFIX = re.compile(r"^[A-Za-z]+[-_]?")
 
 
@@ -448,6 +469,7 @@ VALIDATORS: dict[str, Validator] = {
     "birth_year_date": birth_year_date,
     "passport_number": passport_number,
     "reference_number": reference_number,
+    "bare_account_number": bare_account_number,
     "credit_card": credit_card,
     "de_tax_id": de_tax_id,
     "email": email,
