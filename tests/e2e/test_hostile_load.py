@@ -6,8 +6,9 @@ backends, raw gRPC and HTTP clients.
    19 MiB attribute each; the RSS of scrubber and its workers stays within `limit_mib` plus
    MARGIN_MIB, and a good client is served within 5 s after each burst;
 2. 10x overload: GenAI requests (IN, pseudonymized through the detection pool) offered at ten
-   times the capacity measured just before, open loop, with the SDK's 10 s deadline: at least
-   99% of the calls not accepted are refused within 1 s with RESOURCE_EXHAUSTED + RetryInfo;
+   times the capacity measured just before, open loop, with the SDK's 10 s deadline, over gRPC
+   and then over HTTP: at least 99% of the calls not accepted are refused within 1 s with
+   RESOURCE_EXHAUSTED + RetryInfo (429 + Retry-After);
 3. faults under load: a detection worker SIGKILLed every 3 s, the EU and IN backends down for
    10 s, and a client sending poison spans (3-byte trace ids) all along: every acknowledged
    span (EU, IN, US) reaches its regional backend (0 lost), every poison span is refused 400,
@@ -133,13 +134,15 @@ def capacity(apps: Apps, payloads: list[bytes], seconds: float = 8.0, clients: i
     return max(done["ok"] / seconds, 1.0)
 
 
-def overload(fed: Federated, payloads: list[bytes], rate: float, seconds: float = 30.0) -> dict:
-    """Open loop from another process: one call every 1/rate s whatever the answers, 10 s deadline."""
-    results = offer(f"127.0.0.1:{fed.grpc_port}", payloads, rate, seconds)
+def overload(fed: Federated, payloads: list[bytes], rate: float, seconds: float = 30.0, transport: str = "grpc") -> dict:
+    """Open loop from another process: one call every 1/rate s whatever the answers, 10 s deadline
+    (gRPC over 32 connections; HTTP/1.1, one request per connection at a time, over 64)."""
+    port, connections = (fed.http_port, 64) if transport == "http" else (fed.grpc_port, 32)
+    results = offer(f"127.0.0.1:{port}", payloads, rate, seconds, connections, transport)
     kinds = Counter(kind for kind, _, _ in results)
     not_accepted = [(k, e) for k, e, _ in results if k != "ok"]
     fast = sum(1 for k, e in not_accepted if k == "retry" and e <= 1.0)
-    return {"offered_per_s": round(rate, 1), "calls": len(results), "outcomes": dict(kinds),
+    return {"transport": transport, "offered_per_s": round(rate, 1), "calls": len(results), "outcomes": dict(kinds),
             "not_accepted": len(not_accepted), "refused_within_1s_with_retry_info": fast,
             "share_refused_fast": round(fast / len(not_accepted), 4) if not_accepted else 1.0,
             "p99_refusal_s": round(sorted(e for _, e in not_accepted)[int(0.99 * (len(not_accepted) - 1))], 3)
@@ -284,9 +287,10 @@ def test_compressed_bursts_and_faults_under_load(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 13 item 2 still open: under 10x overload most calls not accepted "
-                   "reach no handler before their deadline (see tests/fuzz/README.md)")
+@pytest.mark.xfail(strict=True, reason="issue 13 item 2 still open: under 10x overload on the shared 2-core machine "
+                   "the receiver's edge thread refuses too slowly; figures in tests/fuzz/README.md")
 def test_ten_times_overload_is_refused_within_a_second(tmp_path):
+    """gRPC, then HTTP, each at ten times the capacity measured over gRPC just before."""
     with Federated(tmp_path, config=_config(tmp_path)) as fed:
         apps = Apps(fed)
         genai = [_region(b.payload, "ap-south-1").SerializeToString() for b in generate("genai-unique", 40, 4, seed=5)]
@@ -294,9 +298,11 @@ def test_ten_times_overload_is_refused_within_a_second(tmp_path):
             fed.send_grpc(Signal.TRACES, payload, timeout=30)
         measured = capacity(apps, genai)
         apps.close()
-        loaded = overload(fed, genai, rate=10 * measured)
-        recovered = _good_client_delay(fed)
+        rows = []
+        for transport in ("grpc", "http"):
+            loaded = overload(fed, genai, rate=10 * measured, transport=transport)
+            rows.append({**loaded, "good_client_after_s": round(_good_client_delay(fed), 2)})
         alive = fed.process.proc.poll() is None
-    _report("overload", {"capacity_per_s": round(measured, 1), **loaded, "good_client_after_s": round(recovered, 2)})
-    assert alive and recovered <= 5.0
-    assert loaded["share_refused_fast"] >= 0.99, loaded
+    _report("overload", {"capacity_per_s": round(measured, 1), "runs": rows})
+    assert alive and all(row["good_client_after_s"] <= 5.0 for row in rows), rows
+    assert all(row["share_refused_fast"] >= 0.99 for row in rows), rows
