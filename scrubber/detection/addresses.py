@@ -40,7 +40,9 @@ STREET_ORDINAL = "Cross|Main|Street|St|Road|Rd|Avenue|Ave|Block|Stage|Phase|Sect
 STREET_SUFFIX = (
     "stra(?:ß|ss)e|str\\.|weg|ring|allee|platz|gasse|damm|ufer|chaussee|steig|stieg|pfad|markt|graben|"
     "bogen|hain|anger|höhe|kamp|koppel|twiete|wall|zeile|siedlung|"
-    "straat|laan|plein|gracht|kade|singel|dijk|steeg|dreef|hof|pad|baan|wal|plantsoen|erf"
+    "straat|laan|plein|gracht|kade|singel|dijk|steeg|dreef|hof|pad|baan|wal|plantsoen|erf|"
+    # Swedish, Norwegian, Danish, Finnish (Drottninggatan 53, Storgata 12, Strandvejen 4, Mannerheimintie 9)
+    "gatan|gata|gate|vägen|veien|vejen|vej|gade|katu|tie|gränd|torget|stræde"
 )
 #: the same as separate capitalised words (Berliner Straße 12, Karl-Marx-Allee 3)
 STREET_WORD_DE_NL = (

@@ -310,6 +310,12 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="street_address_tr", entity="ADDRESS", score=0.85, context=context.ADDRESS,
         regex=r"\b(?:" + _A.CAP + r" ){1,3}(?:" + _A.STREET_TR + r")(?:,? No[:.]? ?\d{1,5}[A-Z]?(?:/\d{1,3})?)?",
     ),
+    PatternSpec(  # 3-1-1 Marunouchi, Chiyoda-ku: a Japanese block number (chōme-ban-gō) before its district
+        name="street_address_jp_latin", entity="ADDRESS", score=0.85, context=context.ADDRESS,
+        validator="address_line",
+        regex=r"\b\d{1,2}-\d{1,2}-\d{1,3} [A-Z][a-z]{2,}(?:-(?:ku|shi|cho|chō|machi)\b|"
+              r", [A-Z][a-z]+-(?:ku|shi|ken|gun|cho|chō)\b)",
+    ),
     PatternSpec(  # 〒100-0001 東京都千代田区千代田1-1 (a Japanese postcode and the address after it)
         name="address_jp", entity="ADDRESS", score=0.9, context=context.ADDRESS,
         regex=r"〒 ?\d{3}-?\d{4}(?:[ 　]?[^\s、。,，]{1,40})?",

@@ -56,3 +56,26 @@ def test_postcode_look_alikes_stay(ner_detector: Detector, text: str, value: str
     start = text.index(value)
     hit = [text[f.start:f.end] for f in found if f.start < start + len(value) and f.end > start]
     assert not hit, f"{value!r} in {text!r} taken for {hit}"
+
+
+STREETS = [
+    ("Drottninggatan 53, 111 21 Stockholm", "Drottninggatan 53"),
+    ("Storgata 12, 0155 Oslo", "Storgata 12"),
+    ("Mannerheimintie 9, Helsinki", "Mannerheimintie 9"),
+    ("3-1-1 Marunouchi, Chiyoda-ku, Tokyo 100-0005", "3-1-1 Marunouchi"),
+]
+NOT_STREETS = [("run steps 1-2-3 Then deploy", "1-2-3"), ("final score 3-1 Liverpool won", "3-1")]
+
+
+@pytest.mark.parametrize("text,street", STREETS, ids=[t[:40] for t, _ in STREETS])
+def test_nordic_and_japanese_street_lines_are_found(ner_detector: Detector, text: str, street: str) -> None:
+    [found] = ner_detector.detect([text], [False])
+    start = text.index(street)
+    assert any(f.entity_type == "ADDRESS" and f.start <= start and start + len(street) <= f.end for f in found)
+
+
+@pytest.mark.parametrize("text,value", NOT_STREETS, ids=[t[:40] for t, _ in NOT_STREETS])
+def test_numbered_look_alikes_are_no_street(ner_detector: Detector, text: str, value: str) -> None:
+    [found] = ner_detector.detect([text], [False])
+    start = text.index(value)
+    assert not [f for f in found if f.start < start + len(value) and f.end > start]
