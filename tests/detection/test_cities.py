@@ -62,3 +62,12 @@ def test_gazetteer_knows_cities_in_their_own_languages() -> None:
         assert gazetteer.population(name), name
     assert gazetteer.population("Reading") and gazetteer.population("Nice")  # so they need a cue
     assert gazetteer.population("customer") is None
+
+
+@pytest.mark.parametrize("key", ["ville", "ort", "cidade", "ciudad", "woonplaats", "pincode", "cep", "app.user.hometown"])
+def test_city_and_postcode_keys_of_other_languages_name_a_location(key: str) -> None:
+    """Tool-call arguments name their fields in the user's language (`ville`, `cidade`, `pincode`): the
+    whole value is a place, as under `city` and `zip` (`processors/pii/keynames.py`)."""
+    from scrubber.processors.pii.keynames import classify
+
+    assert classify(key) == ("identifier", "LOCATION")

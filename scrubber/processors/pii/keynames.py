@@ -44,7 +44,9 @@ ENTITY_TOKENS: dict[str, str] = {
                      "cellphone", "fax", "whatsapp", "telefon", "telefono"), "PHONE_NUMBER"),
     **dict.fromkeys(("address", "street", "streetaddress", "addressline", "address1", "address2", "strasse",
                      "adresse", "direccion", "endereco", "residence", "domicile"), "ADDRESS"),
-    **dict.fromkeys(("city", "town", "zip", "zipcode", "postcode", "postal", "postalcode", "plz"), "LOCATION"),
+    **dict.fromkeys(("city", "town", "zip", "zipcode", "postcode", "postal", "postalcode", "plz", "pincode", "cep",
+                     "ort", "wohnort", "stadt", "ville", "ciudad", "localidad", "cidade", "citta", "città", "plaats",
+                     "woonplaats", "hometown"), "LOCATION"),
     # government and financial identifiers
     **dict.fromkeys(("ssn", "nationalid", "taxid", "tin", "passport", "passportnumber", "nino", "aadhaar",
                      "aadhar", "cpf", "nif", "nie", "dni", "bsn", "pesel", "driverlicense", "driverslicense",
