@@ -53,9 +53,9 @@ def run_scrubber(placed: list[Placed], config_path: Path = CONFIG, concurrency: 
 
 
 async def _scrub_all(placed: list[Placed], config_path: Path, concurrency: int):
-    from scrubber.processors.pii.scan import _Chains, _pii_ids, _ScanHost
     from scrubber.config.loader import load_config
     from scrubber.pdata import Signal, otlpjson
+    from scrubber.processors.pii.scan import _Chains, _pii_ids, _ScanHost
 
     config = load_config(str(config_path))
     host = _ScanHost()

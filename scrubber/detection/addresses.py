@@ -135,8 +135,9 @@ _TAILS = re.compile(
     "|".join((
         f"(?i:{UNIT})\\s*(?:No\\.?\\s*)?[A-Z0-9][A-Z0-9\\-/]{{0,5}}(?:,? (?i:{UNIT})\\s*[A-Z0-9]{{1,4}})?",
         f"(?:{DISTRICT}) {_CITY}",  # Col. Del Valle, Bairro Centro, Mahallesi
-        f"\\d{{1,2}}(?:º|°|ª|\\.)? ?(?:[A-Z]|izq\\.?|dcha\\.?|Dto\\.?|Esq\\.?)\\b",  # 3º B, 2ª izq.
-        f"(?:[A-Z]{{1,2}}-)?(?:\\d{{4,5}}(?:-\\d{{3}})?|\\d{{2}}-\\d{{3}}) {_CITY}(?: \\(?[A-Z]{{2}}\\)?)?",  # 10115 Berlin, 01310-100 São Paulo, 13-990 Sanok
+        "\\d{1,2}(?:º|°|ª|\\.)? ?(?:[A-Z]|izq\\.?|dcha\\.?|Dto\\.?|Esq\\.?)\\b",  # 3º B, 2ª izq.
+        # 10115 Berlin, 01310-100 São Paulo, 13-990 Sanok
+        f"(?:[A-Z]{{1,2}}-)?(?:\\d{{4,5}}(?:-\\d{{3}})?|\\d{{2}}-\\d{{3}}) {_CITY}(?: \\(?[A-Z]{{2}}\\)?)?",
         f"\\d{{4}} ?[A-Z]{{2}} {_CITY}",  # 1012 AB Amsterdam
         f"{_CITY},? (?:{US_STATES}) \\d{{5}}(?:-\\d{{4}})?",  # Springfield, IL 62704-1234
         f"{_CITY},? (?:{US_STATES}|{_CITY})(?=\\s*(?:$|\\n))",  # Austin, TX / Dublin, Leinster at a line end
@@ -291,7 +292,7 @@ def postcode_in_address(value: str, text: str, start: int, end: int) -> bool:
         from scrubber.detection.context import ADDRESS, compile_words
 
         _ADDRESS_WORDS = compile_words(ADDRESS)
-    return _ADDRESS_WORDS.search(text[max(0, start - 200):start])
+    return _ADDRESS_WORDS is not None and _ADDRESS_WORDS.search(text[max(0, start - 200):start])
 
 
 #: letters after four digits that are units or times, not a Dutch postcode (`in 1000 MB`, `at 2000 PM`);

@@ -106,7 +106,8 @@ def postcodes_around(text: str, start: int, end: int) -> list[tuple[int, int]]:
     after = _POSTCODE_AFTER_CITY.match(text, end)
     if after:
         digits = re.search(r"\d[\d \-]*\d", after.group())
-        out.append((end + digits.start(), end + digits.end()))
+        if digits is not None:
+            out.append((end + digits.start(), end + digits.end()))
     before = _POSTCODE_BEFORE_CITY.search(text, max(0, start - 12), start)
     if before:
         out.append((before.start(), before.start() + len(before.group().rstrip())))

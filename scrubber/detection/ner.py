@@ -37,7 +37,13 @@ from scrubber.detection.gazetteer import city_names
 from scrubber.detection.lexicon import lexicon
 from scrubber.detection.names import cue_names
 from scrubber.detection.persons import (
-    TECH_WORDS, is_personal_place, judge_span, labelled_names, lexicon_names, propagate_names, tokenize,
+    TECH_WORDS,
+    is_personal_place,
+    judge_span,
+    labelled_names,
+    lexicon_names,
+    propagate_names,
+    tokenize,
 )
 
 EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -117,7 +123,7 @@ def _make_engine(model: str):
         """Presidio's spaCy engine on the process-wide, NER-only pipeline."""
 
         def load(self) -> None:
-            self.nlp = {m["lang_code"]: load_nlp(m["model_name"]) for m in self.models}
+            self.nlp = {m["lang_code"]: load_nlp(m["model_name"]) for m in self.models}  # type: ignore[assignment]
 
         def _doc_to_nlp_artifact(self, doc, language):
             artifacts = super()._doc_to_nlp_artifact(doc, language)
@@ -264,7 +270,7 @@ class NerDetector:
         wanted = set(enabled_entities) if enabled_entities is not None else None
         self.entities = [e for e in config.entities if wanted is None or e in wanted]
         self.engine = _make_engine(config.model)
-        self.recognizers = [
+        self.recognizers: list = [
             SpacyRecognizer(supported_entities=[e], context=list(config.context.get(e, ())), name=f"spacy_{e}")
             for e in self.entities
         ]

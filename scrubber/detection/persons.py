@@ -60,7 +60,8 @@ NOT_NAME_WORDS = frozenset(
 INFRA_WORDS = frozenset(
     "warehouse warehouses depot plant facility facilities fulfilment fulfillment colo colocation "
     "failover traffic latency outage backup backups cluster-wide region regions zone zones cluster clusters "
-    "datacenter datacentre dc az pop edge server servers node nodes on-call oncall rotation shard shards replica replicas bucket buckets deployment deployments "
+    "datacenter datacentre dc az pop edge server servers node nodes on-call oncall rotation shard shards replica "
+    "replicas bucket buckets deployment deployments "
     "instance instances site sites office offices hub hubs campus team teams pipeline pipelines "
     "endpoint endpoints gateway queue queues vpc subnet rack racks availability".split()
 )
@@ -244,7 +245,7 @@ def _opens_sentence(text: str, start: int) -> bool:
 def followed_by_infrastructure(text: str, end: int) -> bool:
     """'Frankfurt region', 'Mumbai on-call': the place names a machine or a rota, not a person."""
     m = re.match(r"[\s\-]*([\w\-]+)", text[end:end + 24])
-    return bool(m) and m.group(1).casefold() in INFRA_WORDS
+    return m is not None and m.group(1).casefold() in INFRA_WORDS
 
 
 def lexicon_names(text: str, lex: Lexicon | None = None, toks: list[Token] | None = None) -> list[Finding]:
@@ -469,7 +470,7 @@ def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = No
     return [
         Finding("PERSON", t.start, t.end, 0.8, "ner")
         for t in (tokenize(text) if toks is None else toks)
-        if t.text.casefold() in parts and t.shape != "lower" or (t.shape == "lower" and t.text.casefold() in parts and lex.word_rank(t.text) is None)
+        if t.text.casefold() in parts and (t.shape != "lower" or lex.word_rank(t.text) is None)
     ]
 
 

@@ -76,14 +76,15 @@ class _RegionShape:
     def __init__(self, region: str):
         meta = PhoneMetadata.metadata_for_region(region)
         desc = meta.general_desc if meta is not None else None
-        self.always = desc is None or not desc.national_number_pattern or bool(meta.national_prefix_transform_rule)
+        national = desc.national_number_pattern if desc is not None else None
+        self.always = meta is None or not national or bool(meta.national_prefix_transform_rule)
         self.lengths = frozenset(desc.possible_length or ()) if desc is not None else frozenset()
-        self.pattern = re.compile(desc.national_number_pattern) if not self.always else None
+        self.pattern: re.Pattern[str] | None = re.compile(national) if national and not self.always else None
         prefix = meta.national_prefix_for_parsing or meta.national_prefix if meta is not None else None
         self.prefix = re.compile(prefix) if prefix else None
 
     def may_be(self, number: str) -> bool:
-        if self.always:
+        if self.always or self.pattern is None:
             return True
         if len(number) in self.lengths and self.pattern.fullmatch(number):
             return True

@@ -22,9 +22,8 @@ from scrubber.detection.addresses import address_line, field_value, nl_postcode,
 from scrubber.detection.phones import make_phone_validator
 from scrubber.detection.shapes import NON_ALNUM as _NON_ALNUM
 from scrubber.detection.shapes import consistent_separators as _consistent_separators
-from scrubber.detection.shapes import digits
+from scrubber.detection.shapes import digits, wants_context
 from scrubber.detection.shapes import numeric_neighbours as _numeric_neighbours
-from scrubber.detection.shapes import wants_context
 
 #: (value, text, start, end) -> accept; a validator marked `wants_context` takes a fifth
 #: argument, whether a context word is near (see shapes.wants_context)

@@ -8,6 +8,7 @@ import json
 import random
 
 import pytest
+
 from benchmarks.accuracy.corpora import load
 from benchmarks.throughput import references
 from benchmarks.throughput.workloads import WORKLOADS, generate

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrubber.detection import Detector
-from scrubber.detection import gazetteer
+from scrubber.detection import Detector, gazetteer
 
 FOUND = [
     ("I moved to Porto last year and my bank still writes to the old flat", "Porto"),
