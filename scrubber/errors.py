@@ -10,7 +10,8 @@ part are declared beside it and derive from this tree, so `except ScrubberError`
 `RegistryError` (scrubber.registry), `ExpansionError` (scrubber.config.expand),
 `OTLPJSONError` (a `PermanentError`, scrubber.pdata.otlpjson), `KeyUnavailable` and `NoKey`
 (pii keys and operators), `SendFailed` (exporterhelper), `VaultUnavailable` and `ErasureError`
-(scrubber.subjects), `DetectionServiceClosed` and `DetectionFailed` (scrubber.detection).
+(scrubber.subjects), `DetectionServiceClosed` (scrubber.detection), and the worker pool's `JobFailed` (also known
+as `DetectionFailed`).
 Only errors that are not consumer errors stay out of `ConsumerError`: a receiver answers
 INTERNAL for them, without their text.
 """
