@@ -38,3 +38,10 @@ class Sizes:
 
     def run_batch(self, payloads):
         return [(payload, len(payloads)) for payload in payloads]
+
+
+class Broken:
+    """A handler whose factory raises in the worker (a model that cannot load)."""
+
+    def __init__(self, spec, context):
+        raise OSError("a message that might quote a path")

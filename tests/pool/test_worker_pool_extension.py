@@ -246,3 +246,30 @@ def test_the_readme_example_is_a_valid_config(monkeypatch):
     pool = config.entry(Kind.EXTENSION, ComponentID("worker_pool", "detection")).config
     assert (pool.max_wait, pool.timeout, pool.start_timeout) == (0.002, 5.0, 120.0)
     assert config.entry(Kind.PROCESSOR, ComponentID("pii", "requests")).config.scope == "requests"
+
+
+def test_a_handler_whose_factory_raises_fails_its_jobs_and_spares_the_worker():
+    """Its waiters and callers get JobFailed (by exception type only), the worker that tried
+    to build it is not killed, and the other handlers keep running on it."""
+    from scrubber.errors import JobFailed
+    from scrubber.extensions.worker_pool.worker import Handler
+    from tests.pool.jobs import Broken, Echo
+
+    async def scenario():
+        pool = WorkerPool({"workers": 1}, Telemetry())
+        echo, broken = Handler("test/echo", Echo, None), Handler("test/broken", Broken, None)
+        await pool.start()
+        await pool.wait_ready(60, echo)
+        pids = pool.worker_pids()
+        with pytest.raises(JobFailed) as waited:
+            await pool.wait_ready(60, broken)
+        with pytest.raises(JobFailed):
+            await pool.run_job(broken, "x", 1)
+        echoed = await pool.run_job(echo, "still here", 1)
+        after = pool.worker_pids()
+        await pool.close()
+        return str(waited.value), pids, after, echoed
+
+    message, pids, after, echoed = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert "OSError" in message and "path" not in message
+    assert pids == after and echoed == (None, "still here")

@@ -60,6 +60,7 @@ class WorkerPool:
         self.name = name
         self._handlers: dict[str, Handler] = {}
         self._built: dict[str, asyncio.Event] = {}  # handler id -> set once any worker built it
+        self._broken: dict[str, str] = {}  # handler id -> why its factory raised (by type)
         self._lanes: dict[str, deque[_Item]] = {}  # handler id -> its queued items, oldest first
         self._seq = itertools.count()
         self._pending_count = self._pending_bytes = 0
@@ -86,7 +87,9 @@ class WorkerPool:
     # -- handlers and lifecycle -----------------------------------------------------
     def register(self, handler: Handler) -> None:
         """Make `handler` runnable; every worker (current and future) builds it before its jobs.
-        Idempotent by handler id."""
+        Idempotent by handler id; JobFailed for a handler whose factory raised in a worker."""
+        if handler.id in self._broken:
+            raise JobFailed(f"handler {handler.id} cannot be built: {self._broken[handler.id]}")
         if handler.id not in self._handlers:
             self._handlers[handler.id] = handler
             self._built.setdefault(handler.id, asyncio.Event())
@@ -106,6 +109,8 @@ class WorkerPool:
             self.register(handler)
         event = self._built[handler.id] if handler is not None else self._ready
         await asyncio.wait_for(event.wait(), timeout)
+        if handler is not None:
+            self.register(handler)  # raises if it turned out broken
 
     def _launch(self) -> None:
         self._started = True
@@ -189,6 +194,9 @@ class WorkerPool:
             if work[0].id not in worker.built and not await self._build_handlers(slot, worker):
                 self._fail(*work, JobFailed("worker lost while building a handler"))
                 continue
+            if work[0].id not in worker.built:  # its factory raised
+                self._fail(*work, JobFailed(f"handler {work[0].id} cannot be built"))
+                continue
             await self._run(slot, worker, *work)
 
     async def _spawn(self, slot: int) -> WorkerHandle | None:
@@ -210,12 +218,16 @@ class WorkerPool:
         return worker
 
     async def _build_handlers(self, slot: int, worker: WorkerHandle) -> bool:
-        """Build in `worker` every registered handler it lacks; False if it failed (and is gone)."""
+        """Build in `worker` every registered handler it lacks; False if the worker died or hung
+        doing so (it is gone). A handler whose factory raises is given up, not the worker."""
         loop = asyncio.get_running_loop()
         for handler in [h for h in self._handlers.values() if h.id not in worker.built]:
             try:
                 await loop.run_in_executor(self._executor, worker.build, handler, self.config.start_timeout)
-            except (WorkerFailed, JobError) as exc:
+            except JobError as exc:
+                self._give_up(handler, exc)
+                continue
+            except WorkerFailed as exc:
                 log.error("%s worker %d could not build handler %s: %s", self.name, slot, handler.id, exc)
                 self._workers[slot] = None
                 await loop.run_in_executor(None, worker.kill)
@@ -226,6 +238,18 @@ class WorkerPool:
             self._built[handler.id].set()
         self._ready.set()
         return True
+
+    def _give_up(self, handler: Handler, exc: JobError) -> None:
+        """A handler whose factory raised would raise in every worker: its jobs fail closed from
+        now on, and the workers keep serving the other handlers."""
+        log.error("%s: handler %s cannot be built (%s); its jobs fail closed", self.name, handler.id, exc)
+        self._broken[handler.id] = str(exc)
+        del self._handlers[handler.id]
+        lane = self._lanes.pop(handler.id, deque())
+        self._pending_count -= len(lane)
+        self._pending_bytes -= sum(item.size for item in lane)
+        self._fail(handler, list(lane), JobFailed(f"handler {handler.id} cannot be built"))
+        self._built[handler.id].set()  # waiters wake and see it broken
 
     async def _next_work(self) -> tuple[Handler, list[_Item]] | None:
         """The oldest item's handler and the items to send with it; None if woken without work."""
