@@ -135,9 +135,11 @@ def capacity(apps: Apps, payloads: list[bytes], seconds: float = 8.0, clients: i
 
 
 def overload(fed: Federated, payloads: list[bytes], rate: float, seconds: float = 30.0, transport: str = "grpc") -> dict:
-    """Open loop from another process: one call every 1/rate s whatever the answers, 10 s deadline
-    (gRPC over 32 connections; HTTP/1.1, one request per connection at a time, over 64)."""
-    port, connections = (fed.http_port, 64) if transport == "http" else (fed.grpc_port, 32)
+    """Open loop from another process: one call every 1/rate s whatever the answers, 10 s deadline.
+    gRPC over 32 connections (HTTP/2 multiplexes); HTTP/1.1 carries one request per connection at
+    a time, so up to 512 connections: with fewer than the receiver admits and queues (64 + 256)
+    the overload would wait in the client's own pool and never reach the server."""
+    port, connections = (fed.http_port, 512) if transport == "http" else (fed.grpc_port, 32)
     results = offer(f"127.0.0.1:{port}", payloads, rate, seconds, connections, transport)
     kinds = Counter(kind for kind, _, _ in results)
     not_accepted = [(k, e) for k, e, _ in results if k != "ok"]

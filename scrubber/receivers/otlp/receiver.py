@@ -66,7 +66,7 @@ class OTLPReceiver:
         self._http: HTTPServer | None = None
         self._started = False
         self._stopped = False
-        self._watcher: asyncio.Task | None = None
+        self._watchers: list[asyncio.Task] = []
 
     @property
     def grpc_port(self) -> int | None:
@@ -89,7 +89,9 @@ class OTLPReceiver:
             self._make_servers(authenticators)
             self._edge.start()
             # the lag that matters is the pipelines' (this loop's); slots are taken on the edge loop
-            self._watcher = asyncio.get_running_loop().create_task(self.admission.watch_loop(self._edge.loop))
+            loop = asyncio.get_running_loop()
+            self._watchers = [loop.create_task(self.admission.watch_loop(self._edge.loop)),
+                              loop.create_task(self.admission.yield_while_refusing())]
             for server in filter(None, (self._grpc, self._http)):
                 await self._edge.run(server.start())
         except BaseException:
@@ -142,9 +144,9 @@ class OTLPReceiver:
         if self._stopped:
             return
         self._stopped = True
-        if self._watcher is not None:
-            self._watcher.cancel()
-            self._watcher = None
+        for watcher in self._watchers:
+            watcher.cancel()
+        self._watchers = []
         servers = [s for s in (self._grpc, self._http) if s is not None]
         if self._edge.loop is not None:
             results = await asyncio.gather(*(self._edge.run(s.stop(timeout)) for s in servers), return_exceptions=True)
