@@ -158,3 +158,33 @@ def test_refusals_are_answered_while_the_pipeline_loop_is_blocked():
         assert results["first"][0] == "ok" and len(blocking.requests(Signal.TRACES)) == 1
 
     run(body())
+
+
+def test_the_pipeline_loop_yields_while_calls_are_refused_and_only_then():
+    """While refusals for want of a slot keep coming, every tick of the pipeline loop is followed
+    by YIELD_SECONDS with the interpreter lock released; once they stop, the loop runs freely."""
+    from scrubber.receivers.otlp.admission import YIELD_SECONDS, YIELD_TICK
+
+    admission = Admission(AdmissionConfig())
+    ticks = 20
+
+    async def elapsed(refusing: bool) -> float:
+        started = time.monotonic()
+        for _ in range(ticks):
+            if refusing:
+                admission.saturated_refusals += 1
+            await asyncio.sleep(YIELD_TICK)
+        return time.monotonic() - started
+
+    async def body():
+        yielding = asyncio.create_task(admission.yield_while_refusing())
+        try:
+            refusing = await elapsed(True)
+            await asyncio.sleep(2 * (YIELD_TICK + YIELD_SECONDS))  # the last refusal's yield is over
+            calm = await elapsed(False)
+        finally:
+            yielding.cancel()
+        assert refusing >= ticks * YIELD_SECONDS * 0.9
+        assert calm < ticks * YIELD_SECONDS * 0.9
+
+    run(body())
