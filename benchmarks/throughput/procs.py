@@ -80,10 +80,10 @@ class Scrubber:
     def _start_federated(self, workdir: Path, sink: str, scope: str) -> None:
         """The shipped `config/federated.yaml` as users run it: every regional and the global
         backend is the one sink; with scope `requests` its two pii processors get
-        `pool: {scope: requests}` (the shared pool and the aggregates' label detection stay as shipped)."""
+        `pool: {scope: requests}`, and so does the aggregates connector, so that all three still share one pool."""
         config = FEDERATED.read_text()
-        if scope == "requests":
-            config = config.replace("    pool: {}\n    default_jurisdiction", "    pool: {scope: requests}\n    default_jurisdiction")
+        if scope == "requests":  # every user of the pool, so they still share one (equal settings)
+            config = config.replace("    pool: {}\n", "    pool: {scope: requests}\n")
         self.config_path = workdir / "scrubber-federated.yaml"
         self.config_path.write_text(config)
         env = {**os.environ, "SCRUBBER_GRPC_ENDPOINT": self.grpc, "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",

@@ -1,0 +1,103 @@
+"""`python -m benchmarks.throughput.prepass_cost`: main-process CPU per span of the pii engine
+with and without the plain-path prepass (`scrubber/processors/pii/prepass.py`), in one process.
+
+What the prepass saves is main-process work (fields, detection slots, propagation, apply), so
+detection is answered from a dict filled on the first pass: the rounds measure the walk and
+the rewrite alone, as the main process does them when the pool's cache answers. Both engines
+scrub the same requests in alternating rounds; the outputs (bytes and reports) are checked
+equal; the best round of each is compared (the least disturbed by other load).
+
+    .venv/bin/python -m benchmarks.throughput.prepass_cost [--workloads plain,world-mixed] [--requests 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import secrets
+import time
+
+from benchmarks.throughput.__main__ import SPANS_PER_REQUEST
+from benchmarks.throughput.workloads import WORKLOADS, generate
+from scrubber.detection import Detector
+from scrubber.pdata import Signal
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.keys import KeyStore
+from scrubber.processors.pii.processor import build_engine
+
+KEY_ENV = "SCRUBBER_BENCH_PREPASS_KEY"
+
+
+class Answered:
+    """Detection answered from a dict after the first call per text: the main process's share only."""
+
+    def __init__(self, detector: Detector):
+        self.detector = detector
+        self.memo: dict[tuple[str, bool], list] = {}
+
+    async def detect(self, texts, ner):
+        out = []
+        for key in zip(texts, ner):
+            if key not in self.memo:
+                self.memo[key] = self.detector.detect([key[0]], [key[1]])[0]
+            out.append(list(self.memo[key]))
+        return out
+
+
+def _round(engine, signal: Signal, payloads: list[bytes], detection) -> tuple[float, list]:
+    async def scrub_all():
+        outs = []
+        for data in payloads:
+            request = signal.new_request()
+            request.ParseFromString(data)
+            report = await engine.scrub(signal, request, detection)
+            outs.append((request.SerializeToString(), dict(report.detections), dict(report.fail_closed)))
+        return outs
+    gc.collect()
+    began = time.process_time()
+    outs = asyncio.run(scrub_all())
+    return time.process_time() - began, outs
+
+
+def measure(workload: str, n_requests: int, rounds: int, detection: Answered, config: PIIProcessorConfig) -> dict:
+    batches = generate(workload, n_requests, SPANS_PER_REQUEST[workload], 7)
+    signal = Signal(batches[0].signal)
+    payloads = [b.payload for b in batches]
+    keys = KeyStore.load(config.keys, config.pseudonym_length, None)
+    with_prepass, without = build_engine(config, keys), build_engine(config, keys)
+    without.prepass = None
+    _, reference = _round(without, signal, payloads, detection)  # fills the detection dict
+    best = {"on": float("inf"), "off": float("inf")}
+    for _ in range(rounds):
+        for name, engine in (("on", with_prepass), ("off", without)):
+            seconds, outs = _round(engine, signal, payloads, detection)
+            if outs != reference:
+                raise AssertionError(f"{workload}: the prepass changed the output")
+            best[name] = min(best[name], seconds)
+    spans = sum(b.spans for b in batches)
+    return {"workload": workload, "us_per_span_on": best["on"] / spans * 1e6, "us_per_span_off": best["off"] / spans * 1e6,
+            "speedup": best["off"] / best["on"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput.prepass_cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workloads", default="plain,world-mixed,world-logs,genai-chat")
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    os.environ.setdefault(KEY_ENV, secrets.token_hex(32))
+    config = PIIProcessorConfig.model_validate({"keys": {"default": {"active": "k1", "keys": {"k1": {"env": KEY_ENV}}}}})
+    detection = Answered(Detector(config.detection))
+    for workload in args.workloads.split(","):
+        if workload not in WORKLOADS:
+            parser.error(f"unknown workload {workload!r}")
+        r = measure(workload, args.requests, args.rounds, detection, config)
+        print(f"{workload:<17} main-process CPU per span: prepass {r['us_per_span_on']:7.1f} us, without "
+              f"{r['us_per_span_off']:7.1f} us, x{r['speedup']:.2f} (outputs identical)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
