@@ -301,10 +301,11 @@ class NerDetector:
         if "PERSON" in self.entities:
             found += [f for f in self._cue_persons(text) if not _inside(f, machine_places)]
         found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
+        toks = tokenize(text)  # one tokenization for the lexicon names and the gazetteer
         if "PERSON" in self.entities:
-            found += self._lexical_persons(text, found, machine_places)
+            found += self._lexical_persons(text, found, machine_places, toks)
         if "LOCATION" in self.entities:
-            found += self._gazetteer_places(text, found)
+            found += self._gazetteer_places(text, found, toks)
         threshold = self.config.score_threshold
         return merge_overlapping_persons([f for f in found if f.score >= threshold])
 
@@ -320,11 +321,11 @@ class NerDetector:
         return out
 
     @staticmethod
-    def _lexical_persons(text: str, found: list[Finding], machine_places: list[Finding]) -> list[Finding]:
+    def _lexical_persons(text: str, found: list[Finding], machine_places: list[Finding],
+                         toks: list) -> list[Finding]:
         """Lexicon names, labelled values and the recurring parts of every name found, from one
         tokenization of the text. A label or log key says so itself: no technical filter there
         ("agent=Tania"); lexicon names keep the filter but not its case rule."""
-        toks = tokenize(text)
         labelled = labelled_names(text)
         lexical = [f for f in lexicon_names(text, toks=toks) if not _inside(f, machine_places)]
         lexical += propagate_names(text, found + lexical + labelled, toks=toks)
@@ -332,11 +333,11 @@ class NerDetector:
         return kept + labelled
 
     @staticmethod
-    def _gazetteer_places(text: str, found: list[Finding]) -> list[Finding]:
+    def _gazetteer_places(text: str, found: list[Finding], toks: list) -> list[Finding]:
         """Cities of the gazetteer that their surroundings make places (`gazetteer.city_names`), judged
         like the model's places: not where machines are ("the Porto cluster"), not inside code."""
         out = []
-        for start, end, postcodes in city_names(text, tokenize(text), lexicon()):
+        for start, end, postcodes in city_names(text, toks, lexicon()):
             known = any(f.start <= start and end <= f.end for f in found)
             if not known and (looks_technical(text[start:end], text, start, end, casing=False)
                               or not is_personal_place(text, start, end)):
