@@ -14,7 +14,6 @@ import grpc
 from scrubber.pdata import Signal
 from tests.fuzz.federated import METHODS, _grpc_outcome
 
-
 DEADLINE = 10.0
 
 

@@ -19,13 +19,13 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from scrubber.processors.memory_limiter.gate import SHARED_NAME, MemoryGate
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal
+from scrubber.processors.memory_limiter.gate import SHARED_NAME, MemoryGate
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.service.telemetry import Telemetry
-from tests.receivers.otlp_helpers import running, run, spans_request
+from tests.receivers.otlp_helpers import run, running, spans_request
 from tests.receivers.test_otlp_receiver_grpc import TRACES, call, rich_status
 from tests.receivers.test_otlp_receiver_http import PB, post
 

@@ -17,7 +17,8 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.loader import parse_config
-from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig, factory as auth_factory
+from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig
+from scrubber.extensions.bearertokenauth import factory as auth_factory
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.service.graph import Graph

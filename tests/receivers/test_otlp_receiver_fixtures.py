@@ -3,14 +3,12 @@ HTTP JSON endpoint arrives in the sink equal to `otlpjson.loads` of the line."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aiohttp
 import pytest
 
-from tests.receivers.otlp_helpers import running, run
 from scrubber.pdata import Signal, otlpjson
 from scrubber.testing.data import require_fixtures_dir
+from tests.receivers.otlp_helpers import run, running
 
 FIXTURES = require_fixtures_dir()
 PATHS = {Signal.TRACES: "/v1/traces", Signal.METRICS: "/v1/metrics", Signal.LOGS: "/v1/logs"}

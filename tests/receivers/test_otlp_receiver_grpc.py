@@ -10,11 +10,11 @@ from google.rpc import error_details_pb2, status_pb2
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
-from tests.receivers.otlp_helpers import Raising, loopback_config, running, run, spans_request
 from scrubber.consumer import SinkConsumer
 from scrubber.errors import PartialSuccess, PermanentError, ResourceExhaustedError, RetryableError
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
+from tests.receivers.otlp_helpers import Raising, loopback_config, run, running, spans_request
 
 TRACES = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 LOGS = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"

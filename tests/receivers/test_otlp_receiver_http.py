@@ -14,10 +14,10 @@ import pytest
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from tests.receivers.otlp_helpers import Raising, loopback_config, running, run, spans_request
-from scrubber.errors import PartialSuccess, ResourceExhaustedError, RetryableError
 from scrubber.consumer import SinkConsumer
+from scrubber.errors import PartialSuccess, ResourceExhaustedError, RetryableError
 from scrubber.pdata import Signal, otlpjson
+from tests.receivers.otlp_helpers import Raising, loopback_config, run, running, spans_request
 
 PB = "application/x-protobuf"
 JSON = "application/json"
@@ -56,7 +56,8 @@ def test_compressed_bodies(encoding):
         async with running() as (receiver, sink):
             status, _, raw = await post(receiver.http_port, compress(request.SerializeToString()), **{"Content-Encoding": encoding})
             assert status == 200 and ExportTraceServiceResponse.FromString(raw) == ExportTraceServiceResponse()
-            status, _, _ = await post(receiver.http_port, compress(otlpjson.dumps(request).encode()), JSON, **{"Content-Encoding": encoding})
+            compressed = compress(otlpjson.dumps(request).encode())
+            status, _, _ = await post(receiver.http_port, compressed, JSON, **{"Content-Encoding": encoding})
             assert status == 200
             assert sink.requests(Signal.TRACES) == [request, request]
 
@@ -89,7 +90,8 @@ def test_signal_without_consumer_is_404():
 
 @pytest.mark.parametrize(
     "content_type, payload",
-    [(PB, b"\xff\xff\xff\xff not protobuf"), (JSON, b'{"resourceSpans": [ {'), (JSON, b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}'),
+    [(PB, b"\xff\xff\xff\xff not protobuf"), (JSON, b'{"resourceSpans": [ {'),
+     (JSON, b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}'),
      (JSON, b'{"resourceSpans": [{"scopeSpans": [{"spans": 5}]}]}'), (JSON, b'{"resourceSpans": [{"\xff\xfe": 1}]}'),
      (JSON, b"[" * 100_000 + b"]" * 100_000), (JSON, b'{"a":' * 5000 + b"1" + b"}" * 5000)],
     ids=["protobuf", "json-syntax", "json-bad-id", "json-wrong-type", "json-not-utf8", "json-deep-array", "json-deep-object"],

@@ -10,10 +10,10 @@ import aiohttp
 import grpc
 import pytest
 
-from tests.receivers.otlp_helpers import loopback_config, make_settings, run, spans_request
 from scrubber.component import Kind
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.factory import factory
+from tests.receivers.otlp_helpers import loopback_config, make_settings, run, spans_request
 
 TRACES = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
@@ -64,7 +64,8 @@ async def _grpc_export(port: int) -> bytes:
 async def _http_export(port: int) -> int:
     async with aiohttp.ClientSession() as session:
         headers = {"Content-Type": "application/x-protobuf"}
-        async with session.post(f"http://127.0.0.1:{port}/v1/traces", data=spans_request().SerializeToString(), headers=headers) as response:
+        url, body = f"http://127.0.0.1:{port}/v1/traces", spans_request().SerializeToString()
+        async with session.post(url, data=body, headers=headers) as response:
             return response.status
 
 

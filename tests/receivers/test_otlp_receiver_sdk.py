@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as GRPCLogExporter
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GRPCMetricExporter
@@ -13,10 +14,9 @@ from opentelemetry.exporter.otlp.proto.http import Compression as HTTPCompressio
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter as HTTPLogExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HTTPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HTTPSpanExporter
-import grpc
 
-from tests.receivers.otlp_helpers import EXPECTED, running, run, sdk_logs, sdk_metrics, sdk_spans
 from scrubber.pdata import Signal, item_count
+from tests.receivers.otlp_helpers import EXPECTED, run, running, sdk_logs, sdk_metrics, sdk_spans
 
 MAKE_DATA = {Signal.TRACES: sdk_spans, Signal.LOGS: sdk_logs, Signal.METRICS: sdk_metrics}
 GRPC_EXPORTERS = {Signal.TRACES: GRPCSpanExporter, Signal.LOGS: GRPCLogExporter, Signal.METRICS: GRPCMetricExporter}

@@ -203,7 +203,7 @@ def test_a_key_that_does_not_match_fails_the_start_clearly(pki, tmp_path):
         config = OTLPReceiverConfig.model_validate({"protocols": {protocol: {
             "endpoint": "127.0.0.1:0", "tls": {"cert_file": pki.server_cert, "key_file": other.server_key}}}})
 
-        async def body():
+        async def body(config=config):
             async with running(config=config):
                 pass
 

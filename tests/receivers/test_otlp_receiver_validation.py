@@ -17,7 +17,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
 from scrubber.pdata import Signal, otlpjson
 from tests.fuzz.payloads import metrics_request
-from tests.receivers.otlp_helpers import EXPECTED, running, run, sdk_logs, sdk_spans
+from tests.receivers.otlp_helpers import EXPECTED, run, running, sdk_logs, sdk_spans
 from tests.receivers.test_otlp_receiver_http import JSON, PB, post
 
 STUBS = {Signal.TRACES: trace_service_pb2_grpc.TraceServiceStub, Signal.LOGS: logs_service_pb2_grpc.LogsServiceStub,

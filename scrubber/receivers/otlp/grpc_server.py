@@ -112,6 +112,7 @@ class GRPCServer:
     async def start(self) -> None:
         server = grpc.aio.server(options=server_options(self.config))
         server.add_generic_rpc_handlers(tuple(self._handlers()))
+        cause: RuntimeError | None = None
         try:
             address = self._address(self._requested_port)
             if self.config.tls is not None:
@@ -123,11 +124,10 @@ class GRPCServer:
             raise
         except RuntimeError as error:
             port, cause = 0, error
-        else:
-            cause = None
         if not port:
             await server.stop(None)
-            raise OSError(f"otlp receiver: cannot listen for gRPC on {self.config.endpoint} (port in use or address unavailable)") from cause
+            raise OSError(f"otlp receiver: cannot listen for gRPC on {self.config.endpoint} "
+                          "(port in use or address unavailable)") from cause
         await server.start()
         self._server, self.port = server, port
 
@@ -174,7 +174,7 @@ class GRPCServer:
             ticket.release()
 
     def _admitted(self, context: grpc.aio.ServicerContext) -> bool:
-        headers = {}
+        headers: dict[str, str] = {}
         for key, value in context.invocation_metadata() or ():
             if isinstance(value, str):  # binary (-bin) metadata is no credential
                 headers.setdefault(key.lower(), value)

@@ -21,11 +21,11 @@ from google.protobuf.message import DecodeError
 from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
 from scrubber.pdata.otlpjson import OTLPJSONError, loads
-from scrubber.receivers.otlp.cors import cors_middlewares
 from scrubber.receivers.otlp import status
 from scrubber.receivers.otlp.admission import Admission, Ticket
 from scrubber.receivers.otlp.auth import ServerAuthenticator
 from scrubber.receivers.otlp.config import HTTPConfig
+from scrubber.receivers.otlp.cors import cors_middlewares
 from scrubber.receivers.otlp.edge import Export
 from scrubber.receivers.otlp.status import Refusal
 from scrubber.receivers.otlp.tls import ssl_context
@@ -178,7 +178,8 @@ class HTTPServer:
         if self._runner is None:
             return
         runner, site, self._runner, self._site = self._runner, self._site, None, None
-        await site.stop()
+        if site is not None:
+            await site.stop()
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except asyncio.TimeoutError:

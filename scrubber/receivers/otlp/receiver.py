@@ -33,7 +33,6 @@ from scrubber.receivers.otlp.edge import EdgeLoop, Export
 from scrubber.receivers.otlp.grpc_server import GRPCServer
 from scrubber.receivers.otlp.http_server import HTTPServer
 
-
 #: the shared name under which the memory_limiter publishes its gate
 MEMORY_GATE = "memory_gate"
 
@@ -92,7 +91,8 @@ class OTLPReceiver:
             loop = asyncio.get_running_loop()
             self._watchers = [loop.create_task(self.admission.watch_loop(self._edge.loop)),
                               loop.create_task(self.admission.yield_while_refusing())]
-            for server in filter(None, (self._grpc, self._http)):
+            servers: list[GRPCServer | HTTPServer] = [s for s in (self._grpc, self._http) if s is not None]
+            for server in servers:
                 await self._edge.run(server.start())
         except BaseException:
             await self.shutdown(1.0)
@@ -152,7 +152,8 @@ class OTLPReceiver:
             results = await asyncio.gather(*(self._edge.run(s.stop(timeout)) for s in servers), return_exceptions=True)
             for server, result in zip(servers, results):
                 if isinstance(result, Exception):
-                    self._logger.warning("otlp receiver %s: error stopping %s server: %s", self.settings.id, type(server).__name__, type(result).__name__)
+                    self._logger.warning("otlp receiver %s: error stopping %s server: %s",
+                                         self.settings.id, type(server).__name__, type(result).__name__)
         await self._edge.stop()
 
     async def export(self, signal: Signal, request: Request, transport: str):

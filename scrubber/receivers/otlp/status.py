@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from google.protobuf import duration_pb2, json_format
@@ -104,7 +105,7 @@ def refusal_for(error: Exception) -> Refusal:
 def export_response(signal: Signal, rejected: int = 0, message: str = ""):
     """The success answer: empty, or with `partial_success` when items were rejected."""
     response_type, rejected_field = _RESPONSES[signal]
-    response = response_type()
+    response: Any = response_type()
     if rejected or message:
         setattr(response.partial_success, rejected_field, rejected)
         response.partial_success.error_message = message

@@ -51,7 +51,15 @@ class ServerTLSConfig(ComponentConfig):
         return errors
 
 
-def _read(path: str, key: str) -> bytes:
+def _required(path: str | None, key: str) -> str:
+    """The validator has made sure cert_file and key_file are set; this tells the type checker."""
+    if not path:
+        raise OSError(f"otlp receiver: tls::{key}: not set")
+    return path
+
+
+def _read(path: str | None, key: str) -> bytes:
+    path = _required(path, key)
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -74,7 +82,7 @@ def ssl_context(config: ServerTLSConfig) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_3 if config.min_version == "1.3" else ssl.TLSVersion.TLSv1_2
     try:
-        context.load_cert_chain(config.cert_file, config.key_file)
+        context.load_cert_chain(_required(config.cert_file, "cert_file"), _required(config.key_file, "key_file"))
         if config.client_ca_file:
             context.load_verify_locations(cafile=config.client_ca_file)
             context.verify_mode = ssl.CERT_REQUIRED
