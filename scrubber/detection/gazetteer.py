@@ -136,13 +136,21 @@ def _is_place(text: str, toks: list, i: int, j: int, name: str, lex, table: dict
         as_word = lex.word_rank(name)
         return cue and i == j and table[name.casefold()] >= LOWER_CASE_POPULATION \
             and (as_word is None or as_word > RARE_WORD_RANK)
-    if first.shape == "upper" and len(name) <= 3:
-        return False  # acronyms: LOS, BRA
+    if first.shape == "upper" and (len(name) <= 3 or not (cue or _line_in_capitals(text, first.start))):
+        return False  # acronyms (LOS, BRA) and SQL or log words (UNION, ORDER): capitals count in a form
     if _inside_longer_name(text, toks, i, j):
         return False
     plain = i == j and (rank := lex.word_rank(name)) is not None and rank <= PLAIN_WORD_RANK \
         and table[name.casefold()] < FAMOUS_POPULATION
     return cue or not plain
+
+
+def _line_in_capitals(text: str, at: int) -> bool:
+    """The line around `at` is written in capitals ("CITY: MUMBAI"), not prose or SQL with a keyword."""
+    left = text.rfind("\n", 0, at) + 1
+    right = text.find("\n", at)
+    letters = [c for c in text[left:right if right != -1 else len(text)] if c.isalpha()]
+    return sum(c.isupper() for c in letters) * 10 >= len(letters) * 9
 
 
 def _inside_longer_name(text: str, toks: list, i: int, j: int) -> bool:

@@ -37,6 +37,8 @@ STAY = [
     ("git push origin feature/lisbon-redesign", "lisbon"),
     ("TZ=Europe/Berlin python -m app", "Berlin"),
     ("mobile users see the old banner, desktop is fine", "mobile"),
+    ("SELECT a FROM t UNION ALL SELECT b FROM u ORDER BY 1", "UNION"),  # capitals in prose or SQL: no form
+    ("WARN ROME connection refused", "ROME"),
 ]
 
 
