@@ -26,13 +26,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from scrubber.detection import DetectionConfig, Detector
+from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
 from scrubber.processors.egress_guard.config import EgressGuardConfig
 from scrubber.processors.pii import structured
 from scrubber.processors.pii.catalog import Catalog, Role, Rule, shipped_rules
 from scrubber.processors.pii.keynames import probe_text
 from scrubber.pseudonym import TOKEN_RE
-from scrubber.detection import DetectionConfig, Detector
-from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
 
 KEY_NOT_ALLOWED = "key_not_allowed"
 PATTERN = "pattern"
@@ -86,6 +86,17 @@ class _Scan:
         self.violations.setdefault(unit, violation)
 
 
+@dataclass(frozen=True, slots=True)
+class _KeyPlan:
+    """The guard's verdicts on one attribute key, pure functions of the key (`Guard.key_plan`)."""
+
+    label: str  # the name it may be logged under
+    scan_key: bool  # matched by a pattern only: the key text itself is scanned
+    pseudonym: bool  # an identifier key: its value must be a pseudonym token
+    allowed: bool  # on the allow-list
+    probe: str  # the key as words for the detectors
+
+
 _DETECTORS: dict[str, Detector] = {}
 _DETECTORS_LOCK = threading.Lock()
 
@@ -116,6 +127,7 @@ class Guard:
         self._patterns = [(p, compile_keys([p])) for p in (*pseudonym_keys, *allowed)]
         self._exact = frozenset(p for p in (*pseudonym_keys, *allowed) if "*" not in p and "{i}" not in p)
         self._labels: dict[str, str] = {}
+        self._plans: dict[str, _KeyPlan] = {}
 
     def _self_test(self, detection: DetectionConfig) -> None:
         """Fail closed at build time: a guard whose detectors find nothing would let
@@ -229,21 +241,35 @@ class Guard:
             scan.violate(u, Violation(EXEMPLAR, NO_ENTITY, "exemplars"))
         return u
 
+    def key_plan(self, key: str) -> _KeyPlan:
+        """What the allow-list and the pseudonym list say of `key`: the same keys recur in every
+        item, so the label and the two regex verdicts are computed once per key (bounded)."""
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= 4096:
+                self._plans.clear()
+            label = self.key_label(key)
+            plan = self._plans[key] = _KeyPlan(
+                label, label != key, self.pseudonym is not None and bool(self.pseudonym.match(key)),
+                bool(self.allowed.match(key)), probe_text(key))
+        return plan
+
     def _attributes(self, scan: _Scan, unit: int, key_values, prefix: str) -> None:
         for kv in key_values:
-            label = self.key_label(kv.key)
-            where = prefix + label
-            if label != kv.key:  # matched by a pattern only: the rest of the key may be personal
-                scan.text(unit, where, probe_text(kv.key))
-                scan.text(unit, where, kv.key)
-            if self.pseudonym is not None and self.pseudonym.match(kv.key):
+            key = kv.key
+            plan = self.key_plan(key)
+            where = prefix + plan.label
+            if plan.scan_key:  # matched by a pattern only: the rest of the key may be personal
+                scan.text(unit, where, plan.probe)
+                scan.text(unit, where, key)
+            if plan.pseudonym:
                 if not _is_token(kv.value):
                     scan.violate(unit, Violation(NOT_PSEUDONYMIZED, "IDENTIFIER", where))
                 continue
-            if not self.allowed.match(kv.key):
+            if not plan.allowed:
                 scan.violate(unit, Violation(KEY_NOT_ALLOWED, NO_ENTITY, "key:" + where))
-                scan.text(unit, KEY_TEXT, probe_text(kv.key))
-                scan.text(unit, KEY_TEXT, kv.key)
+                scan.text(unit, KEY_TEXT, plan.probe)
+                scan.text(unit, KEY_TEXT, key)
                 continue
             self._value(scan, unit, kv.value, where)
 
