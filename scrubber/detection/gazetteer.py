@@ -95,8 +95,10 @@ def city_names(text: str, toks: list, lex) -> list[tuple[int, int, list[tuple[in
     return out
 
 
-_POSTCODE_AFTER_CITY = re.compile(r",?[ \t]*\(?(?:\d{3}[ \-]?\d{2,4}|\d{4,6}|\d{2}-\d{3})\)?(?![\w\-/:]|\.\w)")
-_POSTCODE_BEFORE_CITY = re.compile(r"(?<![\w.\-/:])(?:\d{3}[ \-]?\d{2,4}|\d{4,6}|\d{2}-\d{3})[ \t]+$")
+_POSTCODE = r"(?:\d{5}-?\d{3}|\d{3}[ \-]?\d{2,4}|\d{4,6}|\d{2}-\d{3})"
+#: after a dash only 5+ digits ("Kota - 829532"): "Paris - 2024 edition" is a year
+_POSTCODE_AFTER_CITY = re.compile(r"(?:,?[ \t]*\(?" + _POSTCODE + r"\)?|[ \t]+[-–][ \t]*\d{5,6})(?![\w\-/:]|\.\w)")
+_POSTCODE_BEFORE_CITY = re.compile(r"(?<![\w.\-/:])" + _POSTCODE + r"[ \t]+$")
 
 
 def postcodes_around(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -79,3 +79,12 @@ def test_numbered_look_alikes_are_no_street(ner_detector: Detector, text: str, v
     [found] = ner_detector.detect([text], [False])
     start = text.index(value)
     assert not [f for f in found if f.start < start + len(value) and f.end > start]
+
+
+def test_a_dashed_postcode_after_a_city_but_not_a_year(ner_detector: Detector) -> None:
+    text = "Shop 12, Main Bazaar\nKota - 829532"
+    [found] = ner_detector.detect([text], [True])
+    assert any(text[f.start:f.end] == "829532" or "829532" in text[f.start:f.end] for f in found)
+    year = "Paris - 2024 edition"
+    [found] = ner_detector.detect([year], [True])
+    assert not [f for f in found if "2024" in year[f.start:f.end]]
