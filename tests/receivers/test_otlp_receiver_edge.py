@@ -188,3 +188,22 @@ def test_the_pipeline_loop_yields_while_calls_are_refused_and_only_then():
         assert calm < ticks * YIELD_SECONDS * 0.9
 
     run(body())
+
+
+def _edge_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("otlp-receiver-") and t.is_alive()]
+
+
+def test_the_edge_thread_ends_with_the_receiver_also_when_the_start_fails():
+    async def body():
+        async with running() as (first, _):
+            assert len(_edge_threads()) == 1
+            taken = OTLPReceiverConfig.model_validate({"protocols": {"grpc": {"endpoint": f"127.0.0.1:{first.grpc_port}"}}})
+            with pytest.raises(OSError):
+                async with running(config=taken):
+                    pass
+            assert len(_edge_threads()) == 1
+        assert _edge_threads() == []
+
+    assert _edge_threads() == []
+    run(body())
