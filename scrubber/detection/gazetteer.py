@@ -63,6 +63,8 @@ _PLACE_AFTER = re.compile(
 _JOINERS = frozenset("de del do da dos das di la le les sur am im an der upon on".split())
 #: a single-word city that is a common word ("Nice", "Reading", "Best") needs a cue
 PLAIN_WORD_RANK = 10_000
+#: a one-word city without a place cue must be this big
+CUELESS_POPULATION = 100_000
 #: word lists count the great cities as frequent words because they are cities ("montevideo", "london"):
 #: from this size on, a frequent word that names a city is taken as the city
 FAMOUS_POPULATION = 1_000_000
@@ -142,9 +144,13 @@ def _is_place(text: str, toks: list, i: int, j: int, name: str, lex, table: dict
         return False  # acronyms (LOS, BRA) and SQL or log words (UNION, ORDER): capitals count in a form
     if _inside_longer_name(text, toks, i, j):
         return False
+    if cue:
+        return True
+    if i == j and table[name.casefold()] < CUELESS_POPULATION:
+        return False  # a small town's name alone is weak evidence: Erlang, Mongo, Orion are software too
     plain = i == j and (rank := lex.word_rank(name)) is not None and rank <= PLAIN_WORD_RANK \
         and table[name.casefold()] < FAMOUS_POPULATION
-    return cue or not plain
+    return not plain
 
 
 def _line_in_capitals(text: str, at: int) -> bool:

@@ -72,3 +72,14 @@ def test_city_and_postcode_keys_of_other_languages_name_a_location(key: str) -> 
     from scrubber.processors.pii.keynames import classify
 
     assert classify(key) == ("identifier", "LOCATION")
+
+
+def test_a_small_towns_name_without_a_place_cue_is_no_city() -> None:
+    """Erlang (17 k people) and Mongo (54 k) are towns and software: alone they need a place word."""
+    from scrubber.detection.lexicon import lexicon
+    from scrubber.detection.persons import tokenize
+
+    for text in ("Erlang is fine. Mongo is not.", "The Erlang nodes and the Mongo shards restart nightly."):
+        assert gazetteer.city_names(text, tokenize(text), lexicon()) == []
+    text = "I moved to Erlang last year"
+    assert [text[s:e] for s, e, _ in gazetteer.city_names(text, tokenize(text), lexicon())] == ["Erlang"]
