@@ -22,9 +22,6 @@ OUTSIDE_THE_TREE = {
 }
 #: files that still raise a bare RuntimeError / Exception, with who is replacing it
 BARE_RAISES = {
-    "scrubber/receivers/otlp/receiver.py": "receiver engineer (an authenticator that is not running)",
-    "scrubber/processors/egress_guard/guard.py": "egress_guard owner (the self-test finds no e-mail)",
-    "scrubber/connectors/aggregates/labels.py": "connectors owner (no detection service)",
     "scrubber/testing/sink.py": "test helper: the sink process exited (not scrubber's own error)",
 }
 

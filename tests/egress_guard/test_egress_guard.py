@@ -13,6 +13,7 @@ from scrubber.component import ComponentID, Kind, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
 from scrubber.connectors.aggregates.connector import AggregatesConnector
 from scrubber.consumer import SinkConsumer
+from scrubber.errors import ConfigError
 from scrubber.pdata import Signal, item_count, items, otlpjson
 from scrubber.processors.egress_guard.config import EgressGuardConfig
 from scrubber.processors.egress_guard.processor import create_processor
@@ -251,7 +252,7 @@ def test_a_guard_whose_detectors_see_nothing_refuses_to_start():
             return [[] for _ in texts]
 
     from scrubber.processors.egress_guard.guard import Guard
-    with pytest.raises(RuntimeError, match="test e-mail"):
+    with pytest.raises(ConfigError, match="test e-mail"):
         Guard(EgressGuardConfig(), detector=Blind())
 
 

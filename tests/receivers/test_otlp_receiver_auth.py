@@ -17,6 +17,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.config.loader import parse_config
+from scrubber.errors import ConfigError
 from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig
 from scrubber.extensions.bearertokenauth import factory as auth_factory
 from scrubber.pdata import Signal
@@ -171,7 +172,7 @@ def test_start_fails_clearly_without_the_extension():
         async with running(config=auth_config()):
             pass
 
-    with pytest.raises(RuntimeError, match=r"receivers::otlp::protocols::grpc::auth::authenticator: extension "
+    with pytest.raises(ConfigError, match=r"receivers::otlp::protocols::grpc::auth::authenticator: extension "
                                            r"'bearertokenauth' is not running"):
         run(body())
 

@@ -27,6 +27,7 @@ import re
 from typing import Iterable
 
 from scrubber.connectors.aggregates.normalize import normalize_route, normalize_span_name
+from scrubber.detection.service import DetectionServiceClosed
 
 REDACTED = "{redacted}"
 MAX_SAFE_LENGTH = 64
@@ -100,7 +101,7 @@ class LabelVetter:
             return
         try:
             if detection is None:
-                raise RuntimeError("no detection service")
+                raise DetectionServiceClosed("no detection service")
             results = await asyncio.wait_for(detection.detect(texts, [True] * len(texts)), self.timeout)
             if len(results) != len(texts):
                 raise ValueError("detection answered a different number of results")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from scrubber.detection import DetectionConfig, Detector
+from scrubber.errors import ConfigError
 from scrubber.pdata import Signal, metric_data_points, resource_groups, scope_groups
 from scrubber.processors.egress_guard.config import EgressGuardConfig
 from scrubber.processors.pii import structured
@@ -136,8 +137,8 @@ class Guard:
             return
         found = self.detector.detect([CANARY], [False])[0]
         if not any(f.entity_type == "EMAIL_ADDRESS" for f in found):
-            raise RuntimeError("egress_guard: the pattern detectors did not find a test e-mail address; "
-                               "refusing to run a guard that cannot see personal data")
+            raise ConfigError(["egress_guard: the pattern detectors did not find a test e-mail address; "
+                               "refusing to run a guard that cannot see personal data"])
 
     # -- entry point ------------------------------------------------------------
     def inspect(self, signal: Signal, request) -> list[Violation | None]:

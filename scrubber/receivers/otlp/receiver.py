@@ -23,7 +23,7 @@ import grpc
 
 from scrubber.component import ComponentID, Host, Settings
 from scrubber.consumer import Consumer
-from scrubber.errors import ConsumerError, PartialSuccess
+from scrubber.errors import ConfigError, ConsumerError, PartialSuccess
 from scrubber.pdata import Request, Signal, item_count, resource_groups
 from scrubber.receivers.otlp import status, validate
 from scrubber.receivers.otlp.admission import Admission
@@ -128,10 +128,10 @@ class OTLPReceiver:
             path = f"receivers::{self.settings.id}::protocols::{name}::auth::authenticator"
             extension = host.extension(ComponentID.parse(auth.authenticator)) if host is not None else None
             if extension is None:
-                raise RuntimeError(f"{path}: extension {auth.authenticator!r} is not running "
-                                   "(configure it under extensions and list it in service::extensions)")
+                raise ConfigError([f"{path}: extension {auth.authenticator!r} is not running "
+                                   "(configure it under extensions and list it in service::extensions)"])
             if not callable(getattr(extension, "authenticate", None)):
-                raise RuntimeError(f"{path}: extension {auth.authenticator!r} is not a server authenticator")
+                raise ConfigError([f"{path}: extension {auth.authenticator!r} is not a server authenticator"])
             resolved[name] = ServerAuthenticator(extension, functools.partial(self._refused_request, "unauthenticated", name),
                                                  self._logger, str(self.settings.id))
             if config.tls is None:
