@@ -49,6 +49,7 @@ STAY = [
     ("the request uri is wrong, check the handler", ["uri", "handler"]),
     ("cc: security, infra", ["security", "infra"]),
     ("thanks all, great sprint", ["all", "great", "sprint"]),
+    ("trim the primitive values, see the wiki for the fares table", ["trim", "primitive", "wiki", "fares"]),
 ]
 
 
