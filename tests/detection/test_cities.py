@@ -39,6 +39,8 @@ STAY = [
     ("mobile users see the old banner, desktop is fine", "mobile"),
     ("SELECT a FROM t UNION ALL SELECT b FROM u ORDER BY 1", "UNION"),  # capitals in prose or SQL: no form
     ("WARN ROME connection refused", "ROME"),
+    ("Soul music and Dual-stack networking: Hang on.", "Soul"),  # other languages' names of cities
+    ("Soul music and Dual-stack networking: Hang on.", "Dual"),
 ]
 
 
@@ -63,6 +65,7 @@ def test_gazetteer_knows_cities_in_their_own_languages() -> None:
         assert gazetteer.population(name), name
     assert gazetteer.population("Reading") and gazetteer.population("Nice")  # so they need a cue
     assert gazetteer.population("customer") is None
+    assert gazetteer.is_alternate("Lissabon") and gazetteer.is_alternate("Soul") and not gazetteer.is_alternate("Lisbon")
 
 
 @pytest.mark.parametrize("key", ["ville", "ort", "cidade", "ciudad", "woonplaats", "pincode", "cep", "app.user.hometown"])
