@@ -60,10 +60,10 @@ def is_alternate(name: str) -> bool:
 
 #: words that put the next word in a place, in EN, DE, FR, ES, PT, IT, NL (Hindi puts them after)
 _PLACE_BEFORE = re.compile(
-    r"(?:^|[^\w'’])(?i:in|into|to|from|near|at|around|outside|via|out of|moved to|move to|moving to|"
+    r"(?:^|[^\w'’])(?P<word>(?i:in|into|to|from|near|at|around|outside|via|out of|moved to|move to|moving to|"
     r"relocated to|live in|lives in|living in|born in|grew up in|visit|visiting|fly to|flying to|flying into|"
     r"trip to|travel to|nach|aus|bei|nahe|um|à|au|en|depuis|vers|près de|desde|hacia|cerca de|em|para|no|na|"
-    r"perto de|vicino a|uit|naar|bij|de|da|do|a|di|van|von)[ \t]+$"
+    r"perto de|vicino a|uit|naar|bij|de|da|do|a|di|van|von))[ \t]+$"
 )
 #: what follows a city in an address or in Hindi: a postcode, a country, "mein" (in), "se" (from)
 _PLACE_AFTER = re.compile(
@@ -143,9 +143,12 @@ def _longest_city(text: str, toks: list, i: int, table: dict[str, int]) -> tuple
 
 def _is_place(text: str, toks: list, i: int, j: int, name: str, lex, table: dict[str, int]) -> bool:
     first, last = toks[i], toks[j]
-    cue = bool(_PLACE_BEFORE.search(text, max(0, first.start - 24), first.start)
-               or _PLACE_AFTER.match(text, last.end))
+    before = _PLACE_BEFORE.search(text, max(0, first.start - 24), first.start)
+    cue = bool(before or _PLACE_AFTER.match(text, last.end))
     pop, as_word = abs(table[name.casefold()]), lex.word_rank(name)
+    plain = i == j and as_word is not None and as_word <= PLAIN_WORD_RANK and pop < FAMOUS_POPULATION
+    if plain and before is not None and before.group("word") == "a" and not _PLACE_AFTER.match(text, last.end):
+        cue = False  # "a Mobile app": the Italian/Portuguese "a" is English's article too
     if table[name.casefold()] < 0 and not cue and (as_word is not None or len(name) < 5):
         return False  # another language's name for a city that is a word here: Soul, Hang, Pet, Rom
     if first.shape == "lower":
@@ -158,7 +161,6 @@ def _is_place(text: str, toks: list, i: int, j: int, name: str, lex, table: dict
         return True
     if i == j and pop < CUELESS_POPULATION:
         return False  # a small town's name alone is weak evidence: Erlang, Mongo, Orion are software too
-    plain = i == j and as_word is not None and as_word <= PLAIN_WORD_RANK and pop < FAMOUS_POPULATION
     return not plain
 
 

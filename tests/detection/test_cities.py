@@ -41,6 +41,7 @@ STAY = [
     ("WARN ROME connection refused", "ROME"),
     ("Soul music and Dual-stack networking: Hang on.", "Soul"),  # other languages' names of cities
     ("Soul music and Dual-stack networking: Hang on.", "Dual"),
+    ("Build a Mobile app for iOS first.", "Mobile"),
 ]
 
 
