@@ -131,9 +131,13 @@ def test_candidate_runs(text: str, expected: list[str]) -> None:
 
 
 def test_sentence_gate_can_be_switched_off() -> None:
-    """The trade-off: a lone capitalised word opening an otherwise lower-case sentence is not looked at."""
-    text = "We got your note. Berlin is lovely in june. see you there."
+    """The trade-off: a lone capitalised word opening an otherwise lower-case sentence is not looked at
+    by the model. A city the gazetteer knows is found either way (it reads the whole text); a region
+    it does not know is the place the gate can lose."""
+    text = "We got your note. Bavaria is lovely in june. see you there."
     gated = Detector(DetectionConfig()).detect([text], [True])[0]
     full = Detector(DetectionConfig(ner={"sentence_gate": False})).detect([text], [True])[0]
-    assert [text[f.start:f.end] for f in full] == ["Berlin"]
+    assert [text[f.start:f.end] for f in full] == ["Bavaria"]
     assert gated == []
+    city = "We got your note. Berlin is lovely in june. see you there."
+    assert [city[f.start:f.end] for f in Detector(DetectionConfig()).detect([city], [True])[0]] == ["Berlin"]
