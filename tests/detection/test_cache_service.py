@@ -9,6 +9,7 @@ import pytest
 
 import scrubber.detection as detection
 from scrubber.detection import DetectionConfig, Detector, Finding, FindingsCache, InProcessDetection
+from scrubber.detection.service import DetectionServiceClosed
 
 TEXTS = [
     "Hi, I'm Lisa Jacobs. My card 2705703451424736 was charged twice, refund to IBAN GB44DQZK31420069790534.",
@@ -100,7 +101,7 @@ def test_in_process_service(ner_detector: Detector) -> None:
         results = await asyncio.gather(service.detect(TEXTS[:2], [True, True]), service.detect(TEXTS[3:4], [False]))
         await service.close()
         await service.close()  # idempotent
-        with pytest.raises(RuntimeError):
+        with pytest.raises(DetectionServiceClosed):
             await service.detect(["x"], [False])
         assert await InProcessDetection(detector=ner_detector).detect([], []) == []
         return results[0] + results[1]
