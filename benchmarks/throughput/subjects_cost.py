@@ -21,13 +21,13 @@ import time
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from benchmarks.throughput.workloads import generate
-from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.processor import create_processor
 from scrubber.component import ComponentID, Kind, Settings
 from scrubber.consumer import SinkConsumer
 from scrubber.detection import DetectionConfig
 from scrubber.detection.service import InProcessDetection
 from scrubber.pdata import Signal
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.processor import create_processor
 from scrubber.service.telemetry import Telemetry
 
 

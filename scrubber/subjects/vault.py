@@ -29,9 +29,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from scrubber.files import PRIVATE
-
 from scrubber.errors import ScrubberError
+from scrubber.files import PRIVATE
 
 KEY_ID_PREFIX = "s-"  # subject key ids: `s-` and 16 random hex digits
 SECRET_BYTES = 32
