@@ -27,7 +27,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from scrubber.errors import ScrubberError
 from scrubber.files import PRIVATE
@@ -67,7 +67,7 @@ class Backend:
         self.jurisdiction = jurisdiction
         self.timeout = timeout
         self._lock = threading.Lock()
-        self._conn = None
+        self._conn: Any = None  # a DB-API connection, opened on first use
 
     # ---- connection ---------------------------------------------------------------
     def _connect(self):

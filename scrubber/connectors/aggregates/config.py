@@ -75,7 +75,7 @@ class AggregatesConfig(PoolChoice):
     metrics_flush_interval: Duration = 15.0
     aggregation_temporality: Literal["cumulative", "delta"] = "cumulative"
     #: bounds of the span duration histogram, in milliseconds
-    histogram_buckets: list[float] = Field(default_factory=lambda: list(DEFAULT_BUCKETS_MS))
+    histogram_buckets: list[float] = Field(default_factory=lambda: [float(b) for b in DEFAULT_BUCKETS_MS])
     #: serve the aggregates for scraping as well (own registry, own port)
     prometheus: PrometheusConfig | None = None
     #: scrubber telemetry counters (quarantine, egress guard, pii) re-exported as aggregates

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Mapping
+from typing import Any, Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
@@ -62,7 +62,7 @@ class AggregatesCore:
         # series on two endpoints doubles every sum() over it
         self.registry = make_registry(self.store, self._refresh_telemetry,
                                       skip=lambda definition: definition in self._counter_defs.values())
-        self.server = None
+        self.server: Any = None  # the scrape server, with `prometheus:` (set at start)
         self._users = 0
         self._task: asyncio.Task | None = None
         self._counter_defs: dict[str, MetricDef] = {}
@@ -102,7 +102,9 @@ class AggregatesCore:
 
     def _label_inputs(self, signal: Signal, request: Request) -> tuple[set[str], set[str]]:
         """Every string that may become a label: dimension values (item, resource, data point) and span names."""
-        wanted, values, names = self.deriver.wanted, set(), set()
+        wanted = self.deriver.wanted
+        values: set[str] = set()
+        names: set[str] = set()
 
         def add(key_values) -> None:
             values.update(v for v in attributes(key_values, wanted).values() if isinstance(v, str))

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from scrubber.connectors.aggregates.config import (
-    LOG_SEVERITY, SPAN_KIND, SPAN_NAME, STATUS_CODE, AggregatesConfig)
+from scrubber.connectors.aggregates.config import LOG_SEVERITY, SPAN_KIND, SPAN_NAME, STATUS_CODE, AggregatesConfig
 from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.store import MetricDef, MetricKind, SeriesKey, Store
 
@@ -105,7 +104,8 @@ class Deriver:
         extra = {SPAN_NAME: self.vetter.span_name(span.name),
                  SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
                  STATUS_CODE: status}
-        operation = item.get("gen_ai.operation.name") or OPENINFERENCE_OPERATIONS.get(item.get("openinference.span.kind"))
+        kind = item.get("openinference.span.kind")
+        operation = item.get("gen_ai.operation.name") or (OPENINFERENCE_OPERATIONS.get(kind) if isinstance(kind, str) else None)
         if operation:
             item["gen_ai.operation.name"] = operation
         key = self.key(item, resource, extra)

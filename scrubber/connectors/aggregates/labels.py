@@ -76,7 +76,7 @@ class LabelVetter:
             return value if abs(value) < MAX_SAFE_INT else REDACTED
         if value in self.static:
             return value
-        return self.values.get(value, REDACTED)
+        return self.values.get(value, REDACTED) if isinstance(value, str) else REDACTED
 
     def span_name(self, name: str) -> str:
         return self.names.get(name, REDACTED)

@@ -6,12 +6,14 @@ attributes reaches the output, and there is no field for exemplars to ride in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
-from scrubber.pdata.values import any_value
 from scrubber.connectors.aggregates.store import Attrs, MetricDef, MetricKind, Point, SeriesKey
+from scrubber.pdata.values import any_value
 
 _TEMPORALITY = {
     "cumulative": metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE,
@@ -58,9 +60,9 @@ def _new_metric(scope_metrics, definition: MetricDef, temporality: str):
 def to_request(snapshot: list[tuple[MetricDef, SeriesKey, Point]], temporality: str) -> ExportMetricsServiceRequest:
     """Group by resource, then scope, then metric; one data point per series."""
     request = ExportMetricsServiceRequest()
-    resources: dict[Attrs, object] = {}
-    scopes: dict[tuple[Attrs, tuple[str, str]], object] = {}
-    metrics: dict[tuple[Attrs, MetricDef], object] = {}
+    resources: dict[Attrs, Any] = {}  # protobuf messages (ResourceMetrics, ScopeMetrics, data of a Metric)
+    scopes: dict[tuple[Attrs, tuple[str, str]], Any] = {}
+    metrics: dict[tuple[Attrs, MetricDef], Any] = {}
     for definition, (resource_attrs, point_attrs), point in snapshot:
         group = resources.get(resource_attrs)
         if group is None:

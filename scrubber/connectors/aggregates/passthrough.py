@@ -93,11 +93,12 @@ class Passthrough:
         if len(point.bucket_counts) != len(point.explicit_bounds) + 1:
             self.dropped["malformed_histogram"] += 1
             return
-        current = (point.count, point.sum, list(point.bucket_counts))
+        current: tuple = (point.count, point.sum, list(point.bucket_counts))
         if data.aggregation_temporality == CUMULATIVE:
-            current = self._increment(digest, point.start_time_unix_nano, current)
-            if current is None:
+            increment = self._increment(digest, point.start_time_unix_nano, current)
+            if increment is None:
                 return
+            current = increment
         self.store.merge_histogram(definition, key, current[0], current[1], list(current[2]), now)
 
 
