@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from scrubber.detection.persons import name_parts
 from scrubber.errors import ResourceExhaustedError
@@ -59,7 +59,7 @@ class Engine:
         self.keys = keys
         self.operators = config.operators
         #: scrubber.subjects SubjectKeys when `subjects` is configured (set at start): the key per item
-        self.subjects = None
+        self.subjects: Any = None
         #: skips the per-field work for fields detection would find nothing in (prepass.py); None: off
         self.prepass: Prepass | None = Prepass(config.detection)
 
@@ -172,9 +172,10 @@ class Engine:
             if extra:
                 hits[id(f)] = _union(found, extra)
         for quiet in walker.quiet:
-            extra = seen.get(quiet.text)
+            text = quiet[0]
+            extra = seen.get(text)
             if extra is None:
-                extra = seen[quiet.text] = finder.find(quiet.text)
+                extra = seen[text] = finder.find(text)
             if extra:
                 f = self._build_quiet(walker, [quiet])[0]
                 hits[id(f)] = list(extra)

@@ -27,7 +27,6 @@ The memo holds texts detection judged to have nothing personal, at most
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from scrubber.detection import DetectionConfig
@@ -37,15 +36,11 @@ MEMO_ENTRIES = 20_000
 MEMO_TEXT_CHARS = 256
 
 
-@dataclass(slots=True)
-class Quiet:
-    """A field the walker did not build because detection would find nothing in it:
-    `build(*args)` makes the `Field` when something must be done to it after all."""
-
-    text: str  # what detection would see (a key's probe text)
-    build: Callable[..., Any]
-    args: tuple
-    subject: str | None = None
+#: a field the walker did not build because detection would find nothing in it:
+#: (text detection would see (a key's probe text), build, args, subject); `build(*args)` makes the
+#: `Field` when something must be done to it after all. A plain tuple: one is made per quiet
+#: field of every span, and a tuple costs a fraction of a dataclass instance.
+Quiet = tuple[str, Callable[..., Any], tuple, "str | None"]
 
 
 class Prepass:

@@ -204,13 +204,14 @@ class Walker:
         """Keep the field as a `Quiet` (built later only if needed) when detection would find nothing in it."""
         if self.prepass is None or text[:1] == "<" or not self.prepass.clean(text, ner):
             return False  # `<`: a pseudonym token is never scanned, so never quiet either
-        self.quiet.append(Quiet(text, build, args, self.subject))
+        self.quiet.append((text, build, args, self.subject))
         return True
 
     def build_quiet(self, quiet: Quiet) -> Field:
         """The `Field` of a quiet entry, with the subject of its item."""
-        f = quiet.build(*quiet.args)
-        f.subject = quiet.subject
+        _, build, args, subject = quiet
+        f = build(*args)
+        f.subject = subject
         return f
 
     # ---- attributes and AnyValues --------------------------------------------------
