@@ -29,14 +29,32 @@ from scrubber.service.telemetry import Telemetry
 log = logging.getLogger("scrubber.scan")
 
 
+#: extension types a scan starts: the ones pii processors may reference for their detection
+#: (`worker_pool:`); a scan sends nothing anywhere, so no other extension (servers, auth) runs
+SCAN_EXTENSIONS = frozenset({"worker_pool"})
+
+
 class _ScanHost:
-    """The little a pii processor asks of a host: one shared detection service."""
+    """The little a pii processor asks of a host: shared detection services, and the config's
+    worker pools (`worker_pool:` names one by id), started for the scan and stopped after it."""
 
     def __init__(self) -> None:
         self._shared: dict[str, Any] = {}
+        self._extensions: dict[ComponentID, Any] = {}
+
+    async def start_extensions(self, config, telemetry: Telemetry) -> None:
+        for component_id in sorted(config.components.get(Kind.EXTENSION, ())):
+            if component_id.type not in SCAN_EXTENSIONS:
+                continue
+            entry = config.entry(Kind.EXTENSION, component_id)
+            settings = Settings(component_id, Kind.EXTENSION, logging.getLogger(f"scrubber.extension.{component_id}"),
+                                telemetry, "scan")
+            extension = entry.factory.create(settings, entry.config)
+            await extension.start(self)
+            self._extensions[component_id] = extension
 
     def extension(self, component_id: ComponentID) -> Any:
-        return None
+        return self._extensions.get(component_id)
 
     def shared(self, name: str, make: Callable[[], Any]) -> Any:
         if name not in self._shared:
@@ -48,6 +66,8 @@ class _ScanHost:
             close = getattr(service, "close", None)
             if close is not None:
                 await close()
+        for extension in self._extensions.values():
+            await extension.shutdown(5.0)
 
 
 def _pii_ids(config, signal: Signal, chosen_id: ComponentID | None = None) -> list[ComponentID]:
@@ -103,6 +123,7 @@ async def _scan(config, input_path: str, output: TextIO | None, out: TextIO, cho
     chains = _Chains(config, host, chosen)
     status, lines = 0, 0
     try:
+        await host.start_extensions(config, chains.telemetry)
         with open(input_path, encoding="utf-8") as source:
             for number, line in enumerate(source, 1):
                 if not line.strip():

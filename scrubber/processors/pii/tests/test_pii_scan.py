@@ -70,3 +70,25 @@ def test_scan_reports_config_and_input_errors(config_file, tmp_path, monkeypatch
     out = io.StringIO()
     assert run_scan(str(config_file), str(bad), None, out=out) == 1
     assert f"{bad}:2: skipped" in out.getvalue() and "1 request(s) scanned" in out.getvalue()
+
+
+POOLED_CONFIG = CONFIG.replace("    metrics: {identifiers: drop}\n", "    metrics: {identifiers: drop}\n"
+                               "    worker_pool: worker_pool/detection\n") + """
+extensions:
+  worker_pool/detection: {workers: 1}
+"""
+
+
+def test_scan_runs_a_config_whose_pii_processor_names_a_worker_pool(tmp_path):
+    """The scan starts the config's worker_pool extension, so a policy that runs detection on
+    shared workers is tried out as it will run (and its workers stop with the scan)."""
+    config = tmp_path / "pooled.yaml"
+    config.write_text(POOLED_CONFIG.replace("service:\n", "service:\n  extensions: [worker_pool/detection]\n"))
+    folder = fixture_dirs()[0]
+    source = tmp_path / "capture.jsonl"
+    source.write_text((folder / "traces.jsonl").read_text())
+    output, out = tmp_path / "scrubbed.jsonl", io.StringIO()
+    assert run_scan(str(config), str(source), str(output), out=out) == 0, out.getvalue()
+    assert "span:user.email" in out.getvalue()
+    text = output.read_text()
+    assert text and all(value not in text for value in planted(folder))
