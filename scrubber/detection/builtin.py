@@ -14,16 +14,35 @@ from scrubber.detection import addresses, context
 from scrubber.detection.config import PatternSpec
 
 #: bump when the table changes, so content-addressed caches don't serve stale results
-TABLE_VERSION = "2026.4"
+TABLE_VERSION = "2026.5"
 
 _A = addresses
 _CITY = _A.CAP + "(?:[ \\-]" + _A.CAP + "){0,2}"
-_PHRASE_SEP = "(?:[\\s_]*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?|n\\.|nº))?"
+_PHRASE_SEP = (
+    "(?:[\\s_\\-]*(?:number|no\\.?|nr\\.?|num\\.?|#|id|code|nummer|numéro|número|numero|n[°º]\\.?|n\\.|nº|"
+    "ref|reference|referenz|référence|referencia|referência|riferimento|sankhya|kramank))?"
+)
 #: a separator is required between the word and the value: `account2024report` is one token
 #: and a dash only with a space beside it: `consumer-1-abc123` is one token too
-_PHRASE_GLUE = "(?:\\s*[:#=]\\s*|\\s+-\\s*|\\s*-\\s+|\\s+(?:(?:is|ist|est|es|é|è|hai)\\s+)?[:#]?\\s*)"
+#: JSON and logfmt labels quote the value: `"acct_no": "7730114462"`, `acct_ref="ZX-20931-77"`
+_PHRASE_GLUE = (
+    "(?:[\"']?\\s*[:#=]\\s*[\"']?|\\s+-\\s*|\\s*-\\s+|"
+    "\\s+(?:(?:is|ist|est|es|é|è|hai|est le|es el|é o|è il|is het)\\s+)?[:#]?\\s*)"
+)
 #: an optional letter prefix (KD-, POL-, C), then a digit: words are never the value
-_REF_VALUE = "((?:(?-i:[A-Z]{2,4}) |[A-Z]{1,6}[-/.]?)?\\d[A-Z0-9\\-/.]{1,24}[A-Z0-9](?: \\d{2,6}){0,5})"
+#: digit groups after a space run up to 12 digits: a Spanish CCC ends in a 10-digit group (0049 1500 05 1234567892)
+_REF_VALUE = "((?:(?-i:[A-Z]{2,4}) |[A-Z]{1,6}[-/.]?)?\\d[A-Z0-9\\-/.]{0,24}[A-Z0-9](?: \\d{2,12}){0,5})"
+
+
+def _before_words(words: str) -> str:
+    """`<value> is my [savings] <word>`, `<value> mera <word> hai`: the value is group 1."""
+    return ("\\b" + _REF_VALUE + "\\s+(?:(?:" + _VERB + ")\\s+(?:(?:" + _POSSESSIVE + ")\\s+)?|(?:" + _POSSESSIVE
+            + ")\\s+)(?:[a-zà-ü]{2,14}\\s+){0,2}(?:" + words + ")\\b")
+
+
+def _user_words(words: str, value: str) -> str:
+    """`<user word> [id|no.] [is|:|=] <value>`, without free words in between (`user count is 4471`)."""
+    return "\\b(?:" + words + ")" + _PHRASE_SEP + "\\s*#?" + _PHRASE_GLUE + "#?" + value + "\\b"
 
 
 def _after_words(words: str) -> str:
@@ -36,7 +55,9 @@ _ACCOUNT_WORDS = (
     "número da conta|conta|numero di conto|conto|rekeningnummer|rekening|khata|"
     # loyalty and travel programmes: the number names its member
     "frequent flyer|frequent flier|loyalty card|rewards|bonus card|payback|miles and more|vielfliegernummer|"
-    "carte de fidélité|tarjeta de fidelidad|cartão fidelidade|carta fedeltà"
+    "carte de fidélité|tarjeta de fidelidad|cartão fidelidade|carta fedeltà|"
+    # the number written before its word, and short forms: acc. no., n° de compte
+    "acc\\.|acc|n[o°º]\\.? de compte|n[o°º]\\.? de cuenta|n[o°º]\\.? da conta"
 )
 #: words that make a bare 8 to 17 digit number in the same sentence an account number (as Presidio's
 #: US_BANK_NUMBER does with its context words)
@@ -53,7 +74,35 @@ _CUSTOMER_WORDS = (
     "número de cliente|cliente|socio|póliza|poliza|número de pedido|pedido|apólice|apolice|"
     "codice cliente|polizza|numero d'ordine|ordine|klantnummer|klant|lidnummer|polisnummer|bestelnummer|"
     "grahak|mrn|medical record|patient id|patient number|patientennummer|numéro de patient|"
-    "número de paciente"
+    "número de paciente|"
+    # short forms and the number word first: KD-Nr., Kundennr., no. de client, n° d'abonné, numero di tessera
+    "kd-?nr\\.?|kd\\.-nr\\.?|kundennr\\.?|client|n[o°º]\\.? de client|n[o°º]\\.? d'abonné|abonné|abonnement|"
+    "tessera|socio|policy|insurance policy|versichertennummer|versicherungsschein|polisnummer|"
+    # contracts name their holder as well as an account does
+    "contract|contrato|contrat|contratto|vertrag|vertragsnummer|vertragsnr\\.?|contractnummer|"
+    # staff and students: the number is the person's
+    "employee|staff|personalnummer|mitarbeiternummer|matricule|student|matrikelnummer|numéro étudiant|"
+    "número de matrícula|matrícula|matricola|studentnummer"
+)
+#: what names a user: their number (`user 88123`, `uid=48812`, `User #44812`) or their handle (`login: jdoe_88`)
+_USER_WORDS = (
+    "user|users? id|userid|uid|user[_.\\-]id|user[_.\\-]?(?:no|nr|number)|benutzer-?id|benutzernummer|"
+    "nutzer-?id|utilisateur|id utilisateur|usuario|id de usuario|usuário|utente|id utente|gebruiker|"
+    "gebruikers-?id|user id"
+)
+_HANDLE_WORDS = (
+    "username|user name|user-name|user_name|login|log-in|user|handle|screen name|benutzername|nutzername|"
+    "benutzer|anmeldename|identifiant|nom d'utilisateur|utilisateur|usuario|nombre de usuario|usuário|"
+    "nome de usuário|nome utente|utente|gebruikersnaam|gebruiker|inlognaam|uid"
+)
+#: a login handle: letters first, then letters, digits and `.`/`_` (jdoe_88, priya.k_91, k.tanaka)
+_HANDLE_VALUE = "([A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){0,3})"
+#: `4471 0093 is my account`, `K-2291-0038 ist meine Kundennummer`: the number before a verb or a
+#: possessive and then its word
+_VERB = "is|was|ist|war|est|es|é|è|hai|is het|zijn"
+_POSSESSIVE = (
+    "my|our|your|his|her|their|the|meine?|unsere?|ihre?|mon|ma|notre|votre|mi|su|nuestra|nuestro|meu|minha|"
+    "o meu|a minha|il mio|la mia|mijn|ons|onze|mera|meri|mere|hamara|apna"
 )
 _PASSPORT_WORDS = (
     "passport|passport no|reisepass|pass-nr\\.?|passnummer|passeport|pasaporte|passaporte|passaporto|paspoort|"
@@ -278,6 +327,18 @@ BUILTIN: tuple[PatternSpec, ...] = (
     PatternSpec(
         name="customer_number", entity="USER_ID", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=_after_words(_CUSTOMER_WORDS),
+    ),
+    PatternSpec(  # "3310 4482 19 is my savings account", "K-2291-0038 ist meine Kundennummer"
+        name="account_number_before_word", entity="ACCOUNT_NUMBER", score=0.7, validator="reference_before_word",
+        group=1, ignore_case=True, regex=_before_words(_ACCOUNT_WORDS + "|" + _CUSTOMER_WORDS),
+    ),
+    PatternSpec(  # I'm user 88123, uid=48812, User #44812, mera user id 55128812 hai
+        name="user_number", entity="USER_ID", score=0.7, validator="user_number", group=1, ignore_case=True,
+        regex=_user_words(_USER_WORDS, _REF_VALUE),
+    ),
+    PatternSpec(  # login: jdoe_88, my username is priya.k_91, Benutzername ist mueller_k77, user=k.tanaka
+        name="user_handle", entity="USER_ID", score=0.7, validator="user_handle", group=1, ignore_case=True,
+        regex=_user_words(_HANDLE_WORDS, _HANDLE_VALUE),
     ),
     PatternSpec(  # order #A-1029384, Bestellung #4711-22 (a `#` after "order" is how people write theirs)
         name="order_reference", entity="USER_ID", score=0.7, validator="reference_number", group=1,

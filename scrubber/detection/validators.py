@@ -363,10 +363,92 @@ def birth_year_date(value: str, text: str, start: int, end: int) -> bool:
     return len(years) == 1 and this_year - 110 <= years[0] <= this_year - 12
 
 
-def reference_number(value: str, text: str, start: int, end: int) -> bool:
-    """An account / customer / policy / order number after its word: enough digits to be one."""
+#: a noun one or two words before the value (after the account word) that makes it a property of a system
+#: or an amount: `account tier limits: 100000`, `customer service is 50051`, `policy engine evaluates 5000`
+_MACHINE_NOUN_BEFORE = re.compile(
+    r"\b(?:service|services|svc|port|tier|tiers|limit|limits|quota|count|counts|version|v|release|api|app|sdk|lib|"
+    r"portal|team|plan|plans|size|balance|amount|total|sum|fee|fees|segment|level|type|status|table|db|database|"
+    r"cluster|group|queue|topic|job|jobs|pool|schema|index|test|tests|suite|requests|rps|ms|page|pages|row|rows|"
+    r"column|shard|partition|replica|replicas|node|pod|build|region|zone|engine|template|rule|rules|value|"
+    r"function|method|class|object|model|score|rate|price|cost|budget|revenue|spend|discount|timeout|retries|"
+    r"retry|ttl|interval|delay|latency|duration|threads|workers|connections|max|min|memory|cpu|bytes|kb|mb|gb)"
+    r"(?:\s+[a-z]{2,14})?(?:\s+(?:is|was|ist|est|es|é|è|hai|are))?[\s:=#\-\"']*$",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{1,2}$|^\d+[.,]\d{1,2}$")
+_YEAR_ONLY = re.compile(r"^(?:19|20)\d\d$")
+#: 2.14.0, 1.18.3: a version, unless a number word says it is one (`polisnummer 33.22.118.04`)
+_VERSION = re.compile(r"^v?\d{1,2}(?:\.\d{1,3}){1,3}$", re.IGNORECASE)
+_NUMBER_WORD_BEFORE = re.compile(r"(?:number|nummer|numéro|número|numero|no\.?|nr\.?|n[°º]|#|id|sankhya)\W{0,4}$",
+                                 re.IGNORECASE)
+
+
+def _reference_shape(value: str) -> bool:
+    """Enough digits to be a reference, and not an amount or a year alone."""
     n = len(digits(value))
-    return n >= 4 or (n >= 2 and len(value) >= 6)
+    if not (n >= 4 or (n >= 2 and len(value) >= 6)):
+        return False
+    return not (_AMOUNT.match(value) or _YEAR_ONLY.match(value))
+
+
+def reference_number(value: str, text: str, start: int, end: int) -> bool:
+    """An account / customer / policy / order number after its word: enough digits to be one, not an
+    amount, a year or a version, and not a number a machine noun names (`account service port 8443`)."""
+    if not _reference_shape(value):
+        return False
+    before = text[max(0, start - 40):start]
+    if _MACHINE_NOUN_BEFORE.search(before):
+        return False
+    return not (_VERSION.match(value) and not _NUMBER_WORD_BEFORE.search(before))
+
+
+#: the word after `is my account`: a machine noun makes the number a property (`is the account service port`)
+_MACHINE_NOUN_AFTER = re.compile(r"^\s*(?:[-_]?(?:service|services|api|app|port|tier|team|limit|quota|count|page|"
+                                 r"table|db|id column|plan|portal|region|cluster))\b", re.IGNORECASE)
+_ACCOUNT_WORD_END = re.compile(r"\b(?:account|acct|konto|compte|cuenta|conta|conto|rekening|khata|customer|client|"
+                               r"member|policy|contract|subscriber|nummer|number|numéro|número|numero)\w*",
+                               re.IGNORECASE)
+
+
+def reference_before_word(value: str, text: str, start: int, end: int) -> bool:
+    """`4471 0093 is my account`: the reference shape, and no machine noun after the account word."""
+    if not _reference_shape(value) or _VERSION.match(value):
+        return False
+    if start and text[start - 1] in ".-_/:#=+":
+        return False  # the tail of a longer token: `build-2024 is the account ...`
+    tail = text[end:end + 80]
+    m = _ACCOUNT_WORD_END.search(tail)
+    return m is None or _MACHINE_NOUN_AFTER.match(tail[m.end():]) is None
+
+
+def user_number(value: str, text: str, start: int, end: int) -> bool:
+    """A user's number after `user`/`uid`: at least 5 digits (`uid=0`, `user 3 of 12` stay), or a mixed
+    id with 4; not an amount, a version or a machine noun's number."""
+    n = len(digits(value))
+    if n < 4 or (value.isdigit() and n < 5):
+        return False
+    return reference_number(value, text, start, end)
+
+
+#: handle segments that name a system, not a person: `login: auth.service`, `user: svc_deploy`
+_SYSTEM_SEGMENTS = frozenset((
+    "service", "server", "svc", "api", "auth", "admin", "root", "system", "sys", "default", "config", "test",
+    "prod", "dev", "staging", "app", "bot", "user", "users", "id", "name", "ci", "cd", "deploy", "worker", "job",
+    "db", "self", "this", "os", "env", "guest", "anonymous", "null", "none", "true", "false", "gpt", "llm",
+))
+
+
+def user_handle(value: str, text: str, start: int, end: int) -> bool:
+    """A login handle after its word: a digit in it (jdoe_88, jdupont42) or an initial joined by `.`/`_`
+    (k.tanaka, j_doe); plain words (`login: successful`), system names and code paths stay."""
+    if len(value) < 4 or sum(ch.isalpha() for ch in value) < 2 or value.isupper():
+        return False
+    segments = [seg for seg in re.split(r"[._]", value.lower()) if seg]
+    if any(seg.rstrip("0123456789") in _SYSTEM_SEGMENTS for seg in segments):
+        return False
+    if any(ch.isdigit() for ch in value):
+        return not _VERSION.match(value)
+    return len(segments) >= 2 and any(len(seg) <= 2 for seg in segments)
 
 
 _MACHINE_NUMBER_BEFORE = re.compile(
@@ -468,6 +550,9 @@ VALIDATORS: dict[str, Validator] = {
     "birth_year_date": birth_year_date,
     "passport_number": passport_number,
     "reference_number": reference_number,
+    "reference_before_word": reference_before_word,
+    "user_number": user_number,
+    "user_handle": user_handle,
     "bare_account_number": bare_account_number,
     "credit_card": credit_card,
     "de_tax_id": de_tax_id,

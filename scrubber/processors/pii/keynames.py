@@ -75,6 +75,7 @@ PAIRS: dict[tuple[str, str], str] = {
     ("access", "key"): "SECRET", ("private", "key"): "SECRET", ("secret", "key"): "SECRET",
     ("remote", "addr"): "IP_ADDRESS", ("remote", "address"): "IP_ADDRESS", ("client", "ip"): "IP_ADDRESS",
     ("bank", "account"): "IBAN_CODE", ("account", "number"): "USER_ID",
+    **dict.fromkeys(((w, n) for w in ("policy", "contract") for n in ("id", "no", "nr", "number", "ref")), "USER_ID"),
 }
 
 #: a person noun followed by `name` (`customer_name`, `patient.name`) is a PERSON
