@@ -221,9 +221,42 @@ def _sentence_has_candidate(sentence: str) -> bool:
     return any(_has_capital(w) and not _CHUNK_TECH.search(w) for w in words[1:])
 
 
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: the text cut at blank lines that more text follows, each
+    part without its trailing whitespace. A text without such a blank line is one paragraph, whole."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _BLANK_LINE.finditer(text):
+        if m.end() == len(text):
+            break
+        end = start + len(text[start:m.start()].rstrip())
+        if end > start:
+            out.append((start, end))
+        start = m.end()
+    out.append((start, len(text)))
+    return out
+
+
 def candidate_runs(text: str) -> list[tuple[int, int]]:
-    """Stretches of `text` worth running NER on: sentences with a capitalised word after their first
-    word, each with the sentence before it as context. A text of one sentence is kept whole."""
+    """Stretches of `text` worth running NER on, paragraph by paragraph (`paragraph_runs`).
+
+    Why paragraphs: RAG instrumentation joins a system prompt and retrieved chunks with blank
+    lines, in a new combination each time. A run that spans a join is new each time, so spaCy's
+    findings for it are never reused (`RunCache`); a run inside one paragraph recurs wherever the
+    paragraph does, first, last or in between. The cue rules, the lexicon and name-part
+    propagation still read the whole text, so a name across paragraphs is judged as before."""
+    runs: list[tuple[int, int]] = []
+    for start, end in paragraphs(text):
+        runs += [(start + a, start + b) for a, b in paragraph_runs(text[start:end])]
+    return runs
+
+
+def paragraph_runs(text: str) -> list[tuple[int, int]]:
+    """Sentences with a capitalised word after their first word, each with the sentence before it
+    as context. A paragraph of one sentence is kept whole."""
     spans = sentences(text)
     if len(spans) <= 1:
         return [(0, len(text))] if may_hold_names(text) else []

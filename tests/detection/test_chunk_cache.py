@@ -111,3 +111,22 @@ def test_run_cache_is_bounded_and_keyed_by_fingerprint():
     other = runs.stats()["misses"]
     runs.detect(detector.ner, "another-fingerprint", [texts[-1]])
     assert runs.stats()["misses"] > other, "a different detector fingerprint must not reuse findings"
+
+
+def test_runs_stop_at_blank_lines_so_a_chunk_in_a_new_combination_is_a_lookup(detector):
+    """RAG context joins chunks with blank lines, in a new combination each time: no run (nor its
+    context sentence) crosses a blank line, so a chunk seen before costs spaCy nothing next to
+    new neighbours, and the findings are still those of the uncached detector."""
+    from scrubber.detection.ner import candidate_runs
+
+    text = "Intro line. Ask Jane Whitfield.\n\nThe Owner is Ravi Menon. call him.\n \nNext: Ola Berg."
+    runs = [text[a:b] for a, b in candidate_runs(text)]
+    assert runs == ["Intro line. Ask Jane Whitfield.", "The Owner is Ravi Menon. ", "Next: Ola Berg."]
+    chunks = [f"Policy {i}: the parcel desk of Harriet Osei answers claims. Write to Claims Team {i}."
+              for i in range(4)]
+    detector.detect(["\n\n".join(chunks[:2]), "\n\n".join(chunks[2:])], [True, True])
+    misses = detector.runs.stats()["misses"]
+    recombined = "\n\n".join([chunks[3], chunks[0], chunks[2]])
+    got = detector.detect([recombined], [True])[0]
+    assert detector.runs.stats()["misses"] == misses, "a recurring chunk went to spaCy again"
+    assert got == _reference(detector, [recombined])[0]
