@@ -27,7 +27,7 @@ _PHRASE_SEP = (
 #: JSON and logfmt labels quote the value: `"acct_no": "7730114462"`, `acct_ref="ZX-20931-77"`
 _PHRASE_GLUE = (
     "(?:[\"']?\\s*[:#=]\\s*[\"']?|\\s+-\\s*|\\s*-\\s+|"
-    "\\s+(?:(?:is|ist|est|es|é|è|hai|est le|es el|é o|è il|is het)\\s+)?[:#]?\\s*)"
+    "\\s+(?:(?:is|ist|est|es|é|è|hai|est le|es el|é o|è il|is het)\\s+)?[:#]?\\s*[(\\[]?)"
 )
 #: an optional letter prefix (KD-, POL-, C), then a digit: words are never the value
 #: digit groups after a space run up to 12 digits: a Spanish CCC ends in a 10-digit group (0049 1500 05 1234567892)
@@ -57,7 +57,8 @@ _ACCOUNT_WORDS = (
     "frequent flyer|frequent flier|loyalty card|rewards|bonus card|payback|miles and more|vielfliegernummer|"
     "carte de fidélité|tarjeta de fidelidad|cartão fidelidade|carta fedeltà|"
     # the number written before its word, and short forms: acc. no., n° de compte
-    "acc\\.|acc|n[o°º]\\.? de compte|n[o°º]\\.? de cuenta|n[o°º]\\.? da conta"
+    "acc\\.|acc|n[o°º]\\.? de compte|n[o°º]\\.? de cuenta|n[o°º]\\.? da conta|kto\\.?|kontonr\\.?|"
+    "vertragskonto|kundenkonto|rib|clabe|ccc"
 )
 #: words that make a bare 8 to 17 digit number in the same sentence an account number (as Presidio's
 #: US_BANK_NUMBER does with its context words)
@@ -79,7 +80,9 @@ _CUSTOMER_WORDS = (
     "kd-?nr\\.?|kd\\.-nr\\.?|kundennr\\.?|client|n[o°º]\\.? de client|n[o°º]\\.? d'abonné|abonné|abonnement|"
     "tessera|socio|policy|insurance policy|versichertennummer|versicherungsschein|polisnummer|"
     # contracts name their holder as well as an account does
-    "contract|contrato|contrat|contratto|vertrag|vertragsnummer|vertragsnr\\.?|contractnummer|"
+    "contract|contrato|contrat|contratto|vertrag|vertragsnummer|vertragsnr\\.?|contractnummer|mitgliedsnr\\.?|"
+    # insurance claims and case files are the claimant's
+    "claim|schadennummer|schadensnummer|aktenzeichen|dossier|numéro de sinistre|sinistre|siniestro|sinistro|"
     # staff and students: the number is the person's
     "employee|staff|personalnummer|mitarbeiternummer|matricule|student|matrikelnummer|numéro étudiant|"
     "número de matrícula|matrícula|matricola|studentnummer"
@@ -88,15 +91,16 @@ _CUSTOMER_WORDS = (
 _USER_WORDS = (
     "user|users? id|userid|uid|user[_.\\-]id|user[_.\\-]?(?:no|nr|number)|benutzer-?id|benutzernummer|"
     "nutzer-?id|utilisateur|id utilisateur|usuario|id de usuario|usuário|utente|id utente|gebruiker|"
-    "gebruikers-?id|user id"
+    "gebruikers-?id|user id|enduser|enduser[_.\\-]id|end user"
 )
 _HANDLE_WORDS = (
     "username|user name|user-name|user_name|login|log-in|user|handle|screen name|benutzername|nutzername|"
     "benutzer|anmeldename|identifiant|nom d'utilisateur|utilisateur|usuario|nombre de usuario|usuário|"
-    "nome de usuário|nome utente|utente|gebruikersnaam|gebruiker|inlognaam|uid"
+    "nome de usuário|nome utente|utente|gebruikersnaam|gebruiker|inlognaam|uid|kennung|benutzerkennung|pseudo|"
+    "alias|enduser"
 )
 #: a login handle: letters first, then letters, digits and `.`/`_` (jdoe_88, priya.k_91, k.tanaka)
-_HANDLE_VALUE = "([A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){0,3})"
+_HANDLE_VALUE = "(@?[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){0,3})"
 #: `4471 0093 is my account`, `K-2291-0038 ist meine Kundennummer`: the number before a verb or a
 #: possessive and then its word
 _VERB = "is|was|ist|war|est|es|é|è|hai|is het|zijn"

@@ -441,6 +441,7 @@ _SYSTEM_SEGMENTS = frozenset((
 def user_handle(value: str, text: str, start: int, end: int) -> bool:
     """A login handle after its word: a digit in it (jdoe_88, jdupont42) or an initial joined by `.`/`_`
     (k.tanaka, j_doe); plain words (`login: successful`), system names and code paths stay."""
+    value = value.lstrip("@")
     if len(value) < 4 or sum(ch.isalpha() for ch in value) < 2 or value.isupper():
         return False
     segments = [seg for seg in re.split(r"[._]", value.lower()) if seg]

@@ -46,6 +46,12 @@ FOUND = [
     ("my login is t.nguyen", "t.nguyen"),
     ("login: jdoe_88 locked after 5 failed attempts", "jdoe_88"),
     ("mein Benutzername ist mueller_k77", "mueller_k77"),
+    ("user: @priya_k91 posted the review", "@priya_k91"),
+    ("enduser.id=7712093", "7712093"),
+    # claims and other words
+    ("claim no. CLM-2291-88 for the flood damage", "CLM-2291-88"),
+    ("RIB 30004 00550 00012345678 79", "30004 00550 00012345678 79"),
+    ("policy (PL-77120-B) renewal", "PL-77120-B"),
 ]
 
 STAY = [
@@ -80,6 +86,8 @@ STAY = [
     ("user: gpt-4o-mini answered in 2s", "gpt-4o-mini"),
     ("login: successful for the service principal", "successful"),
     ("user_agent=okhttp/4.12.0", "4.12.0"),
+    ("claim 2 of the patent covers the hinge", "2"),
+    ("the rib of the chassis cracked at 2000 cycles", "2000"),
 ]
 
 
