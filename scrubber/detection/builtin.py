@@ -348,10 +348,12 @@ BUILTIN: tuple[PatternSpec, ...] = (
         name="order_reference", entity="USER_ID", score=0.7, validator="reference_number", group=1,
         ignore_case=True, regex=r"\b(?:order|bestellung|commande|pedido|ordine|bestelling)\s*#\s*" + _REF_VALUE + r"\b",
     ),
-    PatternSpec(  # ids that say whose they are: CUST-3387169, cus_Nf8a..., acct_1A2b..., AC82087555, mbr-004411
+    PatternSpec(  # ids that say whose they are: CUST-3387169, cus_Nf8a..., acct_1A2b..., AC82087555, mbr-004411,
+        # and in several groups: ACC-00931-7781, CUST/2024/00918, KD-4471-0093 (every group, not the first alone)
         name="prefixed_customer_id", entity="USER_ID", score=0.75, validator="prefixed_id", ignore_case=True,
         regex=r"\b(?:cust|cus|customer|acct|acc|ac|account|mbr|mem|member|pol|policy|client|cli|pat|patient|"
-              r"subscriber|sub)(?:[-_][A-Za-z0-9]{0,24}\d[A-Za-z0-9]{0,24}|\d{5,24})\b",
+              r"subscriber|sub|kd|knd|kunde|ctr|contract|vertrag|cliente|klant)"
+              r"(?:(?:[-_/][A-Za-z0-9]{0,24}\d[A-Za-z0-9]{0,24})(?:[-/][A-Za-z0-9]{1,24})*|\d{5,24})\b",
     ),
     PatternSpec(  # user ids that say so: u-31687828, usr_2nvgpb450j26, user-004411, uid_88213
         name="prefixed_user_id", entity="USER_ID", score=0.75, validator="prefixed_id", ignore_case=True,

@@ -473,16 +473,21 @@ def bare_account_number(value: str, text: str, start: int, end: int) -> bool:
     return _MACHINE_NUMBER_BEFORE.search(text[max(0, start - 24):start]) is None
 
 
-_ID_PREFIX = re.compile(r"^[A-Za-z]+[-_]?")
+_ID_PREFIX = re.compile(r"^[A-Za-z]+[-_/]?")
+_DIGIT_GROUPS = re.compile(r"^\d+(?:[-/]\d+)*$")
+_ISO_DATE_TAIL = re.compile(r"^(?:19|20)\d\d[-/]?(?:0[1-9]|1[0-2])(?:[-/]?(?:0[1-9]|[12]\d|3[01]))?$")
 
 
 def prefixed_id(value: str, text: str, start: int, end: int) -> bool:
     """`CUST-3387169`, `AC82087555`, `usr_aiztj1l5zkom`: digits only (5 or more) after the prefix,
-    or a mixed token of 8 or more characters after `-`/`_` (random ids have few digits)."""
+    also in groups (`ACC-00931-7781`, `CUST/2024/00918`), or a mixed token of 8 or more characters
+    after `-`/`_` (random ids have few digits)."""
     tail = _ID_PREFIX.sub("", value, count=1) if not value[:1].isdigit() else value
-    sep = len(value) > len(tail) and value[len(value) - len(tail) - 1] in "-_"
-    if tail.isdigit():
-        return len(tail) >= 5
+    sep = len(value) > len(tail) and value[len(value) - len(tail) - 1] in "-_/"
+    if _DIGIT_GROUPS.match(tail):
+        return len(digits(tail)) >= 5 and not _ISO_DATE_TAIL.match(tail)  # client-2024-11-30 is a backup's date
+    if "-" in tail or "/" in tail:
+        return False  # a path or a name in parts (`policy/2024/rules`, `sub-2-eu-west`), not one id
     return sep and len(tail) >= 8 and any(ch.isdigit() for ch in tail) and any(ch.isalpha() for ch in tail)
 
 

@@ -52,6 +52,10 @@ FOUND = [
     ("claim no. CLM-2291-88 for the flood damage", "CLM-2291-88"),
     ("RIB 30004 00550 00012345678 79", "30004 00550 00012345678 79"),
     ("policy (PL-77120-B) renewal", "PL-77120-B"),
+    # a prefix that says whose id it is, every group of it
+    ("please check ACC-00931-7781 before friday", "ACC-00931-7781"),
+    ("CUST/2024/00918 was escalated", "CUST/2024/00918"),
+    ("KD-4471-0093 hat zweimal bezahlt", "KD-4471-0093"),
 ]
 
 STAY = [
@@ -88,6 +92,9 @@ STAY = [
     ("user_agent=okhttp/4.12.0", "4.12.0"),
     ("claim 2 of the patent covers the hinge", "2"),
     ("the rib of the chassis cracked at 2000 cycles", "2000"),
+    ("policy/2024/rules.yaml was updated", "policy/2024/rules"),
+    ("client-2024-11-30 backup done", "client-2024-11-30"),
+    ("pod cust-7d9f8c6b5-x2kq9 restarted", "cust-7d9f8c6b5-x2kq9"),
 ]
 
 
