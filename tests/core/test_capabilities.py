@@ -10,29 +10,15 @@ import itertools
 
 import pytest
 
-from scrubber.component import ComponentConfig, Factory, Kind, LifecycleMixin
+from scrubber.component import Factory, Kind
 from scrubber.config.loader import parse_config
-from scrubber.consumer import SinkConsumer
 from scrubber.pdata import Signal
 from scrubber.processorhelper import ProcessorHelper
 from scrubber.registry import Registry
 from scrubber.service.graph import Graph
 from scrubber.service.telemetry import Telemetry
 from scrubber.testing.data import synthetic_request
-
-
-class Empty(ComponentConfig):
-    pass
-
-
-class CaptureReceiver(LifecycleMixin):
-    def __init__(self, settings, config, consumers):
-        self.consumers = consumers
-
-
-class SinkExporter(SinkConsumer, LifecycleMixin):
-    def __init__(self, settings, config):
-        super().__init__()
+from tests.support.components import Empty, add_capture_and_sink
 
 
 def _processor(mutates: bool):
@@ -46,9 +32,7 @@ def _processor(mutates: bool):
 
 
 def registry() -> Registry:
-    reg = Registry()
-    reg.add(Factory("capture", Kind.RECEIVER, Empty, CaptureReceiver))
-    reg.add(Factory("sink", Kind.EXPORTER, Empty, SinkExporter))
+    reg = add_capture_and_sink(Registry())
     reg.add(Factory("m", Kind.PROCESSOR, Empty, _processor(True)))
     reg.add(Factory("n", Kind.PROCESSOR, Empty, _processor(False)))
     return reg
@@ -103,9 +87,7 @@ def test_the_issue_9_reproduction_with_shipped_processors(monkeypatch):
     """traces/raw [batch] and traces/scrubbed [memory_limiter, pii] on one receiver: the raw
     exporter gets the e-mail as sent, the scrubbed one a pseudonym."""
     monkeypatch.setenv("SCRUBBER_CAPABILITIES_KEY", "capabilities-test-key-0123456789")
-    reg = Registry.from_entry_points()
-    reg.add(Factory("capture", Kind.RECEIVER, Empty, CaptureReceiver))
-    reg.add(Factory("sink", Kind.EXPORTER, Empty, SinkExporter))
+    reg = add_capture_and_sink(Registry.from_entry_points())
     data = {
         "receivers": {"capture": None},
         "processors": {"batch": None, "memory_limiter": {"limit_mib": 4096},

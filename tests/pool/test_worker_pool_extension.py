@@ -16,9 +16,8 @@ import psutil
 import pytest
 import yaml
 
-from scrubber.component import ComponentConfig, ComponentID, Factory, Kind, LifecycleMixin
+from scrubber.component import ComponentID, Kind
 from scrubber.config.loader import parse_config
-from scrubber.consumer import SinkConsumer
 from scrubber.errors import ConfigError
 from scrubber.extensions.worker_pool.config import WorkerPoolConfig
 from scrubber.extensions.worker_pool.factory import WorkerPoolExtension
@@ -28,6 +27,7 @@ from scrubber.registry import Registry, default_registry
 from scrubber.service.graph import Graph
 from scrubber.service.telemetry import Telemetry
 from scrubber.testing.data import synthetic_request
+from tests.support.components import add_capture_and_sink
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KEY_ENV = "SCRUBBER_TEST_WORKER_POOL_KEY"
@@ -37,25 +37,8 @@ NO_NER = {"ner": {"enabled": False}}
 MAIL = "jane.doe@example.com"
 
 
-class Empty(ComponentConfig):
-    pass
-
-
-class CaptureReceiver(LifecycleMixin):
-    def __init__(self, settings, config, consumers):
-        self.consumers = consumers
-
-
-class SinkExporter(SinkConsumer, LifecycleMixin):
-    def __init__(self, settings, config):
-        super().__init__()
-
-
 def _registry() -> Registry:
-    registry = Registry.from_entry_points()
-    registry.add(Factory("capture", Kind.RECEIVER, Empty, CaptureReceiver))
-    registry.add(Factory("sink", Kind.EXPORTER, Empty, SinkExporter))
-    return registry
+    return add_capture_and_sink(Registry.from_entry_points())
 
 
 def _config(processors: dict, extensions: dict | None = None) -> dict:
