@@ -67,6 +67,7 @@ def measure(workload: str, n_requests: int, warm: int, profile: bool) -> dict:
         return n
 
     run(requests[:warm])
+    before = detector.runs.stats()
     prof = cProfile.Profile() if profile else None
     t = time.perf_counter()
     if prof:
@@ -78,7 +79,8 @@ def measure(workload: str, n_requests: int, warm: int, profile: bool) -> dict:
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
     return {"workload": workload, "texts": n, "seconds": round(elapsed, 2), "texts_per_s": round(n / elapsed, 1),
-            "runs": detector.runs.stats()}
+            "run_hits": detector.runs.stats()["hits"] - before["hits"],
+            "run_misses": detector.runs.stats()["misses"] - before["misses"]}
 
 
 def main() -> None:
