@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
-from scrubber.connectors.aggregates.derive import STATIC_VALUES, Deriver, attributes
+from scrubber.connectors.aggregates.derive import STATIC_VALUES, Deriver, attributes, memo_items
 from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.otlp import to_request
 from scrubber.connectors.aggregates.passthrough import Passthrough, resource_identity
@@ -80,7 +80,14 @@ class AggregatesCore:
                 self.consumers.append(consumer)
 
     # -- input ----------------------------------------------------------------
+    #: spans take the memoised path (`Deriver.span_memoised`, attributes read once per span);
+    #: False: the straightforward one, kept as the reference the tests compare it with
+    memoised_spans = True
+
     async def consume(self, signal: Signal, request: Request) -> None:
+        if signal == Signal.TRACES and self.memoised_spans:
+            await self._consume_spans(request)
+            return
         try:
             values, names = self._label_inputs(signal, request)
             if self.detection is None:  # consumed before start (tests): a process-local service
@@ -99,6 +106,54 @@ class AggregatesCore:
             self._failures.labels(str(self.settings.id), "consume").inc()
             self.log.error("aggregates %s: cannot aggregate %s: %s", self.settings.id, signal, type(exc).__name__)
         self._count_dropped()
+
+    async def _consume_spans(self, request: Request) -> None:
+        """`consume` for spans, each span's attributes read once for vetting and deriving."""
+        try:
+            groups, values, names = self._read_spans(request)
+        except Exception as exc:  # noqa: BLE001 - the straightforward path says what fails
+            self.log.error("aggregates %s: cannot read spans: %s", self.settings.id, type(exc).__name__)
+            self.memoised_spans = False
+            try:
+                await self.consume(Signal.TRACES, request)
+            finally:
+                self.memoised_spans = True
+            return
+        try:
+            if self.detection is None:  # consumed before start (tests): a process-local service
+                self.detection = await _local_detection(self.config)
+            await self.vetter.prepare(self.detection, values, names)
+        except Exception as exc:  # noqa: BLE001 - unvetted values are folded below
+            self.log.error("aggregates %s: cannot vet labels: %s", self.settings.id, type(exc).__name__)
+        self._count_vetting()
+        now = _now()
+        try:
+            for resource, resource_memo, spans in groups:
+                for span, item in spans:
+                    self.deriver.span_memoised(span, item, resource, resource_memo, now)
+        except Exception as exc:  # noqa: BLE001 - see the module docstring
+            self._failures.labels(str(self.settings.id), "consume").inc()
+            self.log.error("aggregates %s: cannot aggregate %s: %s", self.settings.id, Signal.TRACES, type(exc).__name__)
+
+    def _read_spans(self, request: Request) -> tuple[list, set[str], set[str]]:
+        """Per resource group: (resource dimensions, their memo key, [(span, span dimensions)]);
+        and every string that may become a label, as `_label_inputs` gives them."""
+        wanted = self.deriver.wanted
+        values: set[str] = set()
+        names: set[str] = set()
+        groups = []
+        for group in resource_groups(request):
+            resource = attributes(group.resource.attributes, wanted)
+            values.update(v for v in resource.values() if isinstance(v, str))
+            spans = []
+            for scope in group.scope_spans:
+                for span in scope.spans:
+                    item = attributes(span.attributes, wanted)
+                    names.add(span.name)
+                    values.update(v for v in item.values() if isinstance(v, str))
+                    spans.append((span, item))
+            groups.append((resource, memo_items(resource), spans))
+        return groups, values, names
 
     def _label_inputs(self, signal: Signal, request: Request) -> tuple[set[str], set[str]]:
         """Every string that may become a label: dimension values (item, resource, data point) and span names."""

@@ -11,7 +11,7 @@ and no detector finding, else `{redacted}`), cut to `max_value_length`.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from scrubber.connectors.aggregates.config import LOG_SEVERITY, SPAN_KIND, SPAN_NAME, STATUS_CODE, AggregatesConfig
 from scrubber.connectors.aggregates.labels import LabelVetter
@@ -57,6 +57,25 @@ def attributes(key_values, wanted: frozenset[str]) -> dict[str, object]:
     return {kv.key: v for kv in key_values if kv.key in wanted and (v := scalar(kv.value)) is not None}
 
 
+#: memoised span plans kept at most (distinct label combinations; beyond, start afresh)
+MAX_PLANS = 4096
+
+
+def memo_items(values: Mapping[str, object], leave_out: frozenset[str] = frozenset()) -> tuple:
+    """`values` as a hashable memo key that tells `True`, `1` and `1.0` apart (they are equal
+    in Python, but different labels)."""
+    return tuple((k, v) if v.__class__ is str else (k, v.__class__, v) for k, v in values.items() if k not in leave_out)
+
+
+class SpanPlan(NamedTuple):
+    """The series keys of one distinct span shape (see `Deriver.span_memoised`)."""
+
+    key: SeriesKey
+    error: bool
+    #: (requests key, ((token count keys, token series key), ...)), for GenAI spans
+    genai: tuple | None
+
+
 #: label values that come from scrubber's own tables, not from the data (never vetted)
 STATIC_VALUES = frozenset((*SPAN_KINDS, *STATUS_CODES, *SEVERITIES, *OPENINFERENCE_OPERATIONS.values(), "input", "output"))
 
@@ -71,7 +90,12 @@ class Deriver:
         self.duration = MetricDef("traces.span.metrics.duration", MetricKind.HISTOGRAM, "ms",
                                   "Span durations, by allow-listed dimensions.", bounds=tuple(config.histogram_buckets))
         aliases = [a for d in self.dimensions for a in ALIASES.get(d, (d,))]
-        self.wanted = frozenset((*aliases, *INPUT_TOKENS, *OUTPUT_TOKENS, *GENAI_MARKERS, "openinference.span.kind"))
+        labelled = frozenset((*aliases, *GENAI_MARKERS, "openinference.span.kind"))
+        self.wanted = labelled | frozenset((*INPUT_TOKENS, *OUTPUT_TOKENS))
+        #: keys read only for their counts: they vary span by span, so no memo key holds them
+        self.counts_only = self.wanted - labelled
+        self._plans: dict[tuple, SpanPlan] = {}
+        self._plans_generation = self.vetter.generation
 
     # -- dimensions -------------------------------------------------------------
     def _cut(self, value: object) -> object:
@@ -126,6 +150,62 @@ class Deriver:
                 continue
             typed = tuple(sorted((*point_part, (TOKEN_TYPE, token_type))))  # intrinsic to the metric
             self.store.add(GENAI_TOKENS, (resource_part, typed), int(count), now)
+
+    # -- spans, memoised ------------------------------------------------------------
+    def span_memoised(self, span, item: dict[str, object], resource: Mapping[str, object],
+                      resource_memo: tuple, now: int) -> None:
+        """`span` with `item = attributes(span.attributes, self.wanted)` read already: the same
+        measurements, but the series keys (dimension lookups, vetting, sorting) are worked out
+        once per distinct (resource, labelled attributes, name, kind, status) and then reused.
+        Plain services repeat those few values on every span, so this is the per-span cost."""
+        code = span.status.code
+        memo = (resource_memo, memo_items(item, self.counts_only), span.name, span.kind, code)
+        plan = self._plans.get(memo) if self._plans_generation == self.vetter.generation else None
+        if plan is None:
+            plan = self._plan(span, item, resource, memo)
+        now_key = plan.key
+        self.store.add(CALLS, now_key, 1, now)
+        if plan.error:
+            self.store.add(ERRORS, now_key, 1, now)
+        self.store.observe(self.duration, now_key, max(0, span.end_time_unix_nano - span.start_time_unix_nano) / 1e6, now)
+        if plan.genai is not None:
+            self._genai_counts(plan.genai, item, now)
+
+    def _plan(self, span, item: dict[str, object], resource: Mapping[str, object], memo: tuple) -> "SpanPlan":
+        """What `span` works out per span, kept when every label in it was vetted (a value
+        not vetted yet is `{redacted}` now and may not be later)."""
+        unvetted = self.vetter.unvetted
+        item = dict(item)  # the operation alias below must not reach the caller's counts
+        status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else STATUS_CODES[0]
+        extra = {SPAN_NAME: self.vetter.span_name(span.name),
+                 SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
+                 STATUS_CODE: status}
+        kind = item.get("openinference.span.kind")
+        operation = item.get("gen_ai.operation.name") or (OPENINFERENCE_OPERATIONS.get(kind) if isinstance(kind, str) else None)
+        if operation:
+            item["gen_ai.operation.name"] = operation
+        genai = None
+        if operation or any(m in item for m in GENAI_MARKERS):
+            resource_part, point_part = self.key(item, resource, extra, skip=(SPAN_NAME, SPAN_KIND, TOKEN_TYPE))
+            genai = ((resource_part, point_part),
+                     tuple((keys, (resource_part, tuple(sorted((*point_part, (TOKEN_TYPE, token_type))))))
+                           for token_type, keys in (("input", INPUT_TOKENS), ("output", OUTPUT_TOKENS))))
+        plan = SpanPlan(self.key(item, resource, extra), status == "STATUS_CODE_ERROR", genai)
+        if self.vetter.unvetted == unvetted:
+            if self._plans_generation != self.vetter.generation or len(self._plans) >= MAX_PLANS:
+                self._plans.clear()
+                self._plans_generation = self.vetter.generation
+            self._plans[memo] = plan
+        return plan
+
+    def _genai_counts(self, genai, item: Mapping[str, object], now: int) -> None:
+        requests_key, token_keys = genai
+        self.store.add(GENAI_REQUESTS, requests_key, 1, now)
+        for keys, typed in token_keys:
+            count = next((item[k] for k in keys if k in item), None)
+            if not isinstance(count, (int, float)) or isinstance(count, bool) or count < 0:
+                continue
+            self.store.add(GENAI_TOKENS, typed, int(count), now)
 
     # -- logs ---------------------------------------------------------------------
     def log_record(self, record, resource: Mapping[str, object], now: int) -> None:

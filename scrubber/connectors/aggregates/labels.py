@@ -66,6 +66,11 @@ class LabelVetter:
         self.max_entries = max_entries
         self.timeout = timeout
         self.fail_closed = 0  # values folded because detection failed
+        #: lookups answered `{redacted}` only because the value was not vetted (yet): a series
+        #: key built from such an answer may change once it is, so it is not memoised
+        self.unvetted = 0
+        #: bumped whenever verdicts are forgotten (the bound): memoised series keys go with them
+        self.generation = 0
 
     # -- lookups (after `prepare`) -------------------------------------------------
     def value(self, value: object) -> object:
@@ -76,10 +81,20 @@ class LabelVetter:
             return value if abs(value) < MAX_SAFE_INT else REDACTED
         if value in self.static:
             return value
-        return self.values.get(value, REDACTED) if isinstance(value, str) else REDACTED
+        if not isinstance(value, str):
+            return REDACTED
+        label = self.values.get(value)
+        if label is None:
+            self.unvetted += 1
+            return REDACTED
+        return label
 
     def span_name(self, name: str) -> str:
-        return self.names.get(name, REDACTED)
+        label = self.names.get(name)
+        if label is None:
+            self.unvetted += 1
+            return REDACTED
+        return label
 
     # -- vetting --------------------------------------------------------------------
     async def prepare(self, detection, values: Iterable[str], names: Iterable[str]) -> None:
@@ -90,8 +105,10 @@ class LabelVetter:
             return
         if len(self.values) + len(todo_values) > self.max_entries:
             self.values.clear()
+            self.generation += 1
         if len(self.names) + len(todo_names) > self.max_entries:
             self.names.clear()
+            self.generation += 1
         for v in [v for v in todo_values if not safe_shape(v)]:
             self.values[v] = REDACTED
             todo_values.discard(v)

@@ -16,7 +16,7 @@ from scrubber.processorhelper import ProcessorHelper
 from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.residency.model import ATTRIBUTE
 from scrubber.residency.regions import shipped_regions
-from scrubber.residency.resolve import Resolver, stamped
+from scrubber.residency.resolve import Resolver, read, stamped
 
 
 def make_resolver(config: ResidencyConfig) -> Resolver:
@@ -33,8 +33,37 @@ def set_string(attributes, key: str, value: str) -> None:
     attributes.add(key=key).value.string_value = value
 
 
+def stamp_item(attributes, fallback: str) -> str:
+    """`stamped` + `set_string` in one scan of the attributes: an item that declares nothing
+    (the common case, the jurisdiction on the resource) gets the stamp appended without the
+    second, deleting scan. Same result as `stamp_reference`, byte for byte."""
+    first = None
+    for kv in attributes:
+        if kv.key == ATTRIBUTE:
+            first = kv.value
+            break
+    if first is None:
+        attributes.add(key=ATTRIBUTE).value.string_value = fallback
+        return fallback
+    jurisdiction = read(first)
+    set_string(attributes, ATTRIBUTE, jurisdiction)
+    return jurisdiction
+
+
 def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
     """Stamp every item in place; return the item count per jurisdiction."""
+    counts: dict[str, int] = {}
+    current, fallback = None, ""
+    for resource_group, _scope, item in items(request):
+        if resource_group is not current:
+            current, fallback = resource_group, resolver.for_resource(resource_group.resource)
+        jurisdiction = stamp_item(item.attributes, fallback)
+        counts[jurisdiction] = counts.get(jurisdiction, 0) + 1
+    return counts
+
+
+def stamp_reference(resolver: Resolver, request: Request) -> dict[str, int]:
+    """The straightforward `stamp` (read, then replace), which the tests hold `stamp` to."""
     counts: dict[str, int] = {}
     current, fallback = None, ""
     for resource_group, _scope, item in items(request):
