@@ -8,8 +8,10 @@ import asyncio
 import pytest
 
 from benchmarks.throughput.routing_cost import Answered, Stages, batches_for
+from scrubber.connectors.aggregates.config import AggregatesConfig
 from scrubber.pdata import Signal
 from tests.aggregates.builders import spans
+from tests.aggregates.test_aggregates_connector import make
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +82,20 @@ def test_labels_folded_while_unvetted_are_not_memoised(detection):
     assert results[0] == results[1]
     labels = {repr(series[1]) for series in results[0][1]}
     assert any("{redacted}" in key for key in labels) and any("'checkout'" in key for key in labels)
+
+
+def test_cardinality_overflow_matches(detection):
+    """Past the limit, memoised series land in the overflow series and count as overflowed."""
+    request = spans([{"name": f"op-{i % 7}", "status": i % 3, "attrs": {"deployment.environment": "prod"}}
+                     for i in range(40)])
+    stores = []
+    for memoised in (True, False):
+        connectors, _sink, _settings = make(AggregatesConfig(cardinality_limit=4))
+        core = connectors[Signal.TRACES].core
+        core.detection, core.memoised_spans = detection, memoised
+        for _ in range(2):
+            asyncio.run(core.consume(Signal.TRACES, request))
+        stores.append(([(d.name, k, p.value, p.count, p.buckets) for d, k, p in core.store.cumulative()],
+                       core.store.overflowed))
+    assert stores[0] == stores[1]
+    assert stores[0][1] > 0

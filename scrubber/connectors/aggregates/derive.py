@@ -68,11 +68,13 @@ def memo_items(values: Mapping[str, object], leave_out: frozenset[str] = frozens
 
 
 class SpanPlan(NamedTuple):
-    """The series keys of one distinct span shape (see `Deriver.span_memoised`)."""
+    """The series of one distinct span shape (see `Deriver.span_memoised`), as `Store.series` gives them."""
 
-    key: SeriesKey
-    error: bool
-    #: (requests key, ((token count keys, token series key), ...)), for GenAI spans
+    calls: tuple
+    errors: tuple | None
+    duration: tuple
+    #: (requests series, ((token count keys, token series key), ...)), for GenAI spans; token
+    #: series are made only when a span has a count, as `span` does
     genai: tuple | None
 
 
@@ -162,16 +164,18 @@ class Deriver:
         memo = (resource_memo, memo_items(item, self.counts_only), span.name, span.kind, code)
         plan = self._plans.get(memo) if self._plans_generation == self.vetter.generation else None
         if plan is None:
-            plan = self._plan(span, item, resource, memo)
-        now_key = plan.key
-        self.store.add(CALLS, now_key, 1, now)
-        if plan.error:
-            self.store.add(ERRORS, now_key, 1, now)
-        self.store.observe(self.duration, now_key, max(0, span.end_time_unix_nano - span.start_time_unix_nano) / 1e6, now)
+            plan = self._plan(span, item, resource, memo, now)
+        store = self.store
+        store.add_to(plan.calls, 1, now)
+        if plan.errors is not None:
+            store.add_to(plan.errors, 1, now)
+        store.observe_in(self.duration.bounds, plan.duration,
+                         max(0, span.end_time_unix_nano - span.start_time_unix_nano) / 1e6, now)
         if plan.genai is not None:
             self._genai_counts(plan.genai, item, now)
 
-    def _plan(self, span, item: dict[str, object], resource: Mapping[str, object], memo: tuple) -> "SpanPlan":
+    def _plan(self, span, item: dict[str, object], resource: Mapping[str, object], memo: tuple,
+              now: int) -> "SpanPlan":
         """What `span` works out per span, kept when every label in it was vetted (a value
         not vetted yet is `{redacted}` now and may not be later)."""
         unvetted = self.vetter.unvetted
@@ -190,7 +194,12 @@ class Deriver:
             genai = ((resource_part, point_part),
                      tuple((keys, (resource_part, tuple(sorted((*point_part, (TOKEN_TYPE, token_type))))))
                            for token_type, keys in (("input", INPUT_TOKENS), ("output", OUTPUT_TOKENS))))
-        plan = SpanPlan(self.key(item, resource, extra), status == "STATUS_CODE_ERROR", genai)
+        # the series are made here in the order `span` makes them: the store's output order
+        key, store = self.key(item, resource, extra), self.store
+        plan = SpanPlan(store.series(CALLS, key, now),
+                        store.series(ERRORS, key, now) if status == "STATUS_CODE_ERROR" else None,
+                        store.series(self.duration, key, now),
+                        None if genai is None else (store.series(GENAI_REQUESTS, genai[0], now), genai[1]))
         if self.vetter.unvetted == unvetted:
             if self._plans_generation != self.vetter.generation or len(self._plans) >= MAX_PLANS:
                 self._plans.clear()
@@ -199,8 +208,8 @@ class Deriver:
         return plan
 
     def _genai_counts(self, genai, item: Mapping[str, object], now: int) -> None:
-        requests_key, token_keys = genai
-        self.store.add(GENAI_REQUESTS, requests_key, 1, now)
+        requests, token_keys = genai
+        self.store.add_to(requests, 1, now)
         for keys, typed in token_keys:
             count = next((item[k] for k in keys if k in item), None)
             if not isinstance(count, (int, float)) or isinstance(count, bool) or count < 0:

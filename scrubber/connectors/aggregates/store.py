@@ -107,6 +107,31 @@ class Store:
         point.time_ns = now
         return point
 
+    def series(self, definition: MetricDef, key: SeriesKey, now: int) -> tuple[Point, bool]:
+        """The point `key` measures into (made if new) and whether it is the overflow one, for a
+        caller that keeps it to measure the same series again (`add_to`, `observe_in`): what
+        `_point` answers for `key` from now on, since series are never removed."""
+        metric = self.metrics.get(definition)
+        if metric is None:
+            metric = self.metrics[definition] = Metric(definition, self.limit)
+        return metric.point(key, now)
+
+    def add_to(self, series: tuple[Point, bool], value: float, now: int) -> None:
+        """`add`, on a series from `series`."""
+        point, overflowed = series
+        self.overflowed += overflowed
+        point.time_ns = now
+        point.value += value
+
+    def observe_in(self, bounds: tuple[float, ...], series: tuple[Point, bool], value: float, now: int) -> None:
+        """`observe`, on a series from `series`."""
+        point, overflowed = series
+        self.overflowed += overflowed
+        point.time_ns = now
+        point.count += 1
+        point.total += value
+        point.buckets[bisect_left(bounds, value)] += 1
+
     def add(self, definition: MetricDef, key: SeriesKey, value: float, now: int) -> None:
         """Sum: add an increment."""
         self._point(definition, key, now).value += value
