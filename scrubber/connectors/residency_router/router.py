@@ -24,9 +24,9 @@ from typing import Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.residency_router.config import ResidencyRouterConfig
-from scrubber.connectors.residency_router.split import split
+from scrubber.connectors.residency_router.split import split_counted
 from scrubber.consumer import Consumer, deliver, fanout
-from scrubber.pdata import Request, Signal, item_count
+from scrubber.pdata import Request, Signal
 from scrubber.residency.model import DEFAULT_POLICY, UNKNOWN
 from scrubber.residency.policy import Policy
 
@@ -85,8 +85,7 @@ class ResidencyRouter:
 
     async def consume(self, signal: Signal, request: Request) -> None:
         deliveries = []
-        for jurisdiction, part in split(signal, request).items():
-            count = item_count(part)
+        for jurisdiction, (part, count) in split_counted(signal, request).items():
             for name in self.names_for(jurisdiction):
                 self._items.labels(jurisdiction=jurisdiction, pipeline=name, **self._labels).inc(count)
             route = self._route(jurisdiction)

@@ -67,14 +67,41 @@ class _Part:
 
 def split(signal: Signal, request: Request) -> dict[str, Request]:
     """{jurisdiction: request holding exactly its items}, in first-seen order."""
+    return {j: part for j, (part, _count) in split_counted(signal, request).items()}
+
+
+def _one_jurisdiction(request: Request) -> tuple[str, int] | None:
+    """(jurisdiction, item count) when every item has the same one, else None: one read per
+    item and nothing built, the common case's whole cost (`split_counted`)."""
+    only, count = None, 0
+    for resource_group in resource_groups(request):
+        fallback = resource_stamp(resource_group.resource)
+        for scope_group in scope_groups(resource_group):
+            for _metric, item in _scope_items(scope_group):
+                j = stamped(item, fallback)
+                if only is None:
+                    only = j
+                elif j != only:
+                    return None
+                count += 1
+    return (only, count) if only is not None else ("", 0)
+
+
+def split_counted(signal: Signal, request: Request) -> dict[str, tuple[Request, int]]:
+    """`split`, with each part's item count (the router's counters), in first-seen order."""
+    one = _one_jurisdiction(request)
+    if one is not None:
+        return {one[0]: (request, one[1])} if one[1] else {}
     layout = jurisdictions(request)
-    seen = {j for groups in layout for scope in groups for _, _, j in scope}
-    if len(seen) <= 1:
-        return {j: request for j in seen}
+    counts: dict[str, int] = {}
+    for groups in layout:
+        for scope in groups:
+            for _, _, j in scope:
+                counts[j] = counts.get(j, 0) + 1
     parts: dict[str, _Part] = {}
     for r, resource_group in enumerate(resource_groups(request)):
         for s, scope_group in enumerate(scope_groups(resource_group)):
             for metric, item, j in layout[r][s]:
                 part = parts.get(j) or parts.setdefault(j, _Part(signal))
                 part.add(resource_group, scope_group, metric, item, (r, s, id(metric)))
-    return {j: part.request for j, part in parts.items()}
+    return {j: (part.request, counts[j]) for j, part in parts.items()}
