@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
@@ -87,15 +87,24 @@ class AggregatesCore:
     async def consume(self, signal: Signal, request: Request) -> None:
         if signal == Signal.TRACES and self.memoised_spans:
             await self._consume_spans(request)
-            return
+        else:
+            await self._consume_items(signal, request)
+
+    async def _vet(self, inputs: Callable[[], tuple[set[str], set[str]]]) -> None:
+        """Vet every string `inputs()` gives (dimension values, span names) before it may become
+        a label; what fails stays unvetted and is folded (fail closed)."""
         try:
-            values, names = self._label_inputs(signal, request)
+            values, names = inputs()
             if self.detection is None:  # consumed before start (tests): a process-local service
                 self.detection = await _local_detection(self.config)
             await self.vetter.prepare(self.detection, values, names)
         except Exception as exc:  # noqa: BLE001 - unvetted values are folded below
             self.log.error("aggregates %s: cannot vet labels: %s", self.settings.id, type(exc).__name__)
         self._count_vetting()
+
+    async def _consume_items(self, signal: Signal, request: Request) -> None:
+        """`consume` item by item, for every signal (and for spans the memoised path cannot read)."""
+        await self._vet(lambda: self._label_inputs(signal, request))
         now = _now()
         try:
             for group in resource_groups(request):
@@ -113,19 +122,9 @@ class AggregatesCore:
             groups, values, names = self._read_spans(request)
         except Exception as exc:  # noqa: BLE001 - the straightforward path says what fails
             self.log.error("aggregates %s: cannot read spans: %s", self.settings.id, type(exc).__name__)
-            self.memoised_spans = False
-            try:
-                await self.consume(Signal.TRACES, request)
-            finally:
-                self.memoised_spans = True
+            await self._consume_items(Signal.TRACES, request)
             return
-        try:
-            if self.detection is None:  # consumed before start (tests): a process-local service
-                self.detection = await _local_detection(self.config)
-            await self.vetter.prepare(self.detection, values, names)
-        except Exception as exc:  # noqa: BLE001 - unvetted values are folded below
-            self.log.error("aggregates %s: cannot vet labels: %s", self.settings.id, type(exc).__name__)
-        self._count_vetting()
+        await self._vet(lambda: (values, names))
         now = _now()
         try:
             for resource, resource_memo, spans in groups:

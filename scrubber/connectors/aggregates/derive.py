@@ -124,16 +124,22 @@ class Deriver:
         return tuple(sorted(on_resource)), tuple(sorted(on_point))
 
     # -- spans --------------------------------------------------------------------
-    def span(self, span, resource: Mapping[str, object], now: int) -> None:
-        item = attributes(span.attributes, self.wanted)
+    def _span_dimensions(self, span, item: dict[str, object]) -> tuple[str, dict[str, object], object]:
+        """(status, pseudo-dimensions, GenAI operation) of `span`; OpenInference's span kind is
+        aliased into `item` as `gen_ai.operation.name`, so both conventions give one series."""
         status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else STATUS_CODES[0]
-        extra = {SPAN_NAME: self.vetter.span_name(span.name),
-                 SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
-                 STATUS_CODE: status}
+        extra: dict[str, object] = {SPAN_NAME: self.vetter.span_name(span.name),
+                                    SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
+                                    STATUS_CODE: status}
         kind = item.get("openinference.span.kind")
         operation = item.get("gen_ai.operation.name") or (OPENINFERENCE_OPERATIONS.get(kind) if isinstance(kind, str) else None)
         if operation:
             item["gen_ai.operation.name"] = operation
+        return status, extra, operation
+
+    def span(self, span, resource: Mapping[str, object], now: int) -> None:
+        item = attributes(span.attributes, self.wanted)
+        status, extra, operation = self._span_dimensions(span, item)
         key = self.key(item, resource, extra)
         self.store.add(CALLS, key, 1, now)
         if status == "STATUS_CODE_ERROR":
@@ -179,15 +185,8 @@ class Deriver:
         """What `span` works out per span, kept when every label in it was vetted (a value
         not vetted yet is `{redacted}` now and may not be later)."""
         unvetted = self.vetter.unvetted
-        item = dict(item)  # the operation alias below must not reach the caller's counts
-        status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else STATUS_CODES[0]
-        extra = {SPAN_NAME: self.vetter.span_name(span.name),
-                 SPAN_KIND: SPAN_KINDS[span.kind] if span.kind < len(SPAN_KINDS) else SPAN_KINDS[0],
-                 STATUS_CODE: status}
-        kind = item.get("openinference.span.kind")
-        operation = item.get("gen_ai.operation.name") or (OPENINFERENCE_OPERATIONS.get(kind) if isinstance(kind, str) else None)
-        if operation:
-            item["gen_ai.operation.name"] = operation
+        item = dict(item)  # the operation alias must not reach the caller's counts
+        status, extra, operation = self._span_dimensions(span, item)
         genai = None
         if operation or any(m in item for m in GENAI_MARKERS):
             resource_part, point_part = self.key(item, resource, extra, skip=(SPAN_NAME, SPAN_KIND, TOKEN_TYPE))

@@ -9,6 +9,8 @@ item stamp is kept (normalized to lowercase); a malformed one becomes `unknown`.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from scrubber.component import Settings
 from scrubber.consumer import Consumer
 from scrubber.pdata import Request, Signal, items
@@ -50,29 +52,33 @@ def stamp_item(attributes, fallback: str) -> str:
     return jurisdiction
 
 
-def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
-    """Stamp every item in place; return the item count per jurisdiction."""
+def _stamp_each(resolver: Resolver, request: Request, stamp_one: Callable[[Any, str], str]) -> dict[str, int]:
+    """Stamp every item in place with `stamp_one(item, resource fallback)`; return the item
+    count per jurisdiction. The fallback is resolved once per resource."""
     counts: dict[str, int] = {}
     current, fallback = None, ""
     for resource_group, _scope, item in items(request):
         if resource_group is not current:
             current, fallback = resource_group, resolver.for_resource(resource_group.resource)
-        jurisdiction = stamp_item(item.attributes, fallback)
+        jurisdiction = stamp_one(item, fallback)
         counts[jurisdiction] = counts.get(jurisdiction, 0) + 1
     return counts
+
+
+def _read_then_replace(item, fallback: str) -> str:
+    jurisdiction = stamped(item, fallback)
+    set_string(item.attributes, ATTRIBUTE, jurisdiction)
+    return jurisdiction
+
+
+def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
+    """Stamp every item in place; return the item count per jurisdiction."""
+    return _stamp_each(resolver, request, lambda item, fallback: stamp_item(item.attributes, fallback))
 
 
 def stamp_reference(resolver: Resolver, request: Request) -> dict[str, int]:
     """The straightforward `stamp` (read, then replace), which the tests hold `stamp` to."""
-    counts: dict[str, int] = {}
-    current, fallback = None, ""
-    for resource_group, _scope, item in items(request):
-        if resource_group is not current:
-            current, fallback = resource_group, resolver.for_resource(resource_group.resource)
-        jurisdiction = stamped(item, fallback)
-        set_string(item.attributes, ATTRIBUTE, jurisdiction)
-        counts[jurisdiction] = counts.get(jurisdiction, 0) + 1
-    return counts
+    return _stamp_each(resolver, request, _read_then_replace)
 
 
 def create(settings: Settings, config: ResidencyConfig, signal: Signal, next_consumer: Consumer) -> ProcessorHelper:
