@@ -161,6 +161,12 @@ class Admission:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
 
+    def set_limit(self, limit: int) -> None:
+        """Take a concurrency limit decided elsewhere (the edge process mirrors the main
+        process's adaptive limit) and hand freed places to waiters."""
+        self.limit = max(MIN_LIMIT, limit)
+        self._wake()
+
     def _wake(self) -> None:
         while self._waiters and self.in_flight < self.limit:
             waiter = self._waiters.popleft()

@@ -8,7 +8,7 @@ means) enables both, like the Collector's `createDefaultConfig`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -95,6 +95,9 @@ class GRPCConfig(_Server):
     #: 0 leaves gRPC's own limit
     max_concurrent_streams: NonNegativeInt = 0
     keepalive: KeepaliveConfig | None = None
+    #: where calls are accepted and refused: `thread` (the receiver's edge loop, in this process)
+    #: or `process` (a child process of its own that forwards admitted calls; see edge_process.py)
+    edge: Literal["thread", "process"] = "thread"
 
     @model_validator(mode="after")
     def _grpc_tls_version(self) -> "GRPCConfig":

@@ -71,6 +71,31 @@ def server_options(config: GRPCConfig) -> list[tuple[str, int]]:
     return options
 
 
+def listen_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def bind(server: grpc.aio.Server, address: str, config: GRPCConfig) -> int:
+    """Add the listening port (TLS per `config.tls`) and return it; OSError, naming the
+    endpoint, if it cannot be bound (grpc answers 0 or raises RuntimeError for a taken port)."""
+    cause: RuntimeError | None = None
+    try:
+        if config.tls is not None:
+            port = server.add_secure_port(address, grpc_credentials(config.tls))
+        else:
+            port = server.add_insecure_port(address)
+    except OSError:
+        await server.stop(None)
+        raise
+    except RuntimeError as error:
+        port, cause = 0, error
+    if not port:
+        await server.stop(None)
+        raise OSError(f"otlp receiver: cannot listen for gRPC on {config.endpoint} "
+                      "(port in use or address unavailable)") from cause
+    return port
+
+
 _OFFLOAD_BYTES = 256 * 1024
 #: connections idle this long are closed unless `keepalive.server_parameters` says otherwise
 DEFAULT_MAX_CONNECTION_IDLE = 300.0
@@ -96,38 +121,23 @@ class GRPCServer:
     ticket and slot, decode, then `export` (which owns consuming, counting and answers)."""
 
     def __init__(self, config: GRPCConfig, signals: Iterable[Signal], export: Export, admission: Admission,
-                 authenticator: ServerAuthenticator | None = None):
+                 authenticator: ServerAuthenticator | None = None, address: str | None = None):
         self.config = config
         self.signals = tuple(signals)
         self.export = export
         self.admission = admission
         self.authenticator = authenticator
         self.host, self._requested_port = split_endpoint(config.endpoint)
+        #: where to listen instead of the endpoint (the private `unix:` socket of the edge process)
+        self._listen_address = address
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
-
-    def _address(self, port: int) -> str:
-        return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
 
     async def start(self) -> None:
         server = grpc.aio.server(options=server_options(self.config))
         server.add_generic_rpc_handlers(tuple(self._handlers()))
-        cause: RuntimeError | None = None
-        try:
-            address = self._address(self._requested_port)
-            if self.config.tls is not None:
-                port = server.add_secure_port(address, grpc_credentials(self.config.tls))
-            else:
-                port = server.add_insecure_port(address)
-        except OSError:
-            await server.stop(None)
-            raise
-        except RuntimeError as error:
-            port, cause = 0, error
-        if not port:
-            await server.stop(None)
-            raise OSError(f"otlp receiver: cannot listen for gRPC on {self.config.endpoint} "
-                          "(port in use or address unavailable)") from cause
+        address = self._listen_address or listen_address(self.host, self._requested_port)
+        port = await bind(server, address, self.config)
         await server.start()
         self._server, self.port = server, port
 

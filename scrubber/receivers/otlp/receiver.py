@@ -10,6 +10,11 @@ The servers know nothing of the receiver: they get their config, the signals to 
 `export`, the shared `Admission` and their `ServerAuthenticator` (issue 9 item 4). They
 run, with admission, on the receiver's own edge loop (`edge.EdgeLoop`), so refusals are
 answered even while the pipelines keep the service loop busy (issue 13 item 2).
+
+With `protocols.grpc.edge: process` the gRPC port is served by a child process of its own
+(`edge_supervisor.EdgeProcess`, `edge_process.py`), which refuses what the pipelines cannot
+take and forwards the rest to this process's `GRPCServer`, listening on a private Unix
+socket: authentication, admission, validation and export stay here, unchanged.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from scrubber.receivers.otlp.admission import Admission
 from scrubber.receivers.otlp.auth import ServerAuthenticator
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.edge import EdgeLoop, Export
+from scrubber.receivers.otlp.edge_supervisor import EdgeProcess
 from scrubber.receivers.otlp.grpc_server import GRPCServer
 from scrubber.receivers.otlp.http_server import HTTPServer
 
@@ -63,6 +69,8 @@ class OTLPReceiver:
         #: made at start, once their authenticators are resolved
         self._grpc: GRPCServer | None = None
         self._http: HTTPServer | None = None
+        #: the gRPC edge process, with `protocols.grpc.edge: process`
+        self._edge_process: EdgeProcess | None = None
         self._started = False
         self._stopped = False
         self._watchers: list[asyncio.Task] = []
@@ -70,6 +78,8 @@ class OTLPReceiver:
     @property
     def grpc_port(self) -> int | None:
         """The bound gRPC port after `start` (useful with endpoint `host:0`)."""
+        if self._edge_process is not None:
+            return self._edge_process.port
         return self._grpc.port if self._grpc else None
 
     @property
@@ -94,6 +104,8 @@ class OTLPReceiver:
             servers: list[GRPCServer | HTTPServer] = [s for s in (self._grpc, self._http) if s is not None]
             for server in servers:
                 await self._edge.run(server.start())
+            if self._edge_process is not None:  # once the server it forwards to listens
+                await self._edge_process.start()
         except BaseException:
             await self.shutdown(1.0)
             raise
@@ -104,7 +116,14 @@ class OTLPReceiver:
 
     def _make_servers(self, authenticators: dict[str, ServerAuthenticator]) -> None:
         protocols, signals = self.config.protocols, tuple(self.consumers)
-        if protocols.grpc:
+        if protocols.grpc and protocols.grpc.edge == "process":
+            self._edge_process = EdgeProcess(protocols.grpc, signals, self.admission, self._logger,
+                                             str(self.settings.id), self._refused_requests_of_edge)
+            # the forwarded calls: the same checks, no TLS or keepalive of the public port
+            private = protocols.grpc.model_copy(update={"tls": None, "keepalive": None, "max_concurrent_streams": 0})
+            self._grpc = GRPCServer(private, signals, self._export_for("grpc"), self.admission,
+                                    authenticators.get("grpc"), address=self._edge_process.socket_address())
+        elif protocols.grpc:
             self._grpc = GRPCServer(protocols.grpc, signals, self._export_for("grpc"), self.admission,
                                     authenticators.get("grpc"))
         if protocols.http:
@@ -147,6 +166,8 @@ class OTLPReceiver:
         for watcher in self._watchers:
             watcher.cancel()
         self._watchers = []
+        if self._edge_process is not None:  # first: its in-flight calls finish through our server
+            await self._edge_process.stop(timeout)
         servers = [s for s in (self._grpc, self._http) if s is not None]
         if self._edge.loop is not None:
             results = await asyncio.gather(*(self._edge.run(s.stop(timeout)) for s in servers), return_exceptions=True)
@@ -155,6 +176,8 @@ class OTLPReceiver:
                     self._logger.warning("otlp receiver %s: error stopping %s server: %s",
                                          self.settings.id, type(server).__name__, type(result).__name__)
         await self._edge.stop()
+        if self._edge_process is not None:
+            self._edge_process.remove_socket_dir()
 
     async def export(self, signal: Signal, request: Request, transport: str):
         """Hand one decoded request to its consumer; return the response or raise `status.Refusal`.
@@ -187,8 +210,12 @@ class OTLPReceiver:
         self._count(signal, labels, count, 0)
         return status.export_response(signal)
 
-    def _refused_request(self, reason: str, transport: str) -> None:
-        self._unauthenticated.labels(receiver=str(self.settings.id), transport=transport, reason=reason).inc()
+    def _refused_request(self, reason: str, transport: str, count: int = 1) -> None:
+        self._unauthenticated.labels(receiver=str(self.settings.id), transport=transport, reason=reason).inc(count)
+
+    def _refused_requests_of_edge(self, reason: str, count: int) -> None:
+        """Refusals made in the gRPC edge process, reported there once a second."""
+        self._refused_request(reason, "grpc", count)
 
     def _count(self, signal: Signal, labels: dict, accepted: int, refused: int) -> None:
         if accepted:
