@@ -30,9 +30,13 @@ from scrubber.service.telemetry import Telemetry
 RESOURCE = Resource.create({"service.name": "receiver-test", "cloud.region": "eu-central-1"})
 
 
+#: `protocols.grpc.edge` of `loopback_config` (a test module may run its tests over both)
+GRPC_EDGE = "thread"
+
+
 def loopback_config(**http: object) -> OTLPReceiverConfig:
     return OTLPReceiverConfig.model_validate(
-        {"protocols": {"grpc": {"endpoint": "127.0.0.1:0"}, "http": {"endpoint": "127.0.0.1:0", **http}}}
+        {"protocols": {"grpc": {"endpoint": "127.0.0.1:0", "edge": GRPC_EDGE}, "http": {"endpoint": "127.0.0.1:0", **http}}}
     )
 
 

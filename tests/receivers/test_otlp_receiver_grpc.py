@@ -14,10 +14,18 @@ from scrubber.consumer import SinkConsumer
 from scrubber.errors import PartialSuccess, PermanentError, ResourceExhaustedError, RetryableError
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
+from tests.receivers import otlp_helpers
 from tests.receivers.otlp_helpers import Raising, loopback_config, run, running, spans_request
 
 TRACES = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 LOGS = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+
+
+@pytest.fixture(autouse=True, params=["thread", "process"])
+def grpc_edge(request, monkeypatch):
+    """Every answer the same whether the gRPC port is on the edge thread or in its own process."""
+    monkeypatch.setattr(otlp_helpers, "GRPC_EDGE", request.param)
+    return request.param
 
 
 async def call(port: int, method: str, payload: bytes, **kwargs) -> bytes:
@@ -52,8 +60,9 @@ def test_malformed_protobuf_is_invalid_argument_and_server_keeps_serving():
 
 
 @pytest.mark.parametrize("compression", [None, grpc.Compression.Gzip], ids=["plain", "gzip-bomb"])
-def test_oversized_message_is_refused_by_max_recv_msg_size(compression):
-    config = OTLPReceiverConfig.model_validate({"protocols": {"grpc": {"endpoint": "127.0.0.1:0", "max_recv_msg_size_mib": 1}}})
+def test_oversized_message_is_refused_by_max_recv_msg_size(compression, grpc_edge):
+    config = OTLPReceiverConfig.model_validate({"protocols": {"grpc": {"endpoint": "127.0.0.1:0", "max_recv_msg_size_mib": 1,
+                                                                       "edge": grpc_edge}}})
 
     async def body():
         async with running(config=config) as (receiver, sink):

@@ -13,6 +13,7 @@ import pytest
 from scrubber.component import Kind
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.factory import factory
+from tests.receivers import otlp_helpers
 from tests.receivers.otlp_helpers import loopback_config, make_settings, run, spans_request
 
 TRACES = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -69,8 +70,12 @@ async def _http_export(port: int) -> int:
             return response.status
 
 
-@pytest.mark.parametrize("transport", ["grpc", "http"])
-def test_shutdown_lets_in_flight_requests_finish(transport):
+@pytest.mark.parametrize("transport", ["grpc", "grpc-edge-process", "http"])
+def test_shutdown_lets_in_flight_requests_finish(transport, monkeypatch):
+    if transport == "grpc-edge-process":
+        monkeypatch.setattr(otlp_helpers, "GRPC_EDGE", "process")
+        transport = "grpc"
+
     async def body():
         consumer = Slow()
         receiver = factory.create(make_settings(), loopback_config(), {Signal.TRACES: consumer})

@@ -164,7 +164,7 @@ class Admission:
     def set_limit(self, limit: int) -> None:
         """Take a concurrency limit decided elsewhere (the edge process mirrors the main
         process's adaptive limit) and hand freed places to waiters."""
-        self.limit = max(MIN_LIMIT, limit)
+        self.limit = max(1, limit)
         self._wake()
 
     def _wake(self) -> None:

@@ -1,0 +1,273 @@
+"""`protocols.grpc.edge: process`: the gRPC port served by a child process that refuses what the
+pipelines cannot take and forwards the rest to this process (issue 13 item 2). Real processes,
+real servers on 127.0.0.1, the OTel SDK's own exporter: answers, trailers, TLS, auth, restarts,
+and no orphan left listening when the main process is SIGKILLed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+
+import grpc
+import psutil
+import pytest
+from google.rpc import error_details_pb2, status_pb2
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GRPCSpanExporter
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+from scrubber.component import Kind, Settings
+from scrubber.consumer import SinkConsumer
+from scrubber.errors import ResourceExhaustedError
+from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig
+from scrubber.extensions.bearertokenauth import factory as auth_factory
+from scrubber.pdata import Signal
+from scrubber.processors.memory_limiter.gate import MemoryGate
+from scrubber.receivers.otlp.config import OTLPReceiverConfig
+from scrubber.receivers.otlp.edge_supervisor import MODULE
+from scrubber.receivers.otlp.factory import factory
+from tests.receivers.otlp_helpers import EXPECTED, Raising, make_settings, run, running, sdk_spans, spans_request
+from tests.receivers.test_otlp_receiver_auth import AUTH_ID, TOKEN, WRONG, Host
+from tests.receivers.test_otlp_receiver_lifecycle import Slow  # holds a request in flight
+from tests.receivers.test_otlp_receiver_tls import grpc_exporter
+from tests.receivers.tls_helpers import make_pki
+from tests.support.process import ScrubberProcess, free_port
+
+TRACES = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def process_config(grpc: dict | None = None, **admission) -> OTLPReceiverConfig:
+    return OTLPReceiverConfig.model_validate({
+        "protocols": {"grpc": {"endpoint": "127.0.0.1:0", "edge": "process", **(grpc or {})}},
+        "admission": admission})
+
+
+def edge_children(pid: int | None = None) -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if MODULE in " ".join(child.cmdline()):
+                found.append(child)
+    return found
+
+
+async def call(port: int, payload: bytes, metadata=None, timeout: float = 5.0) -> bytes:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        return await channel.unary_unary(TRACES)(payload, timeout=timeout, metadata=metadata)
+
+
+async def refused(port: int, payload: bytes, **kwargs) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await call(port, payload, **kwargs)
+    return info.value
+
+
+def retry_delay(error: grpc.aio.AioRpcError) -> float:
+    raw = dict(error.trailing_metadata() or ())["grpc-status-details-bin"]
+    info = error_details_pb2.RetryInfo()
+    assert any(detail.Unpack(info) for detail in status_pb2.Status.FromString(raw).details)
+    return info.retry_delay.ToTimedelta().total_seconds()
+
+
+@contextlib.asynccontextmanager
+async def authenticated(config: OTLPReceiverConfig):
+    """A receiver whose gRPC protocol needs the bearertokenauth extension's token."""
+    settings = make_settings()
+    extension = auth_factory.create(Settings(AUTH_ID, Kind.EXTENSION, logging.getLogger("t.auth"), settings.telemetry),
+                                    BearerTokenAuthConfig(token=TOKEN))
+    host = Host({AUTH_ID: extension})
+    await extension.start(host)
+    sink = SinkConsumer()
+    receiver = factory.create(settings, config, {signal: sink for signal in Signal})
+    await receiver.start(host)
+    try:
+        yield receiver, sink
+    finally:
+        await receiver.shutdown(2.0)
+        await extension.shutdown(1.0)
+
+
+def _export(exporter, data):
+    try:
+        return exporter.export(data)
+    finally:
+        exporter.shutdown()
+
+
+def test_sdk_exporter_reaches_the_consumer_through_the_edge_process():
+    spans = sdk_spans()
+
+    async def body():
+        async with running(config=process_config()) as (receiver, sink):
+            (child,) = edge_children()
+            assert receiver.grpc_port and receiver.grpc_port in {c.laddr.port for c in child.net_connections("tcp")}
+            exporter = GRPCSpanExporter(endpoint=f"127.0.0.1:{receiver.grpc_port}", insecure=True, timeout=5)
+            result = await asyncio.to_thread(_export, exporter, spans)
+            assert result.name == "SUCCESS"
+            assert sink.requests(Signal.TRACES) == [EXPECTED[Signal.TRACES](spans)]
+            labels = {"receiver": "otlp", "transport": "grpc"}
+            assert receiver.settings.telemetry.value("receiver_accepted_spans_total", labels) == len(spans)
+
+    run(body())
+    assert edge_children() == []  # stopped with the receiver
+
+
+def test_malformed_protobuf_gets_invalid_argument_with_its_message():
+    async def body():
+        async with running(config=process_config()) as (receiver, sink):
+            error = await refused(receiver.grpc_port, b"\xff\xff\xff\xff not protobuf")
+            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "malformed traces export request" in error.details()
+            response = await call(receiver.grpc_port, spans_request().SerializeToString())
+            assert ExportTraceServiceResponse.FromString(response) == ExportTraceServiceResponse()
+
+    run(body())
+
+
+def test_bearer_auth_is_checked_by_the_main_process_and_its_refusal_relayed(caplog):
+    spans = sdk_spans()
+
+    async def body():
+        async with authenticated(process_config({"auth": {"authenticator": "bearertokenauth"}})) as (receiver, sink):
+            for metadata in ((("authorization", f"Bearer {WRONG}"),), None):
+                error = await refused(receiver.grpc_port, spans_request().SerializeToString(), metadata=metadata)
+                assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+            exporter = GRPCSpanExporter(endpoint=f"127.0.0.1:{receiver.grpc_port}", insecure=True, timeout=5,
+                                        headers={"authorization": f"Bearer {TOKEN}"})
+            assert (await asyncio.to_thread(_export, exporter, spans)).name == "SUCCESS"
+            assert sink.requests(Signal.TRACES) == [EXPECTED[Signal.TRACES](spans)]
+            labels = {"receiver": "otlp", "transport": "grpc", "reason": "unauthenticated"}
+            assert receiver.settings.telemetry.value("receiver_refused_requests_total", labels) == 2
+
+    with caplog.at_level(logging.DEBUG):
+        run(body())
+    assert TOKEN not in caplog.text and WRONG not in caplog.text
+
+
+def test_a_full_receiver_refuses_at_once_with_retry_info_counted_in_the_main_process():
+    consumer = Slow()
+
+    async def body():
+        async with running({Signal.TRACES: consumer}, config=process_config(
+                max_concurrent_requests=1, max_queued_requests=0)) as (receiver, _):
+            payload = spans_request().SerializeToString()
+            held = asyncio.create_task(call(receiver.grpc_port, payload))
+            await asyncio.wait_for(consumer.entered.wait(), 5)
+            started = time.monotonic()
+            error = await refused(receiver.grpc_port, payload)
+            assert time.monotonic() - started < 1.0
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert retry_delay(error) >= 1.0
+            consumer.release.set()
+            await held
+            labels = {"receiver": "otlp", "transport": "grpc", "reason": "concurrency"}
+            deadline = time.monotonic() + 5  # the child reports its refusals once a second
+            while receiver.settings.telemetry.value("receiver_refused_requests_total", labels) < 1:
+                assert time.monotonic() < deadline, "refusal not counted"
+                await asyncio.sleep(0.1)
+
+    run(body())
+
+
+def test_the_main_process_refusal_and_its_trailers_are_relayed():
+    consumer = Raising(ResourceExhaustedError("memory limit reached", retry_after=2.5))
+
+    async def body():
+        async with running({Signal.TRACES: consumer}, config=process_config()) as (receiver, _):
+            error = await refused(receiver.grpc_port, spans_request().SerializeToString())
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert error.details() == "memory limit reached"
+            assert retry_delay(error) == 2.5
+
+    run(body())
+
+
+def test_tls_is_served_by_the_edge_process(tmp_path):
+    pki = make_pki(tmp_path)
+    spans = sdk_spans()
+    config = process_config({"tls": {"cert_file": pki.server_cert, "key_file": pki.server_key,
+                                     "client_ca_file": pki.ca}})
+
+    async def body():
+        async with running(config=config) as (receiver, sink):
+            assert (await asyncio.to_thread(_export, grpc_exporter(pki, receiver.grpc_port, client_cert=True), spans)
+                    ).name == "SUCCESS"
+            assert sink.requests(Signal.TRACES) == [EXPECTED[Signal.TRACES](spans)]
+            plain = await refused(receiver.grpc_port, spans_request().SerializeToString())
+            assert plain.code() == grpc.StatusCode.UNAVAILABLE
+
+    run(body())
+
+
+def test_a_killed_edge_process_is_restarted_on_the_same_port(caplog):
+    async def body():
+        async with running(config=process_config()) as (receiver, sink):
+            port = receiver.grpc_port
+            (child,) = edge_children()
+            child.send_signal(signal.SIGKILL)
+            killed = time.monotonic()
+            while True:
+                try:
+                    await call(port, spans_request().SerializeToString(), timeout=1)
+                    break
+                except grpc.aio.AioRpcError:
+                    assert time.monotonic() - killed < 5, "not serving again"
+                    await asyncio.sleep(0.05)
+            served_again = time.monotonic() - killed
+            (restarted,) = edge_children()
+            assert restarted.pid != child.pid and receiver.grpc_port == port
+            assert served_again < 2.5, served_again
+            return served_again
+
+    with caplog.at_level(logging.INFO):
+        run(body())
+    assert "exited (code -9); restarting it on port" in caplog.text
+    assert "listening again" in caplog.text
+
+
+def test_port_in_use_is_the_same_clear_error():
+    async def body():
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            with pytest.raises(OSError, match=f"cannot listen for gRPC on 127.0.0.1:{port}"):
+                async with running(config=process_config({"endpoint": f"127.0.0.1:{port}"})):
+                    pass
+        assert edge_children() == []
+
+    run(body())
+
+
+def test_the_memory_gate_measures_the_edge_process_too():
+    async def body():
+        async with running(config=process_config()):
+            gate = MemoryGate()
+            alone = psutil.Process().memory_info().rss
+            used = gate.refresh()
+            (child,) = edge_children()
+            assert child.pid in {c.pid for c in gate._children}
+            assert used >= alone + child.memory_info().rss // 2
+
+    run(body())
+
+
+def test_no_edge_process_outlives_a_sigkilled_scrubber(tmp_path):
+    port = free_port()
+    config = {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{port}", "edge": "process"}}}},
+              "exporters": {"debug": {}},
+              "service": {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["debug"]}}}}
+    with ScrubberProcess(config, tmp_path) as scrubber:
+        assert scrubber.proc is not None
+        (child,) = edge_children(scrubber.proc.pid)
+        asyncio.run(call(port, spans_request().SerializeToString()))
+        assert "--config" not in child.cmdline() and len(child.cmdline()) == 3  # settings came on stdin
+        os.kill(scrubber.proc.pid, signal.SIGKILL)
+        scrubber.proc.wait(10)
+        child.wait(timeout=5)  # raises psutil.TimeoutExpired if it stays
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # nothing listens there any more
