@@ -38,6 +38,7 @@ def test_golden_config():
                 endpoint="0.0.0.0:4317",
                 max_recv_msg_size_mib=32,
                 max_concurrent_streams=16,
+                edge="process",
                 keepalive=KeepaliveConfig(
                     server_parameters=KeepaliveServerParameters(
                         max_connection_idle=11, max_connection_age=12, max_connection_age_grace=13, time=30, timeout=5
@@ -85,11 +86,12 @@ def test_default_config_enables_both_protocols_on_collector_ports():
         ({"protocols": {"http": {"traces_url_path": "/v1/traces?x=1"}}}, ("protocols", "http", "traces_url_path"), "URL path"),
         ({"protocols": {"grpc": {"keepalive": {"server_parameters": {"time": "soon"}}}}},
          ("protocols", "grpc", "keepalive", "server_parameters", "time"), "duration"),
+        ({"protocols": {"grpc": {"edge": "fork"}}}, ("protocols", "grpc", "edge"), "'thread' or 'process'"),
         ({"protocols": None}, ("protocols",), "at least one protocol"),
         ({"protocols": {}}, ("protocols",), "at least one protocol"),
     ],
     ids=["unknown-key", "unknown-top-key", "endpoint-no-port", "endpoint-port-range", "zero-size", "bad-path", "bad-duration",
-         "null-protocols", "no-protocol"],
+         "bad-edge", "null-protocols", "no-protocol"],
 )
 def test_invalid_configs_name_the_field(config, location, text):
     with pytest.raises(ValidationError) as info:
