@@ -1,6 +1,6 @@
 """Issue 13, the detection workers under hostile load (real spawned worker processes):
 a call that could never fit the pending queue, even empty, is refused as permanent (the pii
-engine then fails closed instead of the client retrying forever); a worker that grows past
+engine passes that on: the client is answered INVALID_ARGUMENT / 400 instead of retrying forever); a worker that grows past
 `max_worker_memory_mib` is replaced between batches without losing an answer; and the
 defaults answer before the SDKs' 10 s export deadline."""
 

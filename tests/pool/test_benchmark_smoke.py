@@ -39,8 +39,8 @@ def test_benchmark_runs_end_to_end_on_tiny_settings(tmp_path):
 
 def test_saturated_pool_makes_the_grpc_receiver_refuse_with_retry_info(tmp_path):
     """Each request (~80 distinct texts) fits the 120 pending texts alone; eight at once do not.
-    (A request that could never fit, even into an empty queue, fails closed instead: retrying
-    it would never help.)"""
+    (A request that could never fit, even into an empty queue, is refused as permanent instead:
+    retrying it would never help; see the test below.)"""
     from concurrent.futures import ThreadPoolExecutor
 
     sink = Sink()
@@ -67,6 +67,28 @@ def test_saturated_pool_makes_the_grpc_receiver_refuse_with_retry_info(tmp_path)
             info = error_details_pb2.RetryInfo()
             assert any(d.Unpack(info) for d in status.details) and info.retry_delay.ToNanoseconds() > 0
         assert scrubber.metric("scrubber_detection_refused_texts_total") > 0
+    finally:
+        scrubber.stop()
+        sink.stop()
+
+
+def test_a_request_the_idle_pool_could_never_take_is_refused_as_permanent(tmp_path):
+    """Issue 13: a request with more distinct texts than the pool's whole pending queue is
+    answered INVALID_ARGUMENT (HTTP 400) at once, not RESOURCE_EXHAUSTED (the client would retry
+    it forever) and not accepted as a husk of redacted fields; the next request is served."""
+    sink = Sink()
+    scrubber = Scrubber(tmp_path, sink.grpc, workers=1, max_pending=120)
+    try:
+        scrubber.wait_ready()
+        (huge,) = generate("genai-unique", 1, 40, seed=9)  # ~320 distinct texts > 120
+        (small,) = generate("genai-unique", 1, 2, seed=10)
+        with grpc.insecure_channel(scrubber.grpc) as channel:
+            call = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+            with pytest.raises(grpc.RpcError) as refused:
+                call(huge.payload, timeout=30)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "even when idle" in refused.value.details()
+            call(small.payload, timeout=30)
     finally:
         scrubber.stop()
         sink.stop()

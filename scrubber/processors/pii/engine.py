@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
 from scrubber.detection.persons import name_parts
-from scrubber.errors import ResourceExhaustedError
+from scrubber.errors import PermanentError, ResourceExhaustedError
 from scrubber.pdata import Request, Signal
 from scrubber.processors.pii import operators, urls
 from scrubber.processors.pii.audit import ScrubReport, write_item_attributes
@@ -114,6 +114,11 @@ class Engine:
                 raise ValueError(f"detection answered {len(results)} results for {len(texts)} texts")
         except ResourceExhaustedError:
             raise  # the pool is saturated: refuse the whole request (RESOURCE_EXHAUSTED), forward nothing
+        except PermanentError:
+            # more distinct texts than the pool takes even when idle: refuse as permanent (400 /
+            # INVALID_ARGUMENT), so the client neither retries it forever nor ships a husk of
+            # redacted fields; a merged batch is resent request by request by `batch` (issue 13)
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure of detection fails closed
             reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else "detector_error"
             for f in wanted + self._build_quiet(walker, walker.quiet):  # quiet fields fail closed too
