@@ -43,9 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help=f"comma-separated, of: {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--workers", type=int, default=0, help="detection workers (0: one per core)")
-    parser.add_argument("--pii-scope", choices=("texts", "requests"), default="texts",
-                        help="pool scope of the pii processor: texts (detection only in the workers) or requests "
-                             "(the whole scrub in the workers)")
+    parser.add_argument("--pii-scope", choices=("shipped", "texts", "requests", "auto"), default="shipped",
+                        help="where the pii work runs: shipped (as the config says; bench: texts), texts (detection "
+                             "only in the workers), requests (every request scrubbed whole in the workers) or auto "
+                             "(whole in the workers only requests without content: whole_requests: without_content)")
     parser.add_argument("--config", choices=("bench", "federated"), default="bench",
                         help="bench: one pii pipeline (throughput/config.yaml); federated: the shipped "
                              "config/federated.yaml (residency, router, pii/in, aggregates, egress guard), every "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -53,6 +54,26 @@ class Sink:
         self.proc.wait(10)
 
 
+_POOL_LINE = re.compile(r"^    pool: \{[^}\n]*\}\n", re.M)
+_WHOLE_LINE = re.compile(r"^    whole_requests: [a-z_]+\n", re.M)
+_PII_POOL = re.compile(r"^(  pii[^\n]*:\n(?:    #[^\n]*\n)*    pool: \{[^}\n]*\}\n)", re.M)
+
+
+def federated_scope(config: str, scope: str) -> str:
+    """`config/federated.yaml` with the pii work where `scope` says: `shipped` as it is; `texts`
+    (detection only in the workers), `requests` (every request whole in the workers) or `auto`
+    (whole in the workers only requests without content: `whole_requests: without_content`).
+    Every user of the pool gets the same pool settings, so they still share one pool."""
+    if scope == "shipped":
+        return config
+    config = _WHOLE_LINE.sub("", config)
+    pool = "    pool: {}\n" if scope == "texts" else "    pool: {scope: requests}\n"
+    config = _POOL_LINE.sub(pool, config)
+    if scope == "auto":
+        config = _PII_POOL.sub(r"\1    whole_requests: without_content\n", config)
+    return config
+
+
 class Scrubber:
     """scrubber on a config rendered from `config.yaml` with fresh ports and pool settings."""
 
@@ -69,7 +90,10 @@ class Scrubber:
         # subjects on: per-subject keys from a SQLite vault under the work dir (scrubber/subjects)
         block = (f"    subjects: {{vault: {{directory: {workdir / 'vault'}}}, receipts: {workdir / 'receipts.jsonl'}}}"
                  if subjects else "")
-        config = template.read_text().format(grpc=self.grpc, sink=sink, workers=workers, max_pending=max_pending, scope=scope,
+        whole = "    whole_requests: without_content" if scope == "auto" else ""
+        pool_scope = "requests" if scope == "auto" else "texts" if scope == "shipped" else scope
+        config = template.read_text().format(grpc=self.grpc, sink=sink, workers=workers, max_pending=max_pending,
+                                             scope=pool_scope, whole=whole,
                                              health=self.health, metrics=self.metrics, subjects=block)
         self.config_path = workdir / "scrubber-bench.yaml"
         self.config_path.write_text(config)
@@ -79,11 +103,9 @@ class Scrubber:
 
     def _start_federated(self, workdir: Path, sink: str, scope: str) -> None:
         """The shipped `config/federated.yaml` as users run it: every regional and the global
-        backend is the one sink; with scope `requests` its two pii processors get
-        `pool: {scope: requests}`, and so does the aggregates connector, so that all three still share one pool."""
-        config = FEDERATED.read_text()
-        if scope == "requests":  # every user of the pool, so they still share one (equal settings)
-            config = config.replace("    pool: {}\n", "    pool: {scope: requests}\n")
+        backend is the one sink; `scope` other than `shipped` rewrites where the pii work runs
+        (`federated_scope`)."""
+        config = federated_scope(FEDERATED.read_text(), scope)
         self.config_path = workdir / "scrubber-federated.yaml"
         self.config_path.write_text(config)
         env = {**os.environ, "SCRUBBER_GRPC_ENDPOINT": self.grpc, "SCRUBBER_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",

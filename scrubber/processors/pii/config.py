@@ -104,6 +104,11 @@ class PIIProcessorConfig(PoolChoice):
     #: hex digits of the HMAC in a token (48 bits by default)
     pseudonym_length: int = Field(default=12, ge=8, le=64)
     operators: Operators = Field(default_factory=Operators)
+    #: with `pool.scope: requests`, which requests go to the workers whole: `all`, or
+    #: `without_content`: only those with no content attribute (GenAI messages, prompts, documents,
+    #: JSON) and no log body; the others stay here with only their texts on the pool, whose one
+    #: findings cache in this process keeps hitting on recurring content (offload.py)
+    whole_requests: Literal["all", "without_content"] = "all"
     #: user key rules, before the shipped catalog
     rules: list[KeyRule] = Field(default_factory=list)
     #: keys declared safe (never scanned); `*` and `{i}` patterns allowed

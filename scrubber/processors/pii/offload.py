@@ -27,14 +27,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from scrubber.detection.worker import worker_detector
 from scrubber.errors import JobFailed
 from scrubber.extensions.worker_pool.worker import Handler
-from scrubber.pdata import Request, Signal
+from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
 from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.audit import ScrubReport
+from scrubber.processors.pii.catalog import Role, Rule
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
 
@@ -91,6 +92,49 @@ class RequestScrubber:
         request.ParseFromString(data)
         report = self.loop.run_until_complete(self.engine.scrub(signal, request, self.detection))
         return request.SerializeToString(), report
+
+
+#: roles whose values are free text or documents worth the main process's shared findings cache
+_CONTENT_ROLES = frozenset({Role.CONTENT, Role.STRUCTURED})
+
+
+def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
+    """True if any attribute of `request` holds content (its key's rule, `lookup`, is content or
+    structured) or a log record has a body: what `whole_requests: without_content` keeps in the
+    main process. Only keys are read (memoised rule look-ups), no values, so the check costs a
+    fraction of the walk it saves. It decides where a request is scrubbed, never how: both
+    places run the same engine, so the output is the same either way."""
+    for group in resource_groups(request):
+        if _any_content(group.resource.attributes, lookup):
+            return True
+        for scope_group in scope_groups(group):
+            if _any_content(scope_group.scope.attributes, lookup):
+                return True
+            for item in _items(scope_group):
+                if _item_content(item, lookup):
+                    return True
+    return False
+
+
+def _items(scope_group):
+    if hasattr(scope_group, "spans"):
+        return scope_group.spans
+    if hasattr(scope_group, "log_records"):
+        return scope_group.log_records
+    return [point for metric in scope_group.metrics for point in metric_data_points(metric)]
+
+
+def _item_content(item, lookup: Callable[[str], Rule]) -> bool:
+    if _any_content(item.attributes, lookup):
+        return True
+    if hasattr(item, "body"):  # a log record: its body is content
+        return item.HasField("body")
+    return any(_any_content(event.attributes, lookup) for event in getattr(item, "events", ()))
+
+
+def _any_content(attributes, lookup: Callable[[str], Rule]) -> bool:
+    roles = _CONTENT_ROLES
+    return any(lookup(kv.key).role in roles for kv in attributes)
 
 
 async def scrub_remote(pool, job: Handler, engine, timeout: float, signal: Signal,

@@ -8,7 +8,9 @@ detection config) or a `worker_pool:` extension by id. Until `start` has run,
 detection is absent and every field that needs it fails closed.
 
 With `pool: {scope: requests}` the whole scrub of each request runs in a pool
-worker (`offload.py`); otherwise only detection leaves this process.
+worker (`offload.py`), or with `whole_requests: without_content` only of the requests
+that carry no content (plain HTTP / DB spans: their walk is the main process's ceiling and
+they need no shared cache); otherwise only detection leaves this process.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.audit import AuditMetrics, ScrubReport
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyError_, KeyStore
-from scrubber.processors.pii.offload import handler, scrub_remote
+from scrubber.processors.pii.offload import carries_content, handler, scrub_remote
 
 __all__ = ["SHARED_NAME", "PIIProcessor", "build_engine", "create_processor", "detection_name", "load_keys"]
 
@@ -77,11 +79,13 @@ class PIIProcessor(ProcessorHelper):
         if self.config.scope == "requests":  # the workers load this processor's request scrubber
             self.job = handler(self.config, keys)
             await self.detection.prepare(self.job)
+            if self.config.whole_requests == "without_content":  # the others detect their texts there:
+                await self.detection.prepare(self.detection.handler)  # loaded now, not on the first one
         elif hasattr(self.detection, "start"):  # a test's stand-in service may need none
             await self.detection.start()
 
     async def _scrub(self, signal: Signal, request: Request) -> Request:
-        if self.job is not None:
+        if self.job is not None and self._whole(request):
             report, failed = await scrub_remote(self.detection, self.job, self.engine, self.config.detection_timeout,
                                                 signal, request)
             if failed:
@@ -92,6 +96,12 @@ class PIIProcessor(ProcessorHelper):
         if self.keep_report:
             self.report.add(report)
         return request
+
+    def _whole(self, request: Request) -> bool:
+        """Whether this request is scrubbed whole in a worker (`whole_requests`, offload.py)."""
+        if self.config.whole_requests == "all":
+            return True
+        return not carries_content(request, self.engine.catalog.lookup)
 
 
 def create_processor(settings: Settings, config: PIIProcessorConfig, signal: Signal, next_consumer: Consumer) -> PIIProcessor:

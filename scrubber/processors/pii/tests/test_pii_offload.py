@@ -125,3 +125,74 @@ def test_keys_never_appear_in_the_job_repr(rig):
     text = repr(processor.job)
     assert all(value not in text for value in KEY_ENV.values())
 
+
+
+def _workload_requests(workload: str, n: int = 3) -> tuple[Signal, list]:
+    from benchmarks.throughput.__main__ import SPANS_PER_REQUEST
+    from benchmarks.throughput.workloads import generate
+
+    batches = generate(workload, n, min(SPANS_PER_REQUEST[workload], 20), 11)
+    signal = Signal(batches[0].signal)
+    return signal, [signal.new_request().FromString(b.payload) for b in batches]
+
+
+def _copies(requests):
+    return [r.__class__.FromString(r.SerializeToString()) for r in requests]
+
+
+def _workload_names() -> list[str]:
+    from benchmarks.throughput.workloads import WORKLOADS
+    return list(WORKLOADS)
+
+
+@pytest.mark.parametrize("workload", _workload_names())
+def test_content_is_told_apart_by_keys_and_bodies(workload):
+    """`whole_requests: without_content` sends plain HTTP / DB requests to the workers whole and
+    keeps GenAI requests (content attributes, log bodies) on the shared findings cache here."""
+    from scrubber.processors.pii.assemble import build_engine
+    from scrubber.processors.pii.keys import KeyStore
+    from scrubber.processors.pii.offload import carries_content
+
+    lookup = build_engine(make_config(), KeyStore({})).catalog.lookup
+    _, requests = _workload_requests(workload)
+    verdicts = {carries_content(request, lookup) for request in requests}
+    assert verdicts == ({False} if workload == "plain" else {True})
+
+
+@pytest.mark.parametrize("source", ["fixtures", *_workload_names()])
+def test_without_content_routing_equals_in_process(rig, detector, source):
+    """Whichever side a request is scrubbed on, bytes and counters equal the in-process scrub:
+    every fixture line of every signal and every throughput workload."""
+    if source == "fixtures":
+        batches = [(signal, fixture_requests(signal)) for signal in Signal]
+    else:
+        batches = [_workload_requests(source)]
+    for signal, requests in batches:
+        local = rig.processor(signal, False, detector)
+        routed = rig.processor(signal, True, whole_requests="without_content")
+        expected = _scrub_all(rig, local[0], local[1], _copies(requests))
+        got = _scrub_all(rig, routed[0], routed[1], requests)
+        assert [r.SerializeToString(deterministic=True) for r in got] == \
+            [r.SerializeToString(deterministic=True) for r in expected]
+        assert routed[2].value("pii_offload_fail_closed_total") == 0
+        assert _counters(routed[2]) == _counters(local[2])
+
+
+def test_without_content_fails_closed_on_both_sides(rig, detector):
+    """Workers SIGKILLed: plain requests (sent whole) and content requests (texts detected on
+    the pool) are forwarded with nothing planted left, identifiers still keyed."""
+    _, plain = _workload_requests("plain")
+    content = fixture_requests(Signal.TRACES)
+    processor, sink, telemetry = rig.processor(Signal.TRACES, True, whole_requests="without_content")
+    for pid in rig.pool.worker_pids():
+        os.kill(pid, signals.SIGKILL)
+    scrubbed = _scrub_all(rig, processor, sink, _copies(plain) + _copies(content))
+    assert len(scrubbed) == len(plain) + len(content)
+    assert telemetry.value("pii_offload_fail_closed_total") >= 1
+    out = "\n".join(otlpjson.dumps(r) for r in scrubbed)
+    leaked = [v for v in planted_values() if v in out or v.replace('"', '\\"') in out]
+    assert not leaked, f"{len(leaked)} planted values leaked"
+    user_ids = {kv.value.string_value for r in plain for rs in r.resource_spans for ss in rs.scope_spans
+                for span in ss.spans for kv in span.attributes if kv.key == "enduser.id"}
+    assert user_ids and not [u for u in user_ids if u in out]  # identifiers keyed, never raw
+    rig.wait_workers(2)
