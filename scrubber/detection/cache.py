@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from scrubber.detection.finding import Finding
+    from scrubber.detection.ner import LocalFindings
 
 
 class FindingsCache:
@@ -85,8 +86,10 @@ class RunCache:
     paragraph 3 and a name across a paragraph boundary is judged as before.
     """
 
-    def __init__(self, max_entries: int = RUN_CACHE_ENTRIES):
+    def __init__(self, max_entries: int = RUN_CACHE_ENTRIES, units: bool = True):
         self._cache = FindingsCache(max_entries)
+        #: the whole-text passes per paragraph unit; None: on the whole text, as `NerDetector.detect`
+        self.units: UnitCache | None = UnitCache() if units else None
 
     def stats(self) -> dict[str, int]:
         return self._cache.stats()
@@ -118,7 +121,9 @@ class RunCache:
                 self._cache.put(fingerprint, run, True, found[run])
         for index, offset, run in pieces:
             out[index].extend(_shifted(f, offset) for f in found[run])
-        return [ner._combine(text, model) for text, model in zip(texts, out)]
+        if self.units is None:
+            return [ner._combine(text, model) for text, model in zip(texts, out)]
+        return [self.units.combine(ner, fingerprint, text, model) for text, model in zip(texts, out)]
 
 
 def _shifted(f: Finding, offset: int) -> Finding:
@@ -126,3 +131,77 @@ def _shifted(f: Finding, offset: int) -> Finding:
     from scrubber.detection.finding import Finding
 
     return f if not offset else Finding(f.entity_type, f.start + offset, f.end + offset, f.score, f.detector)
+
+
+#: `NerDetector.combine_local` results of this many distinct units are kept per Detector (offsets only)
+UNIT_CACHE_ENTRIES = 20_000
+
+
+class UnitCache:
+    """The whole-text passes of `NerDetector._combine` (cue frames, lexicon and lower-case names, the
+    gazetteer) per paragraph unit, reused wherever the unit recurs, in any text.
+
+    Why: once spaCy's runs hit `RunCache`, those passes are the larger part of what a system prompt
+    plus recombined RAG chunks costs, and they are re-run on every new combination. They only look
+    a few characters around each word, so `junctions.units` cuts a text at the blank lines no rule
+    sees across, `combine_local` runs per unit and `assemble` adds what needs the whole text (name
+    parts recurring anywhere). The key is (fingerprint, hash of the unit's text and of spaCy's
+    findings in it): the result is a function of exactly these, whatever cut spaCy's runs.
+    """
+
+    def __init__(self, max_entries: int = UNIT_CACHE_ENTRIES):
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+        self._data: OrderedDict[tuple[str, bytes], LocalFindings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def stats(self) -> dict[str, int]:
+        return {"entries": len(self._data), "hits": self.hits, "misses": self.misses}
+
+    def combine(self, ner, fingerprint: str, text: str, model: list[Finding]) -> list[Finding]:
+        """What `ner._combine(text, model)` returns, with the local passes answered per unit."""
+        from scrubber.detection.junctions import units
+
+        bounds = units(text)
+        if len(bounds) == 1:
+            return ner._combine(text, model)  # one unit recurs only as the whole text: the Detector's cache
+        per_unit: list[list[Finding]] = [[] for _ in bounds]
+        for f in model:
+            i = _unit_of(bounds, f)
+            if i is None:
+                return ner._combine(text, model)  # a spaCy span across a cut: not local, judge it whole
+            per_unit[i].append(_shifted(f, -bounds[i][0]))
+        locals_ = [(start, self._local(ner, fingerprint, text[start:end], found))
+                   for (start, end), found in zip(bounds, per_unit)]
+        return ner.assemble(text, locals_)
+
+    def _local(self, ner, fingerprint: str, unit: str, model: list[Finding]) -> LocalFindings:
+        if self.max_entries <= 0:
+            return ner.combine_local(unit, model)
+        digest = hashlib.sha256(unit.encode("utf-8", "surrogatepass"))
+        digest.update(repr(model).encode())
+        key = (fingerprint, digest.digest())
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return value
+            self.misses += 1
+        value = ner.combine_local(unit, model)
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+        return value
+
+
+def _unit_of(bounds: list[tuple[int, int]], f: Finding) -> int | None:
+    for i, (start, end) in enumerate(bounds):
+        if start <= f.start and f.end <= end:
+            return i
+    return None

@@ -29,17 +29,19 @@ _HONORIFIC = re.compile(
 )
 #: introductions and salutations that name the person next to them, in EN, DE, FR, ES, PT, IT, NL and
 #: Hindi in Latin script: strong evidence, so even a word that is also a plain word is taken as a name
-_STRONG_INTRO = re.compile(
-    rf"(?:\b(?:I am|I'm|I’m|my name is|My name is|name is|Name is|this is|This is|Dear|Hi|Hello|Hey|signed|"
-    rf"Name:|name:|NAME:|record:|[Ii]ch heiße|[Ii]ch bin|[Mm]ein Name ist|Sehr geehrte|Sehr geehrter|Liebe|Lieber|Hallo|"
-    rf"[Jj]e m'appelle|[Jj]e m’appelle|[Jj]e suis|[Mm]on nom est|Bonjour|Cher|Chère|Salut|[Mm]e llamo|[Mm]i nombre es|"
-    rf"[Ss]oy|Hola|Estimado|Estimada|[Mm]eu nome é|[Mm]eu nome e|[Ee]u sou|Olá|Ola|Prezado|Prezada|[Mm]i chiamo|"
-    rf"[Ii]l mio nome è|[Ss]ono|Caro|Cara|Gentile|Ciao|[Mm]ijn naam is|[Ii]k ben|Beste|[Mm]era naam|[Mm]eri naam|"
-    rf"main|Namaste|Namaskar|[Ss]peak to|[Tt]alk to|[Ss]peak with|[Ss]houted at|[Yy]elled at|[Tt]hanks|[Tt]hank you|Regards,|"
-    rf"Cheers,|Best,|Sincerely,|Grüße,|Gruß,|Cordialement,|Saludos,|Atenciosamente,|Cordiali saluti,|Groeten,|"
-    rf"regards,|[Gg]rüßen,|[Ss]aludos,|[Cc]umprimentos,|[Gg]roet,|met|Met)"
-    rf"[ ,:\n]+)({_NAME})"
+_STRONG_INTRO_WORDS = (
+    r"I am|I'm|I’m|my name is|My name is|name is|Name is|this is|This is|Dear|Hi|Hello|Hey|signed|"
+    r"Name:|name:|NAME:|record:|[Ii]ch heiße|[Ii]ch bin|[Mm]ein Name ist|Sehr geehrte|Sehr geehrter|Liebe|Lieber|Hallo|"
+    r"[Jj]e m'appelle|[Jj]e m’appelle|[Jj]e suis|[Mm]on nom est|Bonjour|Cher|Chère|Salut|[Mm]e llamo|[Mm]i nombre es|"
+    r"[Ss]oy|Hola|Estimado|Estimada|[Mm]eu nome é|[Mm]eu nome e|[Ee]u sou|Olá|Ola|Prezado|Prezada|[Mm]i chiamo|"
+    r"[Ii]l mio nome è|[Ss]ono|Caro|Cara|Gentile|Ciao|[Mm]ijn naam is|[Ii]k ben|Beste|[Mm]era naam|[Mm]eri naam|"
+    r"main|Namaste|Namaskar|[Ss]peak to|[Tt]alk to|[Ss]peak with|[Ss]houted at|[Yy]elled at|[Tt]hanks|[Tt]hank you|Regards,|"
+    r"Cheers,|Best,|Sincerely,|Grüße,|Gruß,|Cordialement,|Saludos,|Atenciosamente,|Cordiali saluti,|Groeten,|"
+    r"regards,|[Gg]rüßen,|[Ss]aludos,|[Cc]umprimentos,|[Gg]roet,|met|Met"
 )
+_STRONG_INTRO = re.compile(rf"(?:\b(?:{_STRONG_INTRO_WORDS})[ ,:\n]+)({_NAME})")
+#: the same cues at the end of a text (`endpos` of a search): a name after them would be cued
+STRONG_INTRO_BEFORE = re.compile(rf"\b(?:{_STRONG_INTRO_WORDS})[ ,:\n]+$")
 #: asking someone to do something: "Ask Hope whether...", "tell Horst-Günter to..."
 _REQUEST = re.compile(
     rf"\b(?:[Aa]sk|[Tt]ell|[Rr]emind|[Pp]ing|[Ee]mail|[Cc]all|[Nn]otify|[Ii]nform|[Ff]rag|[Ss]ag|[Dd]emander à|"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -42,7 +43,9 @@ from scrubber.detection.persons import (
     judge_span,
     labelled_names,
     lexicon_names,
+    name_part_spans,
     propagate_names,
+    propagation_slot,
     tokenize,
 )
 
@@ -273,6 +276,27 @@ def paragraph_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+#: a gazetteer city of a unit: start, end, the postcodes next to it, whether it is a person's place
+City = tuple[int, int, tuple[tuple[int, int], ...], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFindings:
+    """`NerDetector.combine_local`'s result for one unit, offsets into the unit (never its text)."""
+
+    #: judged model findings, cue persons, kept lexicon names and labelled values (before the threshold)
+    found: tuple[Finding, ...]
+    #: where the parts of every name found are (`persons.name_part_spans`): they recur as names
+    parts: tuple[tuple[int, int], ...]
+    #: tokens that a name part may redact (`persons.propagation_slot`)
+    slots: tuple[tuple[int, int], ...]
+    cities: tuple[City, ...]
+
+
+def _at(f: Finding, offset: int) -> Finding:
+    return f if not offset else Finding(f.entity_type, f.start + offset, f.end + offset, f.score, f.detector)
+
+
 def _inside(f: Finding, spans: list[Finding]) -> bool:
     """Within a place the model found and the surroundings showed to be machines ("São Paulo-2")."""
     return any(p.start <= f.start and f.end <= p.end for p in spans)
@@ -341,6 +365,82 @@ class NerDetector:
             found += self._gazetteer_places(text, found, toks)
         threshold = self.config.score_threshold
         return merge_overlapping_persons([f for f in found if f.score >= threshold])
+
+    # -- the same passes, one paragraph unit at a time (`junctions.units`, `cache.UnitCache`) ---------
+
+    def combine_local(self, text: str, model: list[Finding]) -> LocalFindings:
+        """What `_combine` finds in `text` (one unit of a longer text) that depends on the unit alone.
+
+        Mirrors `_combine` step by step, so `assemble` over the units of a text gives exactly its
+        findings: what is left out here (name-part propagation, which place a found name already
+        covers) needs the whole text and is done in `assemble`."""
+        found, machine_places = [], []
+        for f in model:
+            judged = self._judged(text, f)
+            if judged is not None:
+                found.append(judged)
+            elif f.entity_type == "LOCATION":
+                machine_places.append(f)
+        persons = "PERSON" in self.entities
+        if persons:
+            found += [f for f in self._cue_persons(text) if not _inside(f, machine_places)]
+        found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
+        toks = tokenize(text)
+        lex = lexicon()
+        parts: list[tuple[int, int]] = []
+        slots: tuple[tuple[int, int], ...] = ()
+        if persons:
+            labelled = labelled_names(text)
+            lexical = [f for f in lexicon_names(text, toks=toks) if not _inside(f, machine_places)]
+            for f in found + lexical + labelled:
+                if f.entity_type == "PERSON":
+                    parts += [(f.start + a, f.start + b) for a, b in name_part_spans(text[f.start:f.end], lex)]
+            slots = tuple((t.start, t.end) for t in toks if propagation_slot(t, lex))
+            found += [f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False)]
+            found += labelled
+        cities: tuple[City, ...] = ()
+        if "LOCATION" in self.entities:
+            cities = tuple(
+                (start, end, tuple(postcodes), not looks_technical(text[start:end], text, start, end, casing=False)
+                 and is_personal_place(text, start, end))
+                for start, end, postcodes in city_names(text, toks, lex))
+        return LocalFindings(tuple(found), tuple(dict.fromkeys(parts)), slots, cities)
+
+    def assemble(self, text: str, units: Sequence[tuple[int, LocalFindings]]) -> list[Finding]:
+        """`_combine`'s findings from its units' `combine_local` (each at its offset in `text`): the
+        parts of every name found anywhere are redacted wherever they recur, then the gazetteer's
+        cities that no finding covers are judged, then the threshold and the merge of `_combine`."""
+        found = [_at(f, offset) for offset, local in units for f in local.found]
+        if "PERSON" in self.entities:
+            found += self._propagated(text, units)
+        if "LOCATION" in self.entities:
+            base = list(found)
+            for offset, local in units:
+                for start, end, postcodes, personal in local.cities:
+                    start, end = start + offset, end + offset
+                    known = any(f.start <= start and end <= f.end for f in base)
+                    if not known and not personal:
+                        continue
+                    if not known:
+                        found.append(Finding("LOCATION", start, end, 0.75, "ner"))
+                    found += [Finding("LOCATION", a + offset, b + offset, 0.75, "ner") for a, b in postcodes]
+        threshold = self.config.score_threshold
+        return merge_overlapping_persons([f for f in found if f.score >= threshold])
+
+    @staticmethod
+    def _propagated(text: str, units: Sequence[tuple[int, LocalFindings]]) -> list[Finding]:
+        """`propagate_names` over the whole text, from the units' name parts and token slots."""
+        parts = {text[offset + a:offset + b].casefold() for offset, local in units for a, b in local.parts}
+        if not parts:
+            return []
+        out = []
+        for offset, local in units:
+            for a, b in local.slots:
+                start, end = offset + a, offset + b
+                if text[start:end].casefold() in parts \
+                        and not looks_technical(text[start:end], text, start, end, casing=False):
+                    out.append(Finding("PERSON", start, end, 0.8, "ner"))
+        return out
 
     @staticmethod
     def _cue_persons(text: str) -> list[Finding]:

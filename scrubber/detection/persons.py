@@ -454,9 +454,20 @@ def _rare_name(lex: Lexicon, word: str) -> bool:
 def name_parts(name: str, lex: Lexicon | None = None) -> list[str]:
     """The words of a found name worth finding again on their own: 3+ letters, not a particle,
     greeting or common word ("Priya Raman" -> Priya, Raman; "Rose Miller" keeps Rose)."""
+    return [name[start:end] for start, end in name_part_spans(name, lex)]
+
+
+def name_part_spans(name: str, lex: Lexicon | None = None) -> list[tuple[int, int]]:
+    """Where `name_parts` are in `name`: offsets, so a cache can hold them without the text."""
     lex = lex or lexicon()
-    return [t.text for t in tokenize(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
+    return [(t.start, t.end) for t in tokenize(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
             and t.text.casefold() not in NOT_NAME_WORDS and not lex.common_word(t.text, top=3000)]
+
+
+def propagation_slot(tok: Token, lex: Lexicon) -> bool:
+    """Whether `propagate_names` may redact this token when it is a found name's part: capitalised,
+    or lower case but no word of the lexicon's languages."""
+    return tok.shape != "lower" or lex.word_rank(tok.text) is None
 
 
 def propagate_names(text: str, findings: list[Finding], lex: Lexicon | None = None,

@@ -130,3 +130,110 @@ def test_runs_stop_at_blank_lines_so_a_chunk_in_a_new_combination_is_a_lookup(de
     got = detector.detect([recombined], [True])[0]
     assert detector.runs.stats()["misses"] == misses, "a recurring chunk went to spaCy again"
     assert got == _reference(detector, [recombined])[0]
+
+
+# -- the whole-text passes per paragraph unit (junctions.units, cache.UnitCache) ----------------
+
+#: paragraph ends and starts that rules could read across a blank line: cues and greetings before
+#: a name, a verb after a lower-case name, list items, an infrastructure word after a place, a
+#: place word before a city, technical chunks (e-mail, dotted names, mentions), degrees
+TRICKY_ENDS = ["Kind regards,", "Dear", "Hello", "hi", "thanks", "with", "the", "Name:", "I moved to",
+               "our Frankfurt", "priya", "priya,", "samuel, comfort", "Dr.", "write to a@b.org", "see docs.example",
+               "ask", "Owner: Elena Jopich", "Mr Smith", "-", "tomasz", "my name is", "ich wohne in", "12345"]
+TRICKY_STARTS = ["John Miller will call.", "priya said yes.", "region is down.", "said hello.", "Porto is nice.",
+                 "chinedu and yuki joined.", "@haruto can you check", "Jr. signed it.", "Is here today.",
+                 "smith confirmed.", "Frankfurt office.", "cluster-wide outage", "Okonkwo answered.", "- item",
+                 "Jürgen Weiß", "rahul verma", "[KB-1003] Encryption", "42", "Lisboa, 1000-001"]
+SEPARATORS = ["\n\n", "\n \n", " \n\n\t", "\n\n\n", "\r\n\r\n", "\n\n\xa0", "\n\t\n  "]
+
+
+def _corpus_texts(name: str) -> list[str]:
+    return [t for item in load(name) for t in ([item.text] if item.text else (item.fields or {}).values()) if t]
+
+
+def test_local_passes_and_assembly_equal_combine_on_every_corpus_text(detector):
+    """`combine_local` + `assemble` on a text as one unit is `_combine`, on the dev and tune corpora."""
+    ner = detector.ner
+    for name in ("dev", "tune"):
+        texts = _corpus_texts(name)
+        for i in range(0, len(texts), 64):
+            part = texts[i:i + 64]
+            models = [[] for _ in part]
+            pieces = list(ner._gated(ner._pieces(part)))
+            artifacts = ner.engine.process_batch([p[2] for p in pieces], "en", batch_size=64)
+            for (index, offset, piece), (_, nlp) in zip(pieces, artifacts):
+                models[index].extend(ner._findings(piece, offset, nlp))
+            for text, model in zip(part, models):
+                assert ner.assemble(text, [(0, ner.combine_local(text, model))]) == ner._combine(text, model)
+
+
+def test_tune_corpus_recombined_in_paragraphs_identical(detector):
+    texts = _corpus_texts("tune")
+    rng = random.Random(141)
+    groups = ["\n\n".join(rng.sample(texts, rng.randint(2, 4))) for _ in range(150)]
+    before = detector.runs.units.stats()["hits"]
+    _assert_same(detector, groups)
+    _assert_same(detector, [g.replace("\n\n", "\n \n", 1) for g in groups])  # the same units, other cuts
+    assert detector.runs.units.stats()["hits"] > before, "recurring paragraphs were not reused"
+
+
+@pytest.mark.parametrize("separator", SEPARATORS)
+def test_adversarial_junctions_identical(detector, separator):
+    """Tricky paragraph ends before tricky starts, between corpus chunks, then the same texts again
+    (units now from the cache): the findings are those of the uncut detector. Cutting at every
+    blank line instead (`junctions.inert` always true) changes 289 of 1,368 such texts."""
+    chunks = _corpus_texts("dev")[:40]
+    rng = random.Random(len(separator))
+    pairs = [(end, start) for end in TRICKY_ENDS for start in TRICKY_STARTS]
+    if separator != "\n\n":
+        pairs = rng.sample(pairs, 60)  # every pair with the common separator, a sample with the others
+    texts = []
+    for end, start in pairs:
+        a, b = rng.sample(chunks, 2)
+        texts.append(separator.join([a, f"Note {rng.randint(1, 9)}. {end}", f"{start} More text.", b]))
+        texts.append(separator.join([f"{a} {end}", start, f"{end}{separator}{start}"]))
+    _assert_same(detector, texts)
+    _assert_same(detector, list(reversed(texts)))  # now mostly answered from the unit cache
+
+
+def test_named_junction_cases(detector):
+    """The brief's cases, spelled out: the findings match the uncut detector and the name is found."""
+    cases = {
+        "Please escalate to the desk.\n\nKind regards,\n\nJohn Miller": "John Miller",
+        "The parcel was late.\n\nMeeting with Priya Raman about it.\n\nNothing else here.\n\n"
+        "later priya confirmed the refund.": "priya",
+        "Where do you live now?\n\nI moved to\n\nPorto last spring.": None,
+        "Status update.\n\nhi\n\npriya can you check the ticket": None,
+        "Our Frankfurt\n\nregion is down since noon.": None,
+    }
+    for text, name in cases.items():
+        got = detector.detect([text], [True])[0]
+        assert got == _reference(detector, [text])[0], text
+        if name is not None:
+            assert name in [text[f.start:f.end] for f in got] or any(
+                name in text[f.start:f.end] for f in got if f.entity_type == "PERSON"), (text, got)
+
+
+def test_rag_texts_are_cut_into_units_that_recur(detector):
+    """The point of it: a system prompt plus RAG chunks becomes several units, and a chunk in a new
+    combination is a unit-cache hit (the whole-text passes run only on what is new)."""
+    from scrubber.detection.junctions import units
+
+    texts = [t for t in workload_texts("world-rag-concat", 12, 10) if "\n\n" in t]
+    assert texts
+    assert sum(len(units(t)) > 1 for t in texts) >= 0.8 * len(texts)
+    detector.detect(texts[: len(texts) // 2], [True] * (len(texts) // 2))
+    before = detector.runs.units.stats()
+    _assert_same(detector, texts[len(texts) // 2:])
+    after = detector.runs.units.stats()
+    assert after["hits"] - before["hits"] > after["misses"] - before["misses"]
+
+
+def test_unit_cache_is_bounded():
+    from scrubber.detection.cache import UnitCache
+
+    detector = Detector(DetectionConfig(cache=CacheConfig(max_entries=0)))
+    detector.runs.units = UnitCache(max_entries=4)
+    texts = [f"Policy {i}: ask Jane Whitfield.\n\nTicket {i} is open." for i in range(6)]
+    _assert_same(detector, texts)
+    assert len(detector.runs.units) == 4
