@@ -16,6 +16,7 @@ event loop and a hang is noticed with `poll(timeout)`.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -79,6 +80,7 @@ def main(conn: Connection) -> None:
             if message[0] == BUILD:
                 _, handler_id, factory, spec, batch = message
                 handlers[handler_id] = (_resolve(factory)(spec, context), batch)
+                _freeze_loaded()
                 answer: object = None
             else:
                 built, batch = handlers[message[1]]
@@ -86,6 +88,14 @@ def main(conn: Connection) -> None:
             conn.send((answer, None))
         except Exception as exc:  # noqa: BLE001 - reported by type only, never by message
             conn.send((None, type(exc).__name__))
+
+
+def _freeze_loaded() -> None:
+    """What a handler loaded (models, lexicons, catalogs) lives as long as the worker: out of the
+    collector's generations, as the main process does after start (scrubber/service/run.py), or
+    every full collection walks it again (a quarter of a worker's CPU on plain requests)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _resolve(factory: str | Callable[..., Any]) -> Callable[..., Any]:

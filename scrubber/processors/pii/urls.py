@@ -34,7 +34,7 @@ _SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
 SQL_LITERAL = "SQL_LITERAL"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Piece:
     """One scrubbable piece of a URL: `text` decoded; `name` the parameter name (lower
     case, `-` as `_`) for query values, "" elsewhere."""
@@ -54,12 +54,11 @@ def split(url: str, query_only: bool = False) -> tuple[list[str], list[Piece]]:
         return raw, pieces
     rest, hash_, fragment = url.partition("#")
     base, question, query = rest.partition("?")
-    match = _SCHEME_AUTHORITY.match(base)
-    assert match is not None  # both groups are optional: it matches every string
-    raw.append(match.group(1) or "")
-    if match.group(2):
-        _authority(match.group(2), raw, pieces)
-    _path(base[match.end():], raw, pieces)
+    known = _BASES.get(base)
+    if known is None:
+        known = _split_base(base)
+    raw.extend(known[0])
+    pieces.extend(known[1])
     if question:
         raw.append("?")
         _query(query, raw, pieces)
@@ -67,6 +66,31 @@ def split(url: str, query_only: bool = False) -> tuple[list[str], list[Piece]]:
         raw.append("#")
         _add(raw, pieces, fragment, unquote(fragment), "fragment")
     return raw, pieces
+
+
+#: scheme, authority and path of recent URLs, split: the same few recur in every span, with
+#: only the query differing (bounded; user info, a secret, is never kept)
+_BASES: dict[str, tuple[tuple[str, ...], tuple[Piece, ...]]] = {}
+_BASES_MAX = 2048
+_BASE_MAX_CHARS = 256
+
+
+def _split_base(base: str) -> tuple[tuple[str, ...], tuple[Piece, ...]]:
+    """Raw pieces and scrubbable pieces of the part before `?` (memoised in `_BASES`)."""
+    raw: list[str] = []
+    pieces: list[Piece] = []
+    match = _SCHEME_AUTHORITY.match(base)
+    assert match is not None  # both groups are optional: it matches every string
+    raw.append(match.group(1) or "")
+    if match.group(2):
+        _authority(match.group(2), raw, pieces)
+    _path(base[match.end():], raw, pieces)
+    known = (tuple(raw), tuple(pieces))
+    if "@" not in base and len(base) <= _BASE_MAX_CHARS:
+        if len(_BASES) >= _BASES_MAX:
+            _BASES.clear()
+        _BASES[base] = known
+    return known
 
 
 def _add(raw: list[str], pieces: list[Piece], original: str, decoded: str, kind: str, name: str = "") -> None:

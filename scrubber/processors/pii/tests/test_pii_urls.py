@@ -115,3 +115,23 @@ def test_identifier_propagates_into_url_piece_and_prompt(harness):
                                "gen_ai.prompt": "I am cust-998877"})
     token = out["enduser.id"]
     assert unquote(out["url.path"]) == f"/api/{token}/cart" and out["gen_ai.prompt"] == f"I am {token}"
+
+
+def test_a_recurring_url_base_is_split_once_and_never_shared_between_urls():
+    """The split of scheme, authority and path is memoised (`urls._BASES`): two URLs on one base
+    get the same pieces but their own raw lists, so replacing a piece of one leaves the other;
+    a base with user info (a secret) is never kept."""
+    first_raw, first = urls.split("https://shop.example.com/users/ada-42?page=1")
+    second_raw, second = urls.split("https://shop.example.com/users/ada-42?email=a%40b.org#top")
+    assert "https://shop.example.com/users/ada-42" in urls._BASES
+    assert [p.text for p in first][:3] == [p.text for p in second][:3] == ["shop.example.com", "users", "ada-42"]
+    changed, kept = [], []
+    rebuild = urls.Rebuild(first_raw, changed.append)
+    rebuild.piece_setter(first[2])("<USER_ID>")
+    rebuild()
+    urls.Rebuild(second_raw, kept.append)()
+    assert changed == ["https://shop.example.com/users/%3CUSER_ID%3E?page=1"] and kept == []
+    assert "".join(second_raw) == "https://shop.example.com/users/ada-42?email=a%40b.org#top"
+    _, pieces = urls.split("https://bob:hunter2@db.internal/x")
+    assert [p.kind for p in pieces][:2] == ["userinfo", "host"]
+    assert not [base for base in urls._BASES if "hunter2" in base]
