@@ -28,7 +28,7 @@ from scrubber.extensions.bearertokenauth import factory as auth_factory
 from scrubber.pdata import Signal
 from scrubber.processors.memory_limiter.gate import MemoryGate
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
-from scrubber.receivers.otlp.edge_supervisor import MODULE
+from scrubber.receivers.otlp.edge_supervisor import EDGE_PROCESSES, MODULE
 from scrubber.receivers.otlp.factory import factory
 from tests.receivers.otlp_helpers import EXPECTED, Raising, make_settings, run, running, sdk_spans, spans_request
 from tests.receivers.test_otlp_receiver_auth import AUTH_ID, TOKEN, WRONG, Host
@@ -103,8 +103,10 @@ def test_sdk_exporter_reaches_the_consumer_through_the_edge_process():
 
     async def body():
         async with running(config=process_config()) as (receiver, sink):
-            (child,) = edge_children()
-            assert receiver.grpc_port and receiver.grpc_port in {c.laddr.port for c in child.net_connections("tcp")}
+            children = edge_children()
+            assert len(children) == EDGE_PROCESSES
+            for child in children:  # all on the one port
+                assert receiver.grpc_port and receiver.grpc_port in {c.laddr.port for c in child.net_connections("tcp")}
             exporter = GRPCSpanExporter(endpoint=f"127.0.0.1:{receiver.grpc_port}", insecure=True, timeout=5)
             result = await asyncio.to_thread(_export, exporter, spans)
             assert result.name == "SUCCESS"
@@ -207,8 +209,9 @@ def test_a_killed_edge_process_is_restarted_on_the_same_port(caplog):
     async def body():
         async with running(config=process_config()) as (receiver, sink):
             port = receiver.grpc_port
-            (child,) = edge_children()
-            child.send_signal(signal.SIGKILL)
+            children = edge_children()
+            for child in children:
+                child.send_signal(signal.SIGKILL)
             killed = time.monotonic()
             while True:
                 try:
@@ -218,13 +221,15 @@ def test_a_killed_edge_process_is_restarted_on_the_same_port(caplog):
                     assert time.monotonic() - killed < 5, "not serving again"
                     await asyncio.sleep(0.05)
             served_again = time.monotonic() - killed
-            (restarted,) = edge_children()
-            assert restarted.pid != child.pid and receiver.grpc_port == port
+            while len(restarted := edge_children()) < EDGE_PROCESSES:
+                assert time.monotonic() - killed < 5, "not all restarted"
+                await asyncio.sleep(0.05)
+            assert not {c.pid for c in restarted} & {c.pid for c in children} and receiver.grpc_port == port
             assert served_again < 2.5, served_again
-            return served_again
 
     with caplog.at_level(logging.INFO):
         run(body())
+    assert edge_children() == []  # also when the shutdown came during a restart
     assert "exited (code -9); restarting it on port" in caplog.text
     assert "listening again" in caplog.text
 
@@ -239,6 +244,11 @@ def test_port_in_use_is_the_same_clear_error():
                 async with running(config=process_config({"endpoint": f"127.0.0.1:{port}"})):
                     pass
         assert edge_children() == []
+        async with running(config=process_config()) as (first, _):  # its children share the port
+            with pytest.raises(OSError, match=f"cannot listen for gRPC on 127.0.0.1:{first.grpc_port}"):
+                async with running(config=process_config({"endpoint": f"127.0.0.1:{first.grpc_port}"})):
+                    pass
+            assert len(edge_children()) == EDGE_PROCESSES
 
     run(body())
 
@@ -249,9 +259,9 @@ def test_the_memory_gate_measures_the_edge_process_too():
             gate = MemoryGate()
             alone = psutil.Process().memory_info().rss
             used = gate.refresh()
-            (child,) = edge_children()
-            assert child.pid in {c.pid for c in gate._children}
-            assert used >= alone + child.memory_info().rss // 2
+            children = edge_children()
+            assert {c.pid for c in children} <= {c.pid for c in gate._children}
+            assert used >= alone + sum(c.memory_info().rss for c in children) // 2
 
     run(body())
 
@@ -263,11 +273,14 @@ def test_no_edge_process_outlives_a_sigkilled_scrubber(tmp_path):
               "service": {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["debug"]}}}}
     with ScrubberProcess(config, tmp_path) as scrubber:
         assert scrubber.proc is not None
-        (child,) = edge_children(scrubber.proc.pid)
+        children = edge_children(scrubber.proc.pid)
+        assert len(children) == EDGE_PROCESSES
         asyncio.run(call(port, spans_request().SerializeToString()))
-        assert "--config" not in child.cmdline() and len(child.cmdline()) == 3  # settings came on stdin
+        for child in children:
+            assert "--config" not in child.cmdline() and len(child.cmdline()) == 3  # settings came on stdin
         os.kill(scrubber.proc.pid, signal.SIGKILL)
         scrubber.proc.wait(10)
-        child.wait(timeout=5)  # raises psutil.TimeoutExpired if it stays
+        for child in children:
+            child.wait(timeout=5)  # raises psutil.TimeoutExpired if it stays
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # nothing listens there any more

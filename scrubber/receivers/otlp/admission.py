@@ -127,14 +127,16 @@ class Admission:
         self._on_refusal("concurrency", transport)
 
     @contextlib.asynccontextmanager
-    async def slot(self, transport: str):
-        """A place in the pipelines, waited for at most `queue_timeout`."""
+    async def slot(self, transport: str, wait: float | None = None):
+        """A place in the pipelines, waited for at most `queue_timeout` (or `wait`: what is left
+        of it for a call that has already waited in the gRPC edge process)."""
         if not self.config.max_concurrent_requests:
             yield
             return
         if self.in_flight >= self.limit:
             self.refuse_if_full(transport)
-            await self._wait_for_place(transport)  # the place is ours (counted) once it returns
+            # the place is ours (counted) once it returns
+            await self._wait_for_place(transport, self.config.queue_timeout if wait is None else wait)
         else:
             self.in_flight += 1
         try:
@@ -144,12 +146,12 @@ class Admission:
             self._done()
             self._wake()
 
-    async def _wait_for_place(self, transport: str) -> None:
+    async def _wait_for_place(self, transport: str, timeout: float) -> None:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         self.queued += 1
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), self.config.queue_timeout)
+            await asyncio.wait_for(asyncio.shield(waiter), max(0.0, timeout))
         except asyncio.TimeoutError:
             if waiter.done() and not waiter.cancelled():
                 return  # handed a place just as the wait ended

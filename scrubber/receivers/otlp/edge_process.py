@@ -38,6 +38,7 @@ import logging
 import signal as signals
 import sys
 import threading
+import time
 from typing import Any, AsyncIterator, Callable, Iterable
 
 import grpc
@@ -46,7 +47,14 @@ from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.admission import Admission, AdmissionConfig
 from scrubber.receivers.otlp.config import MIB, GRPCConfig
-from scrubber.receivers.otlp.grpc_server import SERVICE_NAMES, _one_message, bind, listen_address, server_options
+from scrubber.receivers.otlp.grpc_server import (
+    QUEUE_BUDGET_KEY,
+    SERVICE_NAMES,
+    _one_message,
+    bind,
+    listen_address,
+    server_options,
+)
 from scrubber.receivers.otlp.status import Refusal
 from scrubber.service.logs import JSONFormatter, describe_exception
 
@@ -57,7 +65,7 @@ ORPHAN_GRACE = 1.0
 REPORT_INTERVAL = 1.0
 #: request headers that belong to the connection, not the caller: never forwarded
 _CONNECTION_HEADERS = {"user-agent", "content-type", "te", "host", "grpc-accept-encoding", "grpc-encoding",
-                       "grpc-timeout"}
+                       "grpc-timeout", QUEUE_BUDGET_KEY}
 
 log = logging.getLogger(MODULE)
 
@@ -82,8 +90,11 @@ def relayed_trailers(metadata: Iterable[tuple[str, Any]] | None) -> tuple[tuple[
 class ForwardingServer:
     """The listening server of the edge process: admission here, everything else upstream."""
 
-    def __init__(self, config: GRPCConfig, signals_served: Iterable[Signal], admission: Admission, upstream: str):
+    def __init__(self, config: GRPCConfig, signals_served: Iterable[Signal], admission: Admission, upstream: str,
+                 reuse_port: bool = False):
         self.config = config
+        #: the port is shared with the other edge processes of the receiver (SO_REUSEPORT)
+        self.reuse_port = reuse_port
         self.signals = tuple(signals_served)
         self.admission = admission
         self.upstream = upstream
@@ -95,7 +106,9 @@ class ForwardingServer:
         limit = self.config.max_recv_msg_size_mib * MIB + MIB
         self._channel = grpc.aio.insecure_channel(self.upstream, options=[
             ("grpc.max_send_message_length", limit), ("grpc.max_receive_message_length", limit)])
-        server = grpc.aio.server(options=server_options(self.config))
+        options = [(key, int(self.reuse_port) if key == "grpc.so_reuseport" else value)
+                   for key, value in server_options(self.config)]
+        server = grpc.aio.server(options=options)
         server.add_generic_rpc_handlers(tuple(self._handlers(self._channel)))
         host, port = split_endpoint(self.config.endpoint)
         bound = await bind(server, listen_address(host, port), self.config)
@@ -137,9 +150,12 @@ class ForwardingServer:
             self.admission.refuse_if_full("grpc")  # before the read, as on the thread edge
             raw = await _one_message(signal, messages)
             ticket.charge(len(raw))
+            arrived = time.monotonic()
             async with self.admission.slot("grpc"):
-                response: bytes = await upstream(raw, metadata=forwarded_metadata(context.invocation_metadata()),
-                                                 timeout=context.time_remaining())
+                # what is left of queue_timeout after waiting here: the main process waits no longer
+                left = max(0.0, self.admission.config.queue_timeout - (time.monotonic() - arrived))
+                metadata = (*forwarded_metadata(context.invocation_metadata()), (QUEUE_BUDGET_KEY, str(int(left * 1000))))
+                response: bytes = await upstream(raw, metadata=metadata, timeout=context.time_remaining())
                 return response
         finally:
             ticket.release()
@@ -205,7 +221,7 @@ async def serve(settings: dict) -> int:
     admission = Admission(AdmissionConfig.model_validate(settings["admission"]), on_refusal=reporter.refusal)
     admission.set_limit(int(settings.get("limit") or admission.limit))
     server = ForwardingServer(GRPCConfig.model_validate(settings["grpc"]), [Signal(s) for s in settings["signals"]],
-                              admission, settings["upstream"])
+                              admission, settings["upstream"], bool(settings.get("reuse_port")))
     try:
         port = await server.start()
     except OSError as error:

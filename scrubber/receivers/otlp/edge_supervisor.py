@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +34,8 @@ from scrubber.receivers.otlp.admission import LAG_TICK, Admission
 from scrubber.receivers.otlp.config import GRPCConfig
 from scrubber.receivers.otlp.grpc_server import listen_address
 
+#: children per gRPC endpoint (see `EdgeProcesses`: two CPU shares for refusals, ~60 MiB each)
+EDGE_PROCESSES = 2
 #: the child's module (named, not imported: `python -m` runs it as __main__)
 MODULE = "scrubber.receivers.otlp.edge_process"
 #: the longest the child may take to import and bind before start gives up
@@ -55,52 +59,131 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-class EdgeProcess:
+def share(total: int, count: int) -> int:
+    """One child's part of a bound (0 stays 'unbounded'), rounded up so no child gets none."""
+    return total and max(1, -(-total // count))
+
+
+class EdgeProcesses:
+    """The children that serve one gRPC endpoint together (SO_REUSEPORT; the kernel spreads the
+    connections). Why more than one: each refusal costs ~0.4 ms of CPU in grpc, and on a
+    crowded machine the scheduler gives a process its share whatever its priority; two
+    children get two shares (and two cores where the machine has them). Each holds its share
+    of the admission bounds, so together they forward what the main process takes."""
+
     def __init__(self, config: GRPCConfig, signals: Iterable[Signal], admission: Admission, logger: logging.Logger,
-                 name: str, on_refusals: Callable[[str, int], None]):
+                 name: str, on_refusals: Callable[[str, int], None], count: int):
+        self.config = config
+        self.admission = admission
+        self._dir = tempfile.mkdtemp(prefix="scrubber-edge-")  # 0700: only this user reaches the socket
+        #: where the main process serves the forwarded calls
+        self.upstream = f"unix:{self._dir}/grpc.sock"
+        self.children = [EdgeProcess(config, signals, admission, logger, name, on_refusals, self.upstream, count)
+                         for _ in range(count)]
+        self._mirror: asyncio.Task | None = None
+
+    @property
+    def port(self) -> int | None:
+        return self.children[0].port
+
+    async def start(self) -> None:
+        """The first child binds the endpoint (port 0: the OS picks), the others join it."""
+        host, port = split_endpoint(self.config.endpoint)
+        if port and len(self.children) > 1:
+            refuse_if_taken(host, port, self.config.endpoint)  # SO_REUSEPORT would share it silently
+        first, *others = self.children
+        await first.start(self.config.endpoint)
+        for child in others:
+            await child.start(listen_address(host, first.port or 0))
+        self._mirror = asyncio.get_running_loop().create_task(self._mirror_limit())
+
+    async def _mirror_limit(self) -> None:
+        """The children forward no more calls than the pipelines take now (the main process's
+        adaptive limit), so calls wait, and are refused, there, not here."""
+        sent = self.admission.limit
+        while True:
+            await asyncio.sleep(LAG_TICK)
+            if self.admission.limit != sent:
+                sent = self.admission.limit
+                for child in self.children:
+                    child.command({"limit": share(sent, len(self.children))})
+
+    async def stop(self, timeout: float) -> None:
+        if self._mirror is not None:
+            self._mirror.cancel()
+            await asyncio.gather(self._mirror, return_exceptions=True)
+            self._mirror = None
+        await asyncio.gather(*(child.stop(timeout) for child in self.children))
+
+    def remove_socket_dir(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def refuse_if_taken(host: str, port: int, endpoint: str) -> None:
+    """OSError (the thread edge's text) if anything listens on host:port: the children bind it
+    with SO_REUSEPORT, which another such socket of this user would share without an error."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # the child's bind reports it
+    for family, kind, proto, _name, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    raise OSError(f"otlp receiver: cannot listen for gRPC on {endpoint} "
+                                  "(port in use or address unavailable)") from None
+
+
+class EdgeProcess:
+    """One child: started, watched, restarted on its port, stopped."""
+
+    def __init__(self, config: GRPCConfig, signals: Iterable[Signal], admission: Admission, logger: logging.Logger,
+                 name: str, on_refusals: Callable[[str, int], None], upstream: str, count: int = 1):
         self.config = config
         self.signals = tuple(signals)
         self.admission = admission
         self._logger = logger
         self._name = name
         self._on_refusals = on_refusals
-        self._dir: str | None = None
+        self.upstream = upstream
+        #: how many children share the port (each takes 1/count of the admission bounds)
+        self.count = count
         #: the child's bound port (kept across restarts)
         self.port: int | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._readers: list[asyncio.Task] = []
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
-        self._sent_limit: int | None = None
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def socket_address(self) -> str:
-        """`unix:` address for the main process's private server, in a fresh 0700 directory."""
-        if self._dir is None:
-            self._dir = tempfile.mkdtemp(prefix="scrubber-edge-")
-        return f"unix:{self._dir}/grpc.sock"
-
-    async def start(self) -> None:
-        """Start the child on the configured endpoint; OSError (its message) if it cannot listen."""
-        self.port = await self._spawn(self.config.endpoint)
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._supervise()), loop.create_task(self._mirror_limit())]
+    async def start(self, endpoint: str) -> None:
+        """Start the child on `endpoint`; OSError (its message) if it cannot listen."""
+        self.port = await self._spawn(endpoint)
+        self._tasks = [asyncio.get_running_loop().create_task(self._supervise())]
 
     def _settings(self, endpoint: str) -> dict:
         grpc_config = self.config.model_copy(update={"endpoint": endpoint, "auth": None, "edge": "thread"})
-        return {"grpc": grpc_config.model_dump(mode="json"), "admission": self.admission.config.model_dump(mode="json"),
-                "signals": [str(s) for s in self.signals], "upstream": self.socket_address(),
-                "limit": self.admission.limit, "log_level": logging.getLevelName(self._logger.getEffectiveLevel())}
+        bounds = self.admission.config
+        admission = bounds.model_copy(update={
+            "max_in_flight_mib": share(bounds.max_in_flight_mib, self.count),
+            "max_concurrent_requests": share(bounds.max_concurrent_requests, self.count),
+            "max_queued_requests": share(bounds.max_queued_requests, self.count)})
+        return {"grpc": grpc_config.model_dump(mode="json"), "admission": admission.model_dump(mode="json"),
+                "signals": [str(s) for s in self.signals], "upstream": self.upstream, "reuse_port": self.count > 1,
+                "limit": share(self.admission.limit, self.count),
+                "log_level": logging.getLevelName(self._logger.getEffectiveLevel())}
 
     async def _spawn(self, endpoint: str) -> int:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", MODULE, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=child_environment(), start_new_session=True)
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        self._sent_limit = self.admission.limit
         relay = asyncio.get_running_loop().create_task(self._relay_logs(proc.stderr))
         try:
             proc.stdin.write(json.dumps(self._settings(endpoint)).encode() + b"\n")
@@ -109,6 +192,11 @@ class EdgeProcess:
             reply = _json(line)
         except (OSError, asyncio.TimeoutError):
             reply = {}
+        except BaseException:  # cancelled (a shutdown during a restart): no child left behind
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            relay.cancel()
+            raise
         if not isinstance(reply.get("port"), int):
             await _end(proc, 1.0)
             await asyncio.gather(relay, return_exceptions=True)
@@ -142,17 +230,7 @@ class EdgeProcess:
                               self._name, self.pid, self.port)
             return
 
-    async def _mirror_limit(self) -> None:
-        """The child forwards no more calls than the pipelines take now (the main process's
-        adaptive limit), so calls wait, and are refused, there, not here."""
-        while True:
-            await asyncio.sleep(LAG_TICK)
-            limit = self.admission.limit
-            if limit != self._sent_limit:
-                self._command({"limit": limit})
-                self._sent_limit = limit
-
-    def _command(self, command: dict) -> None:
+    def command(self, command: dict) -> None:
         if self._proc is not None:
             _write(self._proc, command)
 
@@ -190,11 +268,6 @@ class EdgeProcess:
                 proc.stdin.close()
             await _end(proc, timeout + 2.0)
             await asyncio.gather(*self._readers, return_exceptions=True)
-
-    def remove_socket_dir(self) -> None:
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
 
 
 def _write(proc: asyncio.subprocess.Process, command: dict) -> None:

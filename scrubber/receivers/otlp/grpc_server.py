@@ -96,6 +96,10 @@ async def bind(server: grpc.aio.Server, address: str, config: GRPCConfig) -> int
     return port
 
 
+#: metadata the gRPC edge process adds to a forwarded call: the milliseconds of `queue_timeout`
+#: it has not spent waiting for a place there (read only on the private socket, see `edge_process`)
+QUEUE_BUDGET_KEY = "scrubber-edge-queue-budget-ms"
+
 _OFFLOAD_BYTES = 256 * 1024
 #: connections idle this long are closed unless `keepalive.server_parameters` says otherwise
 DEFAULT_MAX_CONNECTION_IDLE = 300.0
@@ -122,6 +126,8 @@ class GRPCServer:
 
     def __init__(self, config: GRPCConfig, signals: Iterable[Signal], export: Export, admission: Admission,
                  authenticator: ServerAuthenticator | None = None, address: str | None = None):
+        """`address`: listen there instead of the endpoint, for calls forwarded by the gRPC edge
+        process, whose QUEUE_BUDGET_KEY is then honoured (a call waits in both at most once)."""
         self.config = config
         self.signals = tuple(signals)
         self.export = export
@@ -160,14 +166,23 @@ class GRPCServer:
             if self.authenticator is not None and not self._admitted(context):
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
             try:
-                response = await self._admit_and_export(signal, messages)
+                response = await self._admit_and_export(signal, messages, self._queue_budget(context))
             except Refusal as refusal:  # the ticket is released: the next call may use its bytes
                 await context.abort(refusal.code, refusal.message, trailing_metadata=refusal.grpc_trailers())
             return response.SerializeToString()
 
         return export
 
-    async def _admit_and_export(self, signal: Signal, messages: AsyncIterator[bytes]):
+    def _queue_budget(self, context: grpc.aio.ServicerContext) -> float | None:
+        """The wait left to a forwarded call (None: the whole `queue_timeout`)."""
+        if self._listen_address is None:
+            return None
+        for key, value in context.invocation_metadata() or ():
+            if key == QUEUE_BUDGET_KEY and isinstance(value, str) and value.isdigit():
+                return int(value) / 1000
+        return None
+
+    async def _admit_and_export(self, signal: Signal, messages: AsyncIterator[bytes], queue_budget: float | None = None):
         ticket = self.admission.ticket("grpc")  # refused here while memory is too high
         try:
             self.admission.refuse_if_full("grpc")  # and here when no slot or queue place is left
@@ -175,7 +190,7 @@ class GRPCServer:
             raw = await _one_message(signal, messages)
             ticket.charge(len(raw))
             ticket.charge_decoded(len(raw))
-            async with self.admission.slot("grpc"):  # before decoding: refusals stay cheap
+            async with self.admission.slot("grpc", queue_budget):  # before decoding: refusals stay cheap
                 # a large message takes tens of ms to parse: keep the loop serving meanwhile
                 request = await asyncio.to_thread(_parse, signal, raw) if len(raw) > _OFFLOAD_BYTES else _parse(signal, raw)
                 del raw

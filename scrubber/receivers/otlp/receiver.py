@@ -35,7 +35,7 @@ from scrubber.receivers.otlp.admission import Admission
 from scrubber.receivers.otlp.auth import ServerAuthenticator
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.edge import EdgeLoop, Export
-from scrubber.receivers.otlp.edge_supervisor import EdgeProcess
+from scrubber.receivers.otlp.edge_supervisor import EDGE_PROCESSES, EdgeProcesses
 from scrubber.receivers.otlp.grpc_server import GRPCServer
 from scrubber.receivers.otlp.http_server import HTTPServer
 
@@ -69,8 +69,8 @@ class OTLPReceiver:
         #: made at start, once their authenticators are resolved
         self._grpc: GRPCServer | None = None
         self._http: HTTPServer | None = None
-        #: the gRPC edge process, with `protocols.grpc.edge: process`
-        self._edge_process: EdgeProcess | None = None
+        #: the gRPC edge processes, with `protocols.grpc.edge: process`
+        self._edge_process: EdgeProcesses | None = None
         self._started = False
         self._stopped = False
         self._watchers: list[asyncio.Task] = []
@@ -99,8 +99,10 @@ class OTLPReceiver:
             self._edge.start()
             # the lag that matters is the pipelines' (this loop's); slots are taken on the edge loop
             loop = asyncio.get_running_loop()
-            self._watchers = [loop.create_task(self.admission.watch_loop(self._edge.loop)),
-                              loop.create_task(self.admission.yield_while_refusing())]
+            self._watchers = [loop.create_task(self.admission.watch_loop(self._edge.loop))]
+            if self._edge_process is None or self._http is not None:
+                # the edge thread shares our interpreter lock; the edge process has its own
+                self._watchers.append(loop.create_task(self.admission.yield_while_refusing()))
             servers: list[GRPCServer | HTTPServer] = [s for s in (self._grpc, self._http) if s is not None]
             for server in servers:
                 await self._edge.run(server.start())
@@ -117,12 +119,12 @@ class OTLPReceiver:
     def _make_servers(self, authenticators: dict[str, ServerAuthenticator]) -> None:
         protocols, signals = self.config.protocols, tuple(self.consumers)
         if protocols.grpc and protocols.grpc.edge == "process":
-            self._edge_process = EdgeProcess(protocols.grpc, signals, self.admission, self._logger,
-                                             str(self.settings.id), self._refused_requests_of_edge)
+            self._edge_process = EdgeProcesses(protocols.grpc, signals, self.admission, self._logger,
+                                               str(self.settings.id), self._refused_requests_of_edge, EDGE_PROCESSES)
             # the forwarded calls: the same checks, no TLS or keepalive of the public port
             private = protocols.grpc.model_copy(update={"tls": None, "keepalive": None, "max_concurrent_streams": 0})
             self._grpc = GRPCServer(private, signals, self._export_for("grpc"), self.admission,
-                                    authenticators.get("grpc"), address=self._edge_process.socket_address())
+                                    authenticators.get("grpc"), address=self._edge_process.upstream)
         elif protocols.grpc:
             self._grpc = GRPCServer(protocols.grpc, signals, self._export_for("grpc"), self.admission,
                                     authenticators.get("grpc"))
