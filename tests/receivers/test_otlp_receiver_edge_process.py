@@ -27,9 +27,11 @@ from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig
 from scrubber.extensions.bearertokenauth import factory as auth_factory
 from scrubber.pdata import Signal
 from scrubber.processors.memory_limiter.gate import MemoryGate
+from scrubber.receivers.otlp.admission import Admission, AdmissionConfig
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.edge_supervisor import EDGE_PROCESSES, MODULE
 from scrubber.receivers.otlp.factory import factory
+from scrubber.receivers.otlp.status import Refusal
 from tests.receivers.otlp_helpers import EXPECTED, Raising, make_settings, run, running, sdk_spans, spans_request
 from tests.receivers.test_otlp_receiver_auth import AUTH_ID, TOKEN, WRONG, Host
 from tests.receivers.test_otlp_receiver_lifecycle import Slow  # holds a request in flight
@@ -284,3 +286,34 @@ def test_no_edge_process_outlives_a_sigkilled_scrubber(tmp_path):
             child.wait(timeout=5)  # raises psutil.TimeoutExpired if it stays
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # nothing listens there any more
+
+
+def test_the_edge_refuses_at_once_a_call_that_could_only_wait_out_the_queue_timeout():
+    """At a drain rate of ~8/s and a 0.5 s queue_timeout, a call with 4 or more ahead of it can
+    never get a place in time: the edge process refuses it at once rather than at 0.5 s."""
+    async def fifth_call_waits(shed: bool) -> float:
+        admission = Admission(AdmissionConfig(max_concurrent_requests=1, max_queued_requests=10, queue_timeout=0.5),
+                              shed_hopeless=shed)
+        until = time.monotonic() + 1.1  # the drain rate, measured under load
+        while time.monotonic() < until:
+            async with admission.slot("grpc"):
+                await asyncio.sleep(0.125)
+        release = asyncio.Event()
+
+        async def take_a_place() -> None:
+            async with admission.slot("grpc"):
+                await release.wait()
+        calls = [asyncio.create_task(take_a_place()) for _ in range(5)]  # one holds the place, four wait
+        await asyncio.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(Refusal) as refused_call:
+            async with admission.slot("grpc"):
+                pass
+        waited = time.monotonic() - started
+        assert refused_call.value.retry_after is not None
+        release.set()
+        await asyncio.gather(*calls, return_exceptions=True)
+        return waited
+
+    assert run(fifth_call_waits(shed=True)) < 0.05
+    assert run(fifth_call_waits(shed=False)) >= 0.45  # the thread edge: the whole queue_timeout

@@ -61,8 +61,11 @@ def exhausted(message: str, retry_after: float) -> Refusal:
 
 
 class Admission:
-    def __init__(self, config: AdmissionConfig, on_refusal=None):
+    def __init__(self, config: AdmissionConfig, on_refusal=None, shed_hopeless: bool = False):
         self.config = config
+        #: refuse at once a call that could not get a place within queue_timeout at the measured
+        #: drain rate, instead of letting it wait that long for its refusal (the gRPC edge process)
+        self.shed_hopeless = shed_hopeless
         self.budget = config.max_in_flight_mib * MIB
         self.held = 0
         self.in_flight = 0
@@ -78,6 +81,7 @@ class Admission:
         self.saturated_refusals = 0
         self._rate = 0.0  # requests completed per second, smoothed
         self._window_start, self._window_done = time.monotonic(), 0
+        self._window_length = float("inf")  # of the last measured window: the rate is stale if long
 
     # -- bytes ------------------------------------------------------------------
     def ticket(self, transport: str) -> "Ticket":
@@ -118,9 +122,17 @@ class Admission:
     def refuse_if_full(self, transport: str) -> None:
         """Refuse at once if no place is free and none may wait: servers ask before they read
         a request, so that under overload a refusal costs neither the read nor the inflating."""
-        if self._full():
+        if self._full() or self._hopeless():
             self._refuse_saturated(transport)
             raise exhausted("receiver busy: too many requests waiting", self.retry_after())
+
+    def _hopeless(self) -> bool:
+        """No place is free and more calls wait than drain within queue_timeout: this one would
+        only wait out the timeout for its refusal. Judged only on a rate measured under load
+        (a window of about a second), never on one left from an idle spell."""
+        if not self.shed_hopeless or not self.config.max_concurrent_requests or self.in_flight < self.limit:
+            return False
+        return self._rate > 0 and self._window_length < 2.0 and (self.queued + 1) / self._rate > self.config.queue_timeout
 
     def _refuse_saturated(self, transport: str) -> None:
         self.saturated_refusals += 1
@@ -221,7 +233,7 @@ class Admission:
         if elapsed >= 1.0:
             rate = self._window_done / elapsed
             self._rate = rate if not self._rate else 0.5 * self._rate + 0.5 * rate
-            self._window_start, self._window_done = now, 0
+            self._window_start, self._window_done, self._window_length = now, 0, elapsed
 
     def retry_after(self) -> float:
         """How long the work ahead takes to drain at the measured rate, within [1 s, 30 s]."""

@@ -218,7 +218,8 @@ async def serve(settings: dict) -> int:
         stopped.set()
 
     reporter = _Reporter(lambda: stop(ORPHAN_GRACE))
-    admission = Admission(AdmissionConfig.model_validate(settings["admission"]), on_refusal=reporter.refusal)
+    admission = Admission(AdmissionConfig.model_validate(settings["admission"]), on_refusal=reporter.refusal,
+                          shed_hopeless=True)
     admission.set_limit(int(settings.get("limit") or admission.limit))
     server = ForwardingServer(GRPCConfig.model_validate(settings["grpc"]), [Signal(s) for s in settings["signals"]],
                               admission, settings["upstream"], bool(settings.get("reuse_port")))
