@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import itertools
 import json
 import logging
 import os
@@ -219,7 +220,7 @@ class EdgeProcess:
 
     async def _restart(self) -> None:
         host, _ = split_endpoint(self.config.endpoint)
-        for attempt in range(10**9):
+        for attempt in itertools.count():
             await asyncio.sleep(RESTART_DELAYS[min(attempt, len(RESTART_DELAYS) - 1)])
             try:
                 await self._spawn(listen_address(host, self.port or 0))
