@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -288,8 +289,9 @@ class LocalFindings:
     found: tuple[Finding, ...]
     #: where the parts of every name found are (`persons.name_part_spans`): they recur as names
     parts: tuple[tuple[int, int], ...]
-    #: tokens that a name part may redact (`persons.propagation_slot`)
-    slots: tuple[tuple[int, int], ...]
+    #: start, end, start, end... of the tokens a name part may redact (`persons.propagation_slot`),
+    #: flat and unboxed: a unit has dozens, the cache thousands of units
+    slots: array
     cities: tuple[City, ...]
 
 
@@ -388,14 +390,16 @@ class NerDetector:
         toks = tokenize(text)
         lex = lexicon()
         parts: list[tuple[int, int]] = []
-        slots: tuple[tuple[int, int], ...] = ()
+        slots = array("I")
         if persons:
             labelled = labelled_names(text)
             lexical = [f for f in lexicon_names(text, toks=toks) if not _inside(f, machine_places)]
             for f in found + lexical + labelled:
                 if f.entity_type == "PERSON":
                     parts += [(f.start + a, f.start + b) for a, b in name_part_spans(text[f.start:f.end], lex)]
-            slots = tuple((t.start, t.end) for t in toks if propagation_slot(t, lex))
+            for t in toks:
+                if propagation_slot(t, lex):
+                    slots.extend((t.start, t.end))
             found += [f for f in lexical if not looks_technical(text[f.start:f.end], text, f.start, f.end, casing=False)]
             found += labelled
         cities: tuple[City, ...] = ()
@@ -435,7 +439,8 @@ class NerDetector:
             return []
         out = []
         for offset, local in units:
-            for a, b in local.slots:
+            ends = iter(local.slots)
+            for a, b in zip(ends, ends):
                 start, end = offset + a, offset + b
                 if text[start:end].casefold() in parts \
                         and not looks_technical(text[start:end], text, start, end, casing=False):
