@@ -8,7 +8,8 @@ asks `carries_content`; a request without content is serialized, scrubbed by the
 with content is scrubbed here as in `texts`. Detection is answered from a dict filled on a first
 pass (as when the caches answer), so the rounds time the walk, rewrite and transfer alone.
 Both sides run in alternating rounds on the same requests, the outputs (bytes and reports) are
-checked equal, and the best round of each is kept (the least disturbed by other load). The pool's
+checked equal, and the best round of each is kept (the least disturbed by other load). What is
+loaded is frozen out of the collector's generations first, as both processes do. The pool's
 pipe (pickling the bytes) is not in the figures.
 
     .venv/bin/python -m benchmarks.throughput.split_cost [--workloads plain,world-mixed] [--requests 20]
@@ -81,6 +82,8 @@ def measure(workload: str, n_requests: int, rounds: int, detection: Answered, co
     texts = Side(build_engine(config, keys), None, detection, auto=False)
     auto = Side(build_engine(config, keys), build_engine(config, keys), detection, auto=True)
     _, _, reference = texts.round(signal, payloads)  # fills the detection dict
+    gc.collect()
+    gc.freeze()  # what the main process (after start) and every pool worker (after a build) do
     best = {"texts": (float("inf"), 0.0), "auto": (float("inf"), float("inf"))}
     for _ in range(rounds):
         for name, side in (("texts", texts), ("auto", auto)):
