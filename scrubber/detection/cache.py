@@ -80,10 +80,11 @@ class RunCache:
     can hold a name, each with the sentence before it as context), and its findings in
     a run depend on the run's characters alone. So caching them by the run's hash is
     exact by construction: `detect` below is `NerDetector.detect` with the spaCy call
-    answered from the cache for runs seen before. Everything that reads the whole text
-    (cue frames, lexicon names, name-part propagation, the technical filter) still runs
-    on the whole text, unchanged, so a surname found in paragraph 1 is still redacted in
-    paragraph 3 and a name across a paragraph boundary is judged as before.
+    answered from the cache for runs seen before. The passes that read the text around
+    spaCy's spans (cue frames, lexicon names, the technical filter, the gazetteer) run per
+    paragraph unit through `UnitCache` where no rule reads across the cut, on the whole
+    text otherwise; name-part propagation always reads the whole text, so a surname found
+    in paragraph 1 is still redacted in paragraph 3.
     """
 
     def __init__(self, max_entries: int = RUN_CACHE_ENTRIES, units: bool = True):
