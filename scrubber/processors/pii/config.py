@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from scrubber.config.types import Duration
 from scrubber.detection.config import DetectionConfig
@@ -130,6 +130,15 @@ class PIIProcessorConfig(PoolChoice):
     audit: AuditOptions = Field(default_factory=AuditOptions)
     #: per-subject keys (crypto-shredding on erasure): see scrubber/subjects/README.md; absent = off
     subjects: SubjectsConfig | None = None
+
+    @field_validator("whole_requests")
+    @classmethod
+    def _only_with_request_scope(cls, value: str, info: ValidationInfo) -> str:
+        pool = info.data.get("pool")
+        if value != "all" and (pool is None or pool.scope != "requests"):
+            raise ValueError(f"{value!r} needs pool: {{scope: requests}} (in scope texts every request is walked "
+                             "in the main process)")
+        return value
 
     def deployment_errors(self) -> list[str]:
         """Problems only the deployment shows (unset key variables, missing key files),

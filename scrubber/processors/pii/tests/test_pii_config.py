@@ -58,6 +58,9 @@ def test_golden_config(tmp_path, monkeypatch):
     ({"rules": [{"key": "a", "role": "secret"}]}, "rules::0::role: Input should be"),
     ({"detection_timeout": "soon"}, "detection_timeout: 'soon' is not a duration"),
     ({"colour": "red"}, "colour: unknown key"),
+    ({"whole_requests": "without_content"}, "whole_requests: 'without_content' needs pool: {scope: requests}"),
+    ({"pool": {}, "whole_requests": "without_content"}, "whole_requests: 'without_content' needs pool"),
+    ({"pool": {"scope": "requests"}, "whole_requests": "some"}, "whole_requests:"),
 ])
 def test_invalid_config_names_key_path(body, message):
     errors = component_config_errors(PIIProcessorConfig, body, "processors::pii")

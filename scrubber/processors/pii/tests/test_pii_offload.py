@@ -168,8 +168,9 @@ def test_without_content_routing_equals_in_process(rig, detector, source):
     else:
         batches = [_workload_requests(source)]
     for signal, requests in batches:
-        local = rig.processor(signal, False, detector)
-        routed = rig.processor(signal, True, whole_requests="without_content")
+        # a generous detection timeout: on a crowded machine a slow answer would fail closed on one side only
+        local = rig.processor(signal, False, detector, detection_timeout=60)
+        routed = rig.processor(signal, True, whole_requests="without_content", detection_timeout=60)
         expected = _scrub_all(rig, local[0], local[1], _copies(requests))
         got = _scrub_all(rig, routed[0], routed[1], requests)
         assert [r.SerializeToString(deterministic=True) for r in got] == \
