@@ -27,6 +27,7 @@ from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig
 from scrubber.extensions.bearertokenauth import factory as auth_factory
 from scrubber.pdata import Signal
 from scrubber.processors.memory_limiter.gate import MemoryGate
+from scrubber.receivers.otlp import receiver as receiver_module
 from scrubber.receivers.otlp.admission import Admission, AdmissionConfig
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.edge_supervisor import EDGE_PROCESSES, MODULE
@@ -317,3 +318,23 @@ def test_the_edge_refuses_at_once_a_call_that_could_only_wait_out_the_queue_time
 
     assert run(fifth_call_waits(shed=True)) < 0.05
     assert run(fifth_call_waits(shed=False)) >= 0.45  # the thread edge: the whole queue_timeout
+
+
+def test_several_edge_processes_share_the_port_and_a_taken_port_is_still_refused(monkeypatch):
+    monkeypatch.setattr(receiver_module, "EDGE_PROCESSES", 2)
+
+    async def body():
+        async with running(config=process_config()) as (receiver, sink):
+            children = edge_children()
+            assert len(children) == 2
+            for child in children:
+                assert receiver.grpc_port in {c.laddr.port for c in child.net_connections("tcp")}
+            await call(receiver.grpc_port, spans_request().SerializeToString())
+            assert len(sink.requests(Signal.TRACES)) == 1
+            with pytest.raises(OSError, match=f"cannot listen for gRPC on 127.0.0.1:{receiver.grpc_port}"):
+                async with running(config=process_config({"endpoint": f"127.0.0.1:{receiver.grpc_port}"})):
+                    pass
+            assert len(edge_children()) == 2
+
+    run(body())
+    assert edge_children() == []

@@ -7,11 +7,14 @@ wildcard (`https://*.example.com`) or be `*` alone."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from pydantic import Field
 
 from scrubber.component import ComponentConfig
+
+if TYPE_CHECKING:  # aiohttp is imported when the middleware is made: the config (and the gRPC
+    from aiohttp import web  # edge process, which reads it) does not need the HTTP server
 
 #: what the Collector always allows besides allowed_headers
 _BASE_HEADERS = ("Content-Type", "Content-Encoding", "Accept", "Origin", "X-Requested-With")
@@ -33,6 +36,8 @@ def cors_middlewares(config: CORSConfig | None) -> list:
     """The aiohttp middlewares for `config` (none when CORS is not configured)."""
     if config is None or not config.allowed_origins:
         return []
+    from aiohttp import web
+
     allowed = _matcher(config.allowed_origins)
     headers = ", ".join(dict.fromkeys([*_BASE_HEADERS, *config.allowed_headers]))
 

@@ -35,8 +35,10 @@ from scrubber.receivers.otlp.admission import LAG_TICK, Admission
 from scrubber.receivers.otlp.config import GRPCConfig
 from scrubber.receivers.otlp.grpc_server import listen_address
 
-#: children per gRPC endpoint (see `EdgeProcesses`: two CPU shares for refusals, ~60 MiB each)
-EDGE_PROCESSES = 2
+#: children per gRPC endpoint. One: once a hopeless call is refused at once, two children were
+#: measured no better than one under 10x overload, and each costs ~45-60 MiB against
+#: `memory_limiter` (tests/fuzz/README.md); `EdgeProcesses` runs more on one port if needed
+EDGE_PROCESSES = 1
 #: the child's module (named, not imported: `python -m` runs it as __main__)
 MODULE = "scrubber.receivers.otlp.edge_process"
 #: the longest the child may take to import and bind before start gives up
@@ -66,11 +68,11 @@ def share(total: int, count: int) -> int:
 
 
 class EdgeProcesses:
-    """The children that serve one gRPC endpoint together (SO_REUSEPORT; the kernel spreads the
-    connections). Why more than one: each refusal costs ~0.4 ms of CPU in grpc, and on a
-    crowded machine the scheduler gives a process its share whatever its priority; two
-    children get two shares (and two cores where the machine has them). Each holds its share
-    of the admission bounds, so together they forward what the main process takes."""
+    """The children that serve one gRPC endpoint (`count` of them; more than one share the port
+    with SO_REUSEPORT and the kernel spreads the connections). Why more than one can help: each
+    refusal costs ~0.4 ms of CPU in grpc, and on a crowded machine the scheduler gives each
+    process its share, so two children get two shares (or two cores). Each holds its share of
+    the admission bounds, so together they forward what the main process takes."""
 
     def __init__(self, config: GRPCConfig, signals: Iterable[Signal], admission: Admission, logger: logging.Logger,
                  name: str, on_refusals: Callable[[str, int], None], count: int):
