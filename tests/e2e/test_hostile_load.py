@@ -290,11 +290,10 @@ def test_compressed_bursts_and_faults_under_load(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="met only while the shared 2-core machine is not crowded: with the gRPC edge "
-                   "process, 1 of 3 runs at load average 5-7 met it on both transports (gRPC 99.9%, HTTP 100%), the "
-                   "others reached gRPC 94.7-97.8%, HTTP 89.6-98.2%; figures in tests/fuzz/README.md")
 def test_ten_times_overload_is_refused_within_a_second(tmp_path):
-    """gRPC, then HTTP, each at ten times the capacity measured over gRPC just before."""
+    """gRPC, then HTTP, each at ten times the capacity measured over gRPC just before. It measures
+    the machine too: on the shared 2-core machine crowded by other work (load average 6-7.5) both
+    transports have fallen short together (figures in tests/fuzz/README.md)."""
     with Federated(tmp_path, config=_config(tmp_path)) as fed:
         apps = Apps(fed)
         genai = [_region(b.payload, "ap-south-1").SerializeToString() for b in generate("genai-unique", 40, 4, seed=5)]
