@@ -348,15 +348,22 @@ class NerDetector:
                 out[index].extend(self._findings(piece, offset, nlp_artifacts))
         return [self._combine(text, found) for text, found in zip(texts, out)]
 
-    def _combine(self, text: str, model: list[Finding]) -> list[Finding]:
-        """spaCy's findings judged on the lexicon, plus cue frames, lexicon names and name parts."""
-        found, machine_places = [], []
+    def _judged_model(self, text: str, model: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+        """spaCy's findings the lexicon keeps, and the places it judged machine names
+        ("São Paulo-2"), inside which no name is looked for either."""
+        found: list[Finding] = []
+        machine_places: list[Finding] = []
         for f in model:
             judged = self._judged(text, f)
             if judged is not None:
                 found.append(judged)
             elif f.entity_type == "LOCATION":
-                machine_places.append(f)  # "São Paulo-2": no name inside it either
+                machine_places.append(f)
+        return found, machine_places
+
+    def _combine(self, text: str, model: list[Finding]) -> list[Finding]:
+        """spaCy's findings judged on the lexicon, plus cue frames, lexicon names and name parts."""
+        found, machine_places = self._judged_model(text, model)
         if "PERSON" in self.entities:
             found += [f for f in self._cue_persons(text) if not _inside(f, machine_places)]
         found = [f for f in found if not looks_technical(text[f.start:f.end], text, f.start, f.end)]
@@ -376,13 +383,7 @@ class NerDetector:
         Mirrors `_combine` step by step, so `assemble` over the units of a text gives exactly its
         findings: what is left out here (name-part propagation, which place a found name already
         covers) needs the whole text and is done in `assemble`."""
-        found, machine_places = [], []
-        for f in model:
-            judged = self._judged(text, f)
-            if judged is not None:
-                found.append(judged)
-            elif f.entity_type == "LOCATION":
-                machine_places.append(f)
+        found, machine_places = self._judged_model(text, model)
         persons = "PERSON" in self.entities
         if persons:
             found += [f for f in self._cue_persons(text) if not _inside(f, machine_places)]
