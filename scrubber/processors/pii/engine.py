@@ -33,6 +33,7 @@ from scrubber.processors.pii.catalog import Catalog, FieldNames, Role
 from scrubber.processors.pii.config import OperatorSpec, PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
 from scrubber.processors.pii.merge import merge_points
+from scrubber.processors.pii.plans import KeyPlans
 from scrubber.processors.pii.prepass import Prepass
 from scrubber.processors.pii.walker import Field, Walker
 from scrubber.pseudonym import TOKEN_RE
@@ -62,6 +63,9 @@ class Engine:
         self.subjects: Any = None
         #: skips the per-field work for fields detection would find nothing in (prepass.py); None: off
         self.prepass: Prepass | None = Prepass(config.detection)
+        #: per-key decisions of the walk, kept across requests (plans.py); None: decided per attribute
+        self.plans: KeyPlans | None = KeyPlans(catalog)
+        self._metric_identifiers = OperatorSpec(operator=config.metrics.identifiers)
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
@@ -70,7 +74,7 @@ class Engine:
                         self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub",
                         audit_items=self.config.audit.attributes,
                         subjects=self.subjects.resolver if self.subjects is not None else None,
-                        prepass=self.prepass)
+                        prepass=self.prepass, plans=self.plans)
         walker.walk(request)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
@@ -198,7 +202,7 @@ class Engine:
             if f.operator is not None:
                 return f.operator
             if f.metric:
-                return OperatorSpec(operator=self.config.metrics.identifiers)
+                return self._metric_identifiers
             return self.operators.resolve("identifier", entity)
         role = "structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns")
         return self.operators.resolve(role, entity)
@@ -209,6 +213,8 @@ class Engine:
             return False
         if f.role is Role.IDENTIFIER:
             if not _is_token(f.text):
+                if self.plans is not None:
+                    return self._replace_whole(f, report, subject_keys)
                 return self._replace(f, [Hit(f.entity, 0, len(f.text))], report, subject_keys)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
@@ -238,8 +244,28 @@ class Engine:
         f.set("".join(pieces) + f.text[last:])
         return False
 
+    def _replace_whole(self, f: Field, report: ScrubReport, subject_keys: dict | None) -> bool:
+        """`_replace` of an identifier's one hit, its whole value, without the hit and the pieces
+        (the same operator, record, drop and fail-closed steps in the same order)."""
+        subject_key = subject_keys.get((f.jurisdiction, f.subject)) if subject_keys and f.subject is not None else None
+        entity = f.entity
+        spec = self._operator(f, entity)
+        try:
+            new = operators.apply(spec, entity, f.text, f.jurisdiction, self.keys, subject_key)
+        except operators.NoKey as missing:
+            self._fail_closed(f, missing.reason, report)
+            return False
+        drop = new is operators.DROP
+        if drop:
+            new = operators.redact(entity)
+        self._record(f, entity, spec.operator, report)
+        if drop and f.drop is not None:
+            return True
+        f.set(new)
+        return False
+
     def _record(self, f: Field, entity: str, operator: str, report: ScrubReport) -> None:
-        role = "structured" if f.in_json else f.role.value
+        role = "structured" if f.in_json else _ROLE_NAMES[f.role]
         report.detections[(f.label, entity, operator, role, f.jurisdiction)] += 1
         if f.audit is not None:
             f.audit.types[entity] += 1
@@ -297,6 +323,8 @@ class KnownValues:
 
 
 _WORD = re.compile(r"\w+")
+#: a role's report name (`Role.value` reads through the enum's descriptor on every call)
+_ROLE_NAMES = {role: role.value for role in Role}
 
 
 def _is_word(char: str) -> bool:

@@ -159,7 +159,9 @@ class KeyStore:
         self._keys = {j: (active, dict(material)) for j, (active, material) in keys.items()}
         self._by_id = {kid: m for _, (_, ms) in self._keys.items() for kid, m in ms.items()}
         self.length = length
-        self._prepared: dict[bytes, hmac.HMAC] = {}
+        self._prepared: dict[bytes, _PreparedHMAC] = {}
+        #: jurisdiction -> (active key id, prepared HMAC of its key): one dict read per token
+        self._active: dict[str, tuple[str, _PreparedHMAC]] = {}
 
     @classmethod
     def load(cls, keys: Mapping[str, JurisdictionKeys], length: int = 12,
@@ -198,17 +200,23 @@ class KeyStore:
         return active, material[active]
 
     def pseudonym(self, jurisdiction: str, entity: str, value: str) -> str:
-        key_id, key = self.key_for(jurisdiction)
-        return f"<{entity}:{key_id}:{self._digest(key, entity, value)}>"
+        active = self._active.get(jurisdiction)
+        if active is None:
+            key_id, key = self.key_for(jurisdiction)  # KeyUnavailable: nothing is kept
+            if len(self._active) >= 1024:  # jurisdictions are few; bounded all the same
+                self._active.clear()
+            active = self._active[jurisdiction] = (key_id, self._prepare(key))
+        key_id, prepared = active
+        return f"<{entity}:{key_id}:{prepared.hexdigest(normalize(entity, value).encode('utf-8'))[:self.length]}>"
+
+    def _prepare(self, key: bytes) -> "_PreparedHMAC":
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = _PreparedHMAC(key)
+        return prepared
 
     def _digest(self, key: bytes, entity: str, value: str, length: int | None = None) -> str:
-        # HMAC state with the key already absorbed, copied per value: half the cost of hmac.new
-        base = self._prepared.get(key)
-        if base is None:
-            base = self._prepared[key] = hmac.new(key, digestmod=hashlib.sha256)
-        mac = base.copy()
-        mac.update(normalize(entity, value).encode("utf-8"))
-        return mac.hexdigest()[: length or self.length]
+        return self._prepare(key).hexdigest(normalize(entity, value).encode("utf-8"))[: length or self.length]
 
     def knows(self, key_id: str) -> bool:
         """True if `key_id` is one of the loaded keys (active or retired)."""
@@ -224,3 +232,32 @@ class KeyStore:
 
     def __repr__(self) -> str:  # never the material
         return f"KeyStore(jurisdictions={sorted(self._keys)})"
+
+
+class _PreparedHMAC:
+    """HMAC-SHA-256 (RFC 2104) with the key's inner and outer pads absorbed once.
+
+    The same construction the `hmac` module runs, without its Python wrapper around each copy,
+    update and digest: a token costs two SHA-256 state copies and two updates (1.3 us against
+    2.2 for `hmac.HMAC.copy()`, and a plain span carries about three tokens).
+    `tests` check it against `hmac.new` for keys shorter, equal to and longer than a block."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes):
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def __repr__(self) -> str:  # never the material
+        return "_PreparedHMAC()"

@@ -22,6 +22,7 @@ from scrubber.processors.pii import structured, urls
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from scrubber.processors.pii.config import OperatorSpec
 from scrubber.processors.pii.keynames import probe_text
+from scrubber.processors.pii.plans import IDENTIFIER, QUIET_CONTENT, QUIET_PATTERNS, SKIP, KeyPlans
 from scrubber.processors.pii.prepass import Prepass, Quiet
 from scrubber.residency.resolve import read as read_jurisdiction
 
@@ -80,7 +81,7 @@ class Context:
 class Walker:
     def __init__(self, catalog: Catalog, names: FieldNames, jurisdiction_attribute: str,
                  default_jurisdiction: str, scrub_exemplars: bool, audit_items: bool = True, subjects=None,
-                 prepass: Prepass | None = None):
+                 prepass: Prepass | None = None, plans: KeyPlans | None = None):
         self.catalog = catalog
         self.names = names
         self.jurisdiction_attribute = jurisdiction_attribute
@@ -104,6 +105,8 @@ class Walker:
         #: fields detection would find nothing in (prepass.py): built only if the engine needs them
         self.prepass = prepass
         self.quiet: list[Quiet] = []
+        #: per-key decisions kept across requests (plans.py); None: the generic path decides per attribute
+        self.plans = plans
 
     # ---- request level -------------------------------------------------------------
     def walk(self, request: Request) -> None:
@@ -141,8 +144,14 @@ class Walker:
         self._enter_item(span.attributes)
         ctx = self._item_context("span", span, resource_j)
         self.attributes(span.attributes, ctx, item=True)
-        if span.name:
-            span.name = normalize_route(span.name)  # `GET /users/ada-obi-42` -> `GET /users/{id}`
+        name = span.name
+        if name:  # `GET /users/ada-obi-42` -> `GET /users/{id}`
+            if self.plans is None:
+                span.name = normalize_route(name)
+            else:
+                normalized = self.plans.span_name(name)
+                if normalized != name:  # written only when it changed
+                    span.name = normalized
         self._text(span, "name", Role.CONTENT, "span:<name>", ctx)
         for event in span.events:
             event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
@@ -218,6 +227,9 @@ class Walker:
     def attributes(self, container, ctx: Context, item: bool = False) -> None:
         """Every non-safe attribute. For a span / log record (`item`), its own
         `residency.jurisdiction` is read in the same pass and set on `ctx` first."""
+        if self.plans is not None:
+            self._planned_attributes(container, ctx, item)
+            return
         lookup, safe, jurisdiction_key = self.catalog.lookup, Role.SAFE, self.jurisdiction_attribute
         todo = []
         for kv in container:
@@ -231,6 +243,43 @@ class Walker:
             self.value(kv.value, rule, self._label(ctx.where, rule.label), ctx, (container, key))
             if not rule.known:
                 self._key(kv, container, ctx)
+
+    def _planned_attributes(self, container, ctx: Context, item: bool) -> None:
+        """`attributes` with the key's decisions read from its plan: a string value under a
+        content, patterns or identifier rule becomes the same `Field` or `Quiet` entry the generic
+        path (`value` -> `_string` -> `_quiet`) makes, without those calls; every other value
+        takes the generic path."""
+        plans = self.plans
+        assert plans is not None  # only called with plans
+        table, where, jurisdiction_key = plans.table(ctx.where), ctx.where, self.jurisdiction_attribute
+        todo = []
+        for kv in container:
+            key = kv.key
+            if item and key == jurisdiction_key:
+                ctx.jurisdiction = read_jurisdiction(kv.value)
+            plan = table.get(key) or plans.plan(where, key)
+            if plan.fast != SKIP:
+                todo.append((kv, key, plan))
+        prepass, quiet, subject = self.prepass, self.quiet, self.subject
+        for kv, key, (rule, label, fast, probe) in todo:
+            value = kv.value
+            if fast >= QUIET_PATTERNS and value.WhichOneof("value") == "string_value":
+                text = value.string_value
+                if text:
+                    args = (text, rule.role, label, ctx.jurisdiction, None, (container, key), rule.entity,
+                            rule.operator or None, ctx.audit, False, ctx.metric, value, "string_value", False)
+                    if (fast != IDENTIFIER and prepass is not None and text[:1] != "<"
+                            and prepass.clean(text, fast == QUIET_CONTENT)):
+                        quiet.append((text, Field, args, subject))
+                    else:
+                        self._add(Field(*args))
+            else:
+                self.value(value, rule, label, ctx, (container, key))
+            if probe is not None:
+                if prepass is not None and probe[:1] != "<" and prepass.clean(probe, True):
+                    quiet.append((probe, self._key_field, (kv, container, ctx, probe), subject))
+                else:
+                    self._add(self._key_field(kv, container, ctx, probe))
 
     # ---- keys ----------------------------------------------------------------------
     def _key(self, kv, container, ctx: Context) -> None:

@@ -1,0 +1,76 @@
+"""Key plans: what the walker decides about an attribute key once per processor, not once per span.
+
+The keys of ordinary services repeat in every span (`http.request.method`, `server.address`,
+`db.system.name`...), and what the walk does with each is a function of the key and where it
+sits alone: its catalog rule, the label findings are reported under, whether its name is
+scanned too and as which probe text. `KeyPlans` keeps that per (where, key), so the walker's
+attribute loop reads one dict entry per attribute and handles the common values (a string
+under a content, patterns or identifier rule) without the generic `value` / `_string` /
+`_label` / `_key` calls. What it builds is exactly what the generic path builds (the same
+`Field` arguments, the same `Quiet` entries, in the same order): `tests/perf_paths/
+test_plans.py` checks bytes and reports against the engine without plans.
+
+Nothing in a plan depends on a value or on what detection learned: the prepass is still asked
+per value (its memo changes), so detection fails closed exactly as before. Bounded: the keys a
+processor sees are open-ended (a key may carry an id), so each table is cleared when full.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from scrubber.connectors.aggregates.normalize import normalize_route
+from scrubber.processors.pii.catalog import Catalog, Role, Rule
+from scrubber.processors.pii.keynames import probe_text
+
+#: plans kept per `where` (resource, span, log...), and span names kept normalized
+MAX_KEYS = 4096
+MAX_NAMES = 4096
+
+#: `Plan.fast` values: how the walker's attribute loop treats a string value under the key
+SKIP, GENERIC, QUIET_PATTERNS, QUIET_CONTENT, IDENTIFIER = range(5)
+_FAST = {Role.SAFE: SKIP, Role.PATTERNS: QUIET_PATTERNS, Role.CONTENT: QUIET_CONTENT, Role.IDENTIFIER: IDENTIFIER}
+
+
+class Plan(NamedTuple):
+    rule: Rule
+    label: str  # `where:rule label`, the field's report label
+    fast: int  # SKIP, GENERIC, QUIET_PATTERNS, QUIET_CONTENT or IDENTIFIER
+    probe: str | None  # the key as words when its name is scanned too (no tier names it), else None
+
+
+class KeyPlans:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._by_where: dict[str, dict[str, Plan]] = {}
+        self._names: dict[str, str] = {}
+
+    def table(self, where: str) -> dict[str, Plan]:
+        """The plans of one `where`, filled by `plan` (read with `.get(key)` in the hot loop)."""
+        table = self._by_where.get(where)
+        if table is None:
+            table = self._by_where[where] = {}
+        return table
+
+    def plan(self, where: str, key: str) -> Plan:
+        """Decide for `key` under `where` and keep it."""
+        rule = self.catalog.lookup(key)
+        plan = Plan(rule, f"{where}:{rule.label}", _FAST.get(rule.role, GENERIC),
+                    None if rule.known else probe_text(key))
+        table = self.table(where)
+        if len(table) >= MAX_KEYS:
+            table.clear()
+        table[key] = plan
+        return plan
+
+    def span_name(self, name: str) -> str:
+        """`normalize_route(name)`, kept: span names are few and recur in every request."""
+        normalized = self._names.get(name)
+        if normalized is None:
+            if len(self._names) >= MAX_NAMES:
+                self._names.clear()
+            normalized = self._names[name] = normalize_route(name)
+        return normalized
+
+    def __len__(self) -> int:
+        return sum(len(table) for table in self._by_where.values())
