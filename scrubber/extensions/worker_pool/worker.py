@@ -20,13 +20,20 @@ import gc
 import importlib
 import multiprocessing
 import os
+import pickle
 import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
 from scrubber.errors import JobError, WorkerFailed, WorkerHung
+from scrubber.heap import release_memory, tune_allocator
 
+#: after a message this large (a big request scrubbed whole, a long text) the worker frees its
+#: garbage and hands the heap back at once: else the pages it grew stay resident, and after a
+#: burst of large requests scrubber plus its workers sat above the memory_limiter's soft limit,
+#: refusing good clients long after the burst (issue 13, tests/e2e/test_hostile_load.py)
+RELEASE_AFTER_BYTES = 1 << 20
 #: sent once the process is up
 READY = "ready"
 #: message kinds, parent -> worker
@@ -67,13 +74,15 @@ def main(conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     for var in BLAS_THREAD_VARS:
         os.environ.setdefault(var, "1")  # before numpy is imported (spawn: nothing is yet)
+    tune_allocator()  # large buffers mmapped, so freeing them returns them to the system
     context, handlers = WorkerContext(), {}
     conn.send((READY, os.getpid()))
     while True:
         try:
-            message = conn.recv()
+            raw = conn.recv_bytes()
         except (EOFError, OSError):
             return
+        message = pickle.loads(raw)
         if message is None:
             return
         try:
@@ -88,6 +97,9 @@ def main(conn: Connection) -> None:
             conn.send((answer, None))
         except Exception as exc:  # noqa: BLE001 - reported by type only, never by message
             conn.send((None, type(exc).__name__))
+        if len(raw) >= RELEASE_AFTER_BYTES:
+            del raw, message
+            release_memory()
 
 
 def _freeze_loaded() -> None:

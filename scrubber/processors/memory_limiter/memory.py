@@ -7,25 +7,22 @@ ends it. As the Collector does, the cgroup limit is read first (cgroup v2
 `/proc/self/cgroup`, then the mount's root), and host memory is used only when
 the cgroup is unlimited or absent.
 
-Freed memory must also go back to the system, or a burst leaves the process
-above its limit long after the data is gone (glibc keeps freed heap and raises
-its mmap threshold after every large free): `tune_allocator` fixes the mmap
-threshold so large buffers are returned when freed, and `release_memory` runs a
-collection and `malloc_trim`.
+Freed memory must also go back to the system: `tune_allocator` and `release_memory`
+(in `scrubber.heap`, shared with the detection workers) are re-exported here.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 from pathlib import Path
 
 import psutil
 
+from scrubber.heap import release_memory, tune_allocator
+
+__all__ = ["cgroup_limit", "release_memory", "total_memory", "tune_allocator"]
+
 #: cgroup v1 reports "unlimited" as a huge page-rounded number
 _UNLIMITED_V1 = 1 << 60
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
 
 def _own_cgroup_paths(proc_cgroup: Path) -> dict[str, str]:
@@ -79,29 +76,3 @@ def total_memory(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("
     return min(limit, host) if limit else host
 
 
-def _libc():
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-
-
-_LIBC = _libc()
-
-
-def tune_allocator(mmap_threshold: int = 1024 * 1024) -> bool:
-    """Serve allocations above `mmap_threshold` with mmap (returned to the system on free),
-    and trim the heap top eagerly. glibc only; elsewhere a no-op returning False."""
-    mallopt = getattr(_LIBC, "mallopt", None)
-    if mallopt is None:
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, mmap_threshold)) and bool(mallopt(_M_TRIM_THRESHOLD, mmap_threshold))
-
-
-def release_memory() -> None:
-    """Free what is garbage now and hand freed heap pages back to the system."""
-    gc.collect()
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
