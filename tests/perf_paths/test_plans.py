@@ -139,3 +139,20 @@ def test_same_output_with_subjects_on(tmp_path, monkeypatch):
             assert b":s-" in outputs[0][0], "no subject token: the case must exercise subjects"
     finally:
         pipeline.close()
+
+
+def test_url_piece_encoding_and_decoding_are_the_standard_ones():
+    """`urls.encode` is `quote(text, safe=...)` of every piece kind, `urls._unquote_plus` is
+    `unquote_plus`, on random text of ASCII, Latin-1, CJK, emoji and URL delimiters."""
+    import random
+    from urllib.parse import quote, unquote_plus
+
+    from scrubber.processors.pii import urls
+
+    rng = random.Random(17)
+    alphabet = [chr(c) for c in range(256)] + list("äöüß€😀中文<>:@/?#[]%+ =&") + ["%41", "%e2%82%ac", "%zz", "+"]
+    for kind in [*urls._SAFE, "elsewhere"]:
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            assert urls.encode(text, kind) == quote(text, safe=urls._SAFE.get(kind, "")), (kind, text)
+            assert urls._unquote_plus(text) == unquote_plus(text), text

@@ -44,6 +44,8 @@ class KeyPlans:
         self.catalog = catalog
         self._by_where: dict[str, dict[str, Plan]] = {}
         self._names: dict[str, str] = {}
+        #: (URL key label, query parameter name) -> (role, entity, report label); see `Walker._parameter`
+        self.parameters: dict[tuple[str, str], tuple[Role, str, str]] = {}
 
     def table(self, where: str) -> dict[str, Plan]:
         """The plans of one `where`, filled by `plan` (read with `.get(key)` in the hot loop)."""
@@ -71,6 +73,11 @@ class KeyPlans:
                 self._names.clear()
             normalized = self._names[name] = normalize_route(name)
         return normalized
+
+    def keep_parameter(self, label: str, name: str, decided: tuple[Role, str, str]) -> None:
+        if len(self.parameters) >= MAX_KEYS:
+            self.parameters.clear()
+        self.parameters[(label, name)] = decided
 
     def __len__(self) -> int:
         return sum(len(table) for table in self._by_where.values())

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
-from urllib.parse import quote, unquote, unquote_plus
+from typing import Callable, NamedTuple
+from urllib.parse import unquote, unquote_plus
 
 #: keys whose whole value is a query string (no scheme, no path)
 QUERY_KEYS = frozenset({"url.query"})
@@ -34,12 +34,11 @@ _SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
 SQL_LITERAL = "SQL_LITERAL"
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """One scrubbable piece of a URL: `text` decoded; `name` the parameter name (lower
-    case, `-` as `_`) for query values, "" elsewhere."""
+    case, `-` as `_`) for query values, "" elsewhere. A tuple: several are made per URL."""
 
-    index: int  # position in the list of raw pieces
+    index: int  # type: ignore[assignment]  # position in the list of raw pieces (shadows tuple.index, unused)
     text: str
     kind: str  # path | query | host | fragment | userinfo
     name: str = ""
@@ -122,15 +121,47 @@ def _query(query: str, raw: list[str], pieces: list[Piece]) -> None:
             raw.append("&")
         name, eq, value = item.partition("=")
         if not eq:  # `?jane@example.com`: a bare value
-            _add(raw, pieces, item, unquote_plus(item), "query")
+            _add(raw, pieces, item, _unquote_plus(item), "query")
             continue
         raw.append(name + "=")
-        _add(raw, pieces, value, unquote_plus(value), "query", unquote_plus(name).strip().lower().replace("-", "_"))
+        _add(raw, pieces, value, _unquote_plus(value), "query", _parameter_name(name))
+
+
+def _unquote_plus(text: str) -> str:
+    """`unquote_plus(text)`, without its calls for the common text that has nothing to decode."""
+    return text if "%" not in text and "+" not in text else unquote_plus(text)
+
+
+#: raw parameter name -> its lookup form: the same few names recur in every URL (bounded)
+_NAMES: dict[str, str] = {}
+
+
+def _parameter_name(raw_name: str) -> str:
+    name = _NAMES.get(raw_name)
+    if name is None:
+        if len(_NAMES) >= 4096:
+            _NAMES.clear()
+        name = _NAMES[raw_name] = unquote_plus(raw_name).strip().lower().replace("-", "_")
+    return name
 
 
 def encode(text: str, kind: str) -> str:
-    """A replacement for a piece, percent-encoded for where it sits."""
-    return quote(text, safe=_SAFE.get(kind, ""))
+    """A replacement for a piece, percent-encoded for where it sits: what `quote(text, safe=...)`
+    gives (UTF-8, upper-case hex), as one regex pass over the runs quote would change."""
+    return _UNSAFE.get(kind, _UNSAFE_ELSEWHERE).sub(_percent, text)
+
+
+def _unsafe(safe: str) -> re.Pattern:
+    """Runs of the characters `quote` encodes: all but ASCII letters, digits, `_.-~` and `safe`."""
+    return re.compile("[^A-Za-z0-9_.~" + re.escape("-" + safe) + "]+")
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(["%{:02X}".format(byte) for byte in match.group().encode("utf-8")])
+
+
+_UNSAFE = {kind: _unsafe(safe) for kind, safe in _SAFE.items()}
+_UNSAFE_ELSEWHERE = _unsafe("")
 
 
 def sql_literals(text: str) -> list[tuple[int, int]]:

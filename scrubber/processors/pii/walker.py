@@ -394,12 +394,23 @@ class Walker:
             if piece.kind == "userinfo":
                 role, entity = Role.IDENTIFIER, "SECRET"
             elif piece.name:
-                role, entity = self.names.url_parameter(piece.name)
-                where = self._label(label, "?" + piece.name)
+                role, entity, where = self._parameter(label, piece.name)
             args = (piece, role, where, ctx, rebuild, entity)
             if role in _QUIET_ROLES and self._quiet(piece.text, role is Role.CONTENT, self._piece_field, args):
                 continue
             self._add(self._piece_field(*args))
+
+    def _parameter(self, label: str, name: str) -> tuple[Role, str, str]:
+        """(role, entity, report label) of a named query parameter's value (kept in the plans)."""
+        if self.plans is not None:
+            known = self.plans.parameters.get((label, name))
+            if known is not None:
+                return known
+        role, entity = self.names.url_parameter(name)
+        decided = (role, entity, self._label(label, "?" + name))
+        if self.plans is not None:
+            self.plans.keep_parameter(label, name, decided)
+        return decided
 
     @staticmethod
     def _piece_field(piece, role: Role, where: str, ctx: Context, rebuild, entity: str) -> Field:
