@@ -296,12 +296,12 @@ class KnownValues:
         for value in known:
             runs = _WORD.findall(value)
             if runs:
-                self.by_run.setdefault(max(runs, key=len), []).append(value)
+                self.by_run.setdefault(runs[0] if len(runs) == 1 else max(runs, key=len), []).append(value)
             else:
                 self.unindexed.append(value)
 
     def find(self, text: str) -> list[Hit]:
-        runs = self.by_run.keys() & set(_WORD.findall(text))
+        runs = self.by_run.keys() & _word_runs(text)
         candidates = [v for run in runs for v in self.by_run[run]] + self.unindexed
         if not candidates:
             return []
@@ -325,6 +325,22 @@ class KnownValues:
 _WORD = re.compile(r"\w+")
 #: a role's report name (`Role.value` reads through the enum's descriptor on every call)
 _ROLE_NAMES = {role: role.value for role in Role}
+
+
+#: text -> its set of word runs: the texts searched (hosts, path segments, span names) recur in
+#: every request, the known values change (bounded; long texts are not kept)
+_RUNS: dict[str, frozenset[str]] = {}
+
+
+def _word_runs(text: str) -> frozenset[str]:
+    runs = _RUNS.get(text)
+    if runs is None:
+        runs = frozenset(_WORD.findall(text))
+        if len(text) <= 256:
+            if len(_RUNS) >= 8192:
+                _RUNS.clear()
+            _RUNS[text] = runs
+    return runs
 
 
 def _is_word(char: str) -> bool:
