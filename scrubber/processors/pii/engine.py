@@ -184,7 +184,7 @@ class Engine:
             text = quiet[0]
             extra = seen.get(text)
             if extra is None:
-                extra = seen[text] = finder.find(text)
+                extra = seen[text] = finder.find(text, keep=True)
             if extra:
                 f = self._build_quiet(walker, [quiet])[0]
                 hits[id(f)] = list(extra)
@@ -300,8 +300,10 @@ class KnownValues:
             else:
                 self.unindexed.append(value)
 
-    def find(self, text: str) -> list[Hit]:
-        runs = self.by_run.keys() & _word_runs(text)
+    def find(self, text: str, keep: bool = False) -> list[Hit]:
+        """Known values in `text`; `keep`: its word runs may be kept for the next requests (only for
+        quiet texts, which the prepass memo keeps anyway: no text with findings outlives its request)."""
+        runs = self.by_run.keys() & (_word_runs(text) if keep else set(_WORD.findall(text)))
         candidates = [v for run in runs for v in self.by_run[run]] + self.unindexed
         if not candidates:
             return []
@@ -327,8 +329,8 @@ _WORD = re.compile(r"\w+")
 _ROLE_NAMES = {role: role.value for role in Role}
 
 
-#: text -> its set of word runs: the texts searched (hosts, path segments, span names) recur in
-#: every request, the known values change (bounded; long texts are not kept)
+#: quiet text -> its set of word runs: the quiet texts searched (hosts, path segments, span names)
+#: recur in every request, the known values change (bounded; long texts are not kept)
 _RUNS: dict[str, frozenset[str]] = {}
 
 
