@@ -81,18 +81,29 @@ def measure(workload: str, n_requests: int, rounds: int, detection: Answered, co
             "speedup": best["off"] / best["on"]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput.prepass_cost", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="plain,world-mixed,world-logs,genai-chat")
-    parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=3)
+def engine_cli(prog: str, doc: str | None, argv: list[str] | None, *, workloads: str, requests: int,
+               rounds: int) -> tuple[argparse.Namespace, list[str], PIIProcessorConfig, "Answered"]:
+    """The command line the in-process engine A/B scripts share (`*_cost.py`): their arguments,
+    the workloads asked for (checked), a pii config with a throwaway key, and detection answered
+    from a dict (so both sides of an A/B see the same findings at no cost)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--workloads", default=workloads)
+    parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--rounds", type=int, default=rounds)
     args = parser.parse_args(argv)
+    names = args.workloads.split(",")
+    for name in names:
+        if name not in WORKLOADS:
+            parser.error(f"unknown workload {name!r}")
     os.environ.setdefault(KEY_ENV, secrets.token_hex(32))
     config = PIIProcessorConfig.model_validate({"keys": {"default": {"active": "k1", "keys": {"k1": {"env": KEY_ENV}}}}})
-    detection = Answered(Detector(config.detection))
-    for workload in args.workloads.split(","):
-        if workload not in WORKLOADS:
-            parser.error(f"unknown workload {workload!r}")
+    return args, names, config, Answered(Detector(config.detection))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, workloads, config, detection = engine_cli("benchmarks.throughput.prepass_cost", __doc__, argv,
+                                                    workloads="plain,world-mixed,world-logs,genai-chat", requests=30, rounds=3)
+    for workload in workloads:
         r = measure(workload, args.requests, args.rounds, detection, config)
         print(f"{workload:<17} main-process CPU per span: prepass {r['us_per_span_on']:7.1f} us, without "
               f"{r['us_per_span_off']:7.1f} us, x{r['speedup']:.2f} (outputs identical)", flush=True)

@@ -14,15 +14,11 @@ engines, so this ratio is the plans' share only; compare with the commit before 
 
 from __future__ import annotations
 
-import argparse
 import gc
-import os
-import secrets
 
 from benchmarks.throughput.__main__ import SPANS_PER_REQUEST
-from benchmarks.throughput.prepass_cost import KEY_ENV, Answered, _round
-from benchmarks.throughput.workloads import WORKLOADS, generate
-from scrubber.detection import Detector
+from benchmarks.throughput.prepass_cost import Answered, _round, engine_cli
+from benchmarks.throughput.workloads import generate
 from scrubber.pdata import Signal
 from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.config import PIIProcessorConfig
@@ -51,17 +47,9 @@ def measure(workload: str, n_requests: int, rounds: int, detection: Answered, co
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput.walk_cost", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="plain,world-mixed,world-logs,genai-chat")
-    parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args(argv)
-    os.environ.setdefault(KEY_ENV, secrets.token_hex(32))
-    config = PIIProcessorConfig.model_validate({"keys": {"default": {"active": "k1", "keys": {"k1": {"env": KEY_ENV}}}}})
-    detection = Answered(Detector(config.detection))
-    for workload in args.workloads.split(","):
-        if workload not in WORKLOADS:
-            parser.error(f"unknown workload {workload!r}")
+    args, workloads, config, detection = engine_cli("benchmarks.throughput.walk_cost", __doc__, argv,
+                                                    workloads="plain,world-mixed,world-logs,genai-chat", requests=20, rounds=7)
+    for workload in workloads:
         r = measure(workload, args.requests, args.rounds, detection, config)
         print(f"{workload:<17} engine CPU per span: plans {r['plans']:6.1f} us, generic {r['generic']:6.1f} us, "
               f"x{r['generic'] / r['plans']:.2f} (outputs identical)", flush=True)
