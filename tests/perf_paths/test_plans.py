@@ -6,7 +6,6 @@ audit attributes, subjects of items, and when detection fails."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 
@@ -19,14 +18,10 @@ from scrubber.pdata import Signal
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore, _PreparedHMAC
 from scrubber.processors.pii.processor import build_engine
+from tests.perf_paths.engines import assert_same_output, engine_pair
+from tests.perf_paths.engines import engine_config as _config
+from tests.perf_paths.engines import scrub as _scrub
 from tests.perf_paths.test_prepass import Detection, Failing, fixture_requests
-
-KEY_ENV = "SCRUBBER_TEST_PLANS_KEY"
-
-
-@pytest.fixture(autouse=True)
-def _key(monkeypatch):
-    monkeypatch.setenv(KEY_ENV, "p" * 32)
 
 
 @pytest.fixture(scope="module")
@@ -34,32 +29,13 @@ def detector() -> Detector:
     return Detector(DetectionConfig())
 
 
-def _config(**extra) -> PIIProcessorConfig:
-    return PIIProcessorConfig.model_validate({"keys": {"default": {"active": "k1", "keys": {"k1": {"env": KEY_ENV}}}},
-                                              **extra})
-
-
 def _engines(config: PIIProcessorConfig):
     """(planned, generic): the same config and keys; the generic one without plans (the reference)."""
-    keys = KeyStore.load(config.keys, config.pseudonym_length, None)
-    planned, generic = build_engine(config, keys), build_engine(config, keys)
-    generic.plans = None
-    return planned, generic
-
-
-def _scrub(engine, signal: Signal, data: bytes, detection) -> tuple:
-    request = signal.new_request()
-    request.ParseFromString(data)
-    report = asyncio.run(engine.scrub(signal, request, detection))
-    return request.SerializeToString(), dict(report.detections), dict(report.fail_closed)
+    return engine_pair(config, "plans")
 
 
 def _same_output(requests: list[tuple[Signal, bytes]], detection, config: PIIProcessorConfig | None = None) -> None:
-    planned, generic = _engines(config or _config())
-    for round_ in ("cold", "warm"):
-        for i, (signal, data) in enumerate(requests):
-            assert _scrub(planned, signal, data, detection) == _scrub(generic, signal, data, detection), \
-                f"request {i} differs with the plans ({round_})"
+    planned = assert_same_output(requests, detection, "plans", config)
     assert planned.plans is not None and len(planned.plans) > 0, "no plan was made: the test proves nothing"
 
 

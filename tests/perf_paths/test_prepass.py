@@ -5,7 +5,6 @@ propagates into a quiet field, and when detection fails."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -16,18 +15,12 @@ from benchmarks.throughput.workloads import WORKLOADS, generate
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.pdata import Signal, otlpjson
 from scrubber.processors.pii.config import PIIProcessorConfig
-from scrubber.processors.pii.keys import KeyStore
 from scrubber.processors.pii.prepass import Prepass
-from scrubber.processors.pii.processor import build_engine
 from scrubber.testing.data import require_fixtures_dir
 from tests.detection.test_chunk_cache import _strings
-
-KEY_ENV = "SCRUBBER_TEST_PREPASS_KEY"
-
-
-@pytest.fixture(autouse=True)
-def _key(monkeypatch):
-    monkeypatch.setenv(KEY_ENV, "k" * 32)
+from tests.perf_paths.engines import assert_same_output, engine_pair
+from tests.perf_paths.engines import engine_config as _config
+from tests.perf_paths.engines import scrub as _scrub
 
 
 @pytest.fixture(scope="module")
@@ -52,32 +45,12 @@ class Failing:
         raise RuntimeError("detector crashed")
 
 
-def _config(**extra) -> PIIProcessorConfig:
-    return PIIProcessorConfig.model_validate({"keys": {"default": {"active": "k1", "keys": {"k1": {"env": KEY_ENV}}}},
-                                              **extra})
-
-
 def _engines(config: PIIProcessorConfig):
-    keys = KeyStore.load(config.keys, config.pseudonym_length, None)
-    on, off = build_engine(config, keys), build_engine(config, keys)
-    off.prepass = None
-    return on, off
-
-
-def _scrub(engine, signal: Signal, data: bytes, detection) -> tuple:
-    request = signal.new_request()
-    request.ParseFromString(data)
-    report = asyncio.run(engine.scrub(signal, request, detection))
-    return request.SerializeToString(), dict(report.detections), dict(report.fail_closed)
+    return engine_pair(config, "prepass")
 
 
 def _same_output(requests: list[tuple[Signal, bytes]], detection, config: PIIProcessorConfig | None = None) -> None:
-    """Twice through (the second time the memo is warm): byte-identical requests, identical reports."""
-    on, off = _engines(config or _config())
-    for round_ in range(2):
-        for i, (signal, data) in enumerate(requests):
-            assert _scrub(on, signal, data, detection) == _scrub(off, signal, data, detection), \
-                f"request {i} differs with the prepass (round {round_})"
+    on = assert_same_output(requests, detection, "prepass", config)
     assert len(on.prepass) > 0, "the prepass learned nothing: the test would prove nothing"
 
 
