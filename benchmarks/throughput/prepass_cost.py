@@ -61,6 +61,20 @@ def _round(engine, signal: Signal, payloads: list[bytes], detection) -> tuple[fl
     return time.process_time() - began, outs
 
 
+def best_of(rounds: int, engines: dict, signal: Signal, payloads: list[bytes], detection: Answered,
+            reference: list[bytes], workload: str) -> dict[str, float]:
+    """The least CPU seconds each engine took over `rounds` rounds, taken in turn (so machine
+    load touches every side alike); every round's output must equal `reference`."""
+    best = {name: float("inf") for name in engines}
+    for _ in range(rounds):
+        for name, engine in engines.items():
+            seconds, outs = _round(engine, signal, payloads, detection)
+            if outs != reference:
+                raise AssertionError(f"{workload}: the {name} engine changed the output")
+            best[name] = min(best[name], seconds)
+    return best
+
+
 def measure(workload: str, n_requests: int, rounds: int, detection: Answered, config: PIIProcessorConfig) -> dict:
     batches = generate(workload, n_requests, SPANS_PER_REQUEST[workload], 7)
     signal = Signal(batches[0].signal)
@@ -69,13 +83,7 @@ def measure(workload: str, n_requests: int, rounds: int, detection: Answered, co
     with_prepass, without = build_engine(config, keys), build_engine(config, keys)
     without.prepass = None
     _, reference = _round(without, signal, payloads, detection)  # fills the detection dict
-    best = {"on": float("inf"), "off": float("inf")}
-    for _ in range(rounds):
-        for name, engine in (("on", with_prepass), ("off", without)):
-            seconds, outs = _round(engine, signal, payloads, detection)
-            if outs != reference:
-                raise AssertionError(f"{workload}: the prepass changed the output")
-            best[name] = min(best[name], seconds)
+    best = best_of(rounds, {"on": with_prepass, "off": without}, signal, payloads, detection, reference, workload)
     spans = sum(b.spans for b in batches)
     return {"workload": workload, "us_per_span_on": best["on"] / spans * 1e6, "us_per_span_off": best["off"] / spans * 1e6,
             "speedup": best["off"] / best["on"]}

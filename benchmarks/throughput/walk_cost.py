@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 
 from benchmarks.throughput.__main__ import SPANS_PER_REQUEST
-from benchmarks.throughput.prepass_cost import Answered, _round, engine_cli
+from benchmarks.throughput.prepass_cost import Answered, _round, best_of, engine_cli
 from benchmarks.throughput.workloads import generate
 from scrubber.pdata import Signal
 from scrubber.processors.pii.assemble import build_engine
@@ -35,13 +35,7 @@ def measure(workload: str, n_requests: int, rounds: int, detection: Answered, co
     _, reference = _round(generic, signal, payloads, detection)  # fills the detection dict
     gc.collect()
     gc.freeze()
-    best = {"plans": float("inf"), "generic": float("inf")}
-    for _ in range(rounds):
-        for name, engine in (("plans", planned), ("generic", generic)):
-            seconds, outs = _round(engine, signal, payloads, detection)
-            if outs != reference:
-                raise AssertionError(f"{workload}: the {name} engine changed the output")
-            best[name] = min(best[name], seconds)
+    best = best_of(rounds, {"plans": planned, "generic": generic}, signal, payloads, detection, reference, workload)
     spans = sum(b.spans for b in batches)
     return {name: seconds / spans * 1e6 for name, seconds in best.items()}
 
