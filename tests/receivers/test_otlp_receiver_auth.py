@@ -49,7 +49,9 @@ def auth_config() -> OTLPReceiverConfig:
 
 
 @contextlib.asynccontextmanager
-async def authenticated(settings: Settings | None = None):
+async def authenticated(settings: Settings | None = None, config: OTLPReceiverConfig | None = None):
+    """A started receiver (`config`, by default both protocols behind bearertokenauth) whose
+    host runs the bearertokenauth extension with TOKEN, and the consumer it feeds."""
     settings = settings or make_settings()
     extension_settings = Settings(AUTH_ID, Kind.EXTENSION, logging.getLogger("t.auth"), settings.telemetry)
     extension = auth_factory.create(extension_settings, BearerTokenAuthConfig(token=TOKEN))
@@ -58,7 +60,7 @@ async def authenticated(settings: Settings | None = None):
     from scrubber.consumer import SinkConsumer
     from scrubber.receivers.otlp.factory import factory
     sink = SinkConsumer()
-    receiver = factory.create(settings, auth_config(), {signal: sink for signal in Signal})
+    receiver = factory.create(settings, config or auth_config(), {signal: sink for signal in Signal})
     await receiver.start(host)
     try:
         yield receiver, sink

@@ -20,21 +20,16 @@ from google.rpc import error_details_pb2, status_pb2
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GRPCSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from scrubber.component import Kind, Settings
-from scrubber.consumer import SinkConsumer
 from scrubber.errors import ResourceExhaustedError
-from scrubber.extensions.bearertokenauth import BearerTokenAuthConfig
-from scrubber.extensions.bearertokenauth import factory as auth_factory
 from scrubber.pdata import Signal
 from scrubber.processors.memory_limiter.gate import MemoryGate
 from scrubber.receivers.otlp import receiver as receiver_module
 from scrubber.receivers.otlp.admission import Admission, AdmissionConfig
 from scrubber.receivers.otlp.config import OTLPReceiverConfig
 from scrubber.receivers.otlp.edge_supervisor import EDGE_PROCESSES, MODULE
-from scrubber.receivers.otlp.factory import factory
 from scrubber.receivers.otlp.status import Refusal
-from tests.receivers.otlp_helpers import EXPECTED, Raising, make_settings, run, running, sdk_spans, spans_request
-from tests.receivers.test_otlp_receiver_auth import AUTH_ID, TOKEN, WRONG, Host
+from tests.receivers.otlp_helpers import EXPECTED, Raising, run, running, sdk_spans, spans_request
+from tests.receivers.test_otlp_receiver_auth import TOKEN, WRONG, _export, authenticated
 from tests.receivers.test_otlp_receiver_lifecycle import Slow  # holds a request in flight
 from tests.receivers.test_otlp_receiver_tls import grpc_exporter
 from tests.receivers.tls_helpers import make_pki
@@ -76,31 +71,6 @@ def retry_delay(error: grpc.aio.AioRpcError) -> float:
     return info.retry_delay.ToTimedelta().total_seconds()
 
 
-@contextlib.asynccontextmanager
-async def authenticated(config: OTLPReceiverConfig):
-    """A receiver whose gRPC protocol needs the bearertokenauth extension's token."""
-    settings = make_settings()
-    extension = auth_factory.create(Settings(AUTH_ID, Kind.EXTENSION, logging.getLogger("t.auth"), settings.telemetry),
-                                    BearerTokenAuthConfig(token=TOKEN))
-    host = Host({AUTH_ID: extension})
-    await extension.start(host)
-    sink = SinkConsumer()
-    receiver = factory.create(settings, config, {signal: sink for signal in Signal})
-    await receiver.start(host)
-    try:
-        yield receiver, sink
-    finally:
-        await receiver.shutdown(2.0)
-        await extension.shutdown(1.0)
-
-
-def _export(exporter, data):
-    try:
-        return exporter.export(data)
-    finally:
-        exporter.shutdown()
-
-
 def test_sdk_exporter_reaches_the_consumer_through_the_edge_process():
     spans = sdk_spans()
 
@@ -137,7 +107,7 @@ def test_bearer_auth_is_checked_by_the_main_process_and_its_refusal_relayed(capl
     spans = sdk_spans()
 
     async def body():
-        async with authenticated(process_config({"auth": {"authenticator": "bearertokenauth"}})) as (receiver, sink):
+        async with authenticated(config=process_config({"auth": {"authenticator": "bearertokenauth"}})) as (receiver, sink):
             for metadata in ((("authorization", f"Bearer {WRONG}"),), None):
                 error = await refused(receiver.grpc_port, spans_request().SerializeToString(), metadata=metadata)
                 assert error.code() == grpc.StatusCode.UNAUTHENTICATED
