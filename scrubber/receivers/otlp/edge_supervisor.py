@@ -33,7 +33,7 @@ from scrubber.config.types import split_endpoint
 from scrubber.pdata import Signal
 from scrubber.receivers.otlp.admission import LAG_TICK, Admission
 from scrubber.receivers.otlp.config import GRPCConfig
-from scrubber.receivers.otlp.grpc_server import listen_address
+from scrubber.receivers.otlp.grpc_server import cannot_listen, listen_address
 
 #: children per gRPC endpoint. One: once a hopeless call is refused at once, two children were
 #: measured no better than one under 10x overload, and each costs ~45-60 MiB against
@@ -136,8 +136,7 @@ def refuse_if_taken(host: str, port: int, endpoint: str) -> None:
                 probe.bind(address)
             except OSError as error:
                 if error.errno == errno.EADDRINUSE:
-                    raise OSError(f"otlp receiver: cannot listen for gRPC on {endpoint} "
-                                  "(port in use or address unavailable)") from None
+                    raise cannot_listen(endpoint) from None
 
 
 class EdgeProcess:

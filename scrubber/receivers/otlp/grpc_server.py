@@ -91,9 +91,13 @@ async def bind(server: grpc.aio.Server, address: str, config: GRPCConfig) -> int
         port, cause = 0, error
     if not port:
         await server.stop(None)
-        raise OSError(f"otlp receiver: cannot listen for gRPC on {config.endpoint} "
-                      "(port in use or address unavailable)") from cause
+        raise cannot_listen(config.endpoint) from cause
     return port
+
+
+def cannot_listen(endpoint: str) -> OSError:
+    """The one text of a gRPC port that cannot be bound, whichever edge (thread or process) tried."""
+    return OSError(f"otlp receiver: cannot listen for gRPC on {endpoint} (port in use or address unavailable)")
 
 
 #: metadata the gRPC edge process adds to a forwarded call: the milliseconds of `queue_timeout`
