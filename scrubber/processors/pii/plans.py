@@ -59,25 +59,23 @@ class KeyPlans:
         rule = self.catalog.lookup(key)
         plan = Plan(rule, f"{where}:{rule.label}", _FAST.get(rule.role, GENERIC),
                     None if rule.known else probe_text(key))
-        table = self.table(where)
-        if len(table) >= MAX_KEYS:
-            table.clear()
-        table[key] = plan
-        return plan
+        return _kept(self.table(where), key, plan, MAX_KEYS)
 
     def span_name(self, name: str) -> str:
         """`normalize_route(name)`, kept: span names are few and recur in every request."""
         normalized = self._names.get(name)
-        if normalized is None:
-            if len(self._names) >= MAX_NAMES:
-                self._names.clear()
-            normalized = self._names[name] = normalize_route(name)
-        return normalized
+        return normalized if normalized is not None else _kept(self._names, name, normalize_route(name), MAX_NAMES)
 
     def keep_parameter(self, label: str, name: str, decided: tuple[Role, str, str]) -> None:
-        if len(self.parameters) >= MAX_KEYS:
-            self.parameters.clear()
-        self.parameters[(label, name)] = decided
+        _kept(self.parameters, (label, name), decided, MAX_KEYS)
 
     def __len__(self) -> int:
         return sum(len(table) for table in self._by_where.values())
+
+
+def _kept(table: dict, key, value, limit: int):
+    """`table[key] = value`, the table cleared first when it holds `limit` entries; `value`."""
+    if len(table) >= limit:
+        table.clear()
+    table[key] = value
+    return value
