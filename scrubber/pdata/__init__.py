@@ -77,20 +77,21 @@ def metric_data_points(metric):
     return getattr(metric, kind).data_points if kind else []
 
 
+def scope_items(scope_group):
+    """The spans, log records or data points (of every metric) of one scope group."""
+    if hasattr(scope_group, "spans"):
+        return scope_group.spans
+    if hasattr(scope_group, "log_records"):
+        return scope_group.log_records
+    return (point for metric in scope_group.metrics for point in metric_data_points(metric))
+
+
 def items(request: Request):
     """Yield (resource_group, scope_group, item) for every span / log record / data point."""
     for resource_group in resource_groups(request):
         for scope_group in scope_groups(resource_group):
-            if hasattr(scope_group, "spans"):
-                for span in scope_group.spans:
-                    yield resource_group, scope_group, span
-            elif hasattr(scope_group, "log_records"):
-                for record in scope_group.log_records:
-                    yield resource_group, scope_group, record
-            else:
-                for metric in scope_group.metrics:
-                    for point in metric_data_points(metric):
-                        yield resource_group, scope_group, point
+            for item in scope_items(scope_group):
+                yield resource_group, scope_group, item
 
 
 def item_count(request: Request) -> int:

@@ -32,7 +32,7 @@ from typing import Callable, Sequence
 from scrubber.detection.worker import worker_detector
 from scrubber.errors import JobFailed
 from scrubber.extensions.worker_pool.worker import Handler
-from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
+from scrubber.pdata import Request, Signal, resource_groups, scope_groups, scope_items
 from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.audit import ScrubReport
 from scrubber.processors.pii.catalog import Role, Rule
@@ -110,18 +110,10 @@ def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
         for scope_group in scope_groups(group):
             if _any_content(scope_group.scope.attributes, lookup):
                 return True
-            for item in _items(scope_group):
+            for item in scope_items(scope_group):
                 if _item_content(item, lookup):
                     return True
     return False
-
-
-def _items(scope_group):
-    if hasattr(scope_group, "spans"):
-        return scope_group.spans
-    if hasattr(scope_group, "log_records"):
-        return scope_group.log_records
-    return [point for metric in scope_group.metrics for point in metric_data_points(metric)]
 
 
 def _item_content(item, lookup: Callable[[str], Rule]) -> bool:
