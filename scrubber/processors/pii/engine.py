@@ -213,8 +213,6 @@ class Engine:
             return False
         if f.role is Role.IDENTIFIER:
             if not _is_token(f.text):
-                if self.plans is not None:
-                    return self._replace_whole(f, report, subject_keys)
                 return self._replace(f, [Hit(f.entity, 0, len(f.text))], report, subject_keys)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
@@ -242,26 +240,6 @@ class Engine:
         if drop and f.drop is not None:
             return True
         f.set("".join(pieces) + f.text[last:])
-        return False
-
-    def _replace_whole(self, f: Field, report: ScrubReport, subject_keys: dict | None) -> bool:
-        """`_replace` of an identifier's one hit, its whole value, without the hit and the pieces
-        (the same operator, record, drop and fail-closed steps in the same order)."""
-        subject_key = subject_keys.get((f.jurisdiction, f.subject)) if subject_keys and f.subject is not None else None
-        entity = f.entity
-        spec = self._operator(f, entity)
-        try:
-            new = operators.apply(spec, entity, f.text, f.jurisdiction, self.keys, subject_key)
-        except operators.NoKey as missing:
-            self._fail_closed(f, missing.reason, report)
-            return False
-        drop = new is operators.DROP
-        if drop:
-            new = operators.redact(entity)
-        self._record(f, entity, spec.operator, report)
-        if drop and f.drop is not None:
-            return True
-        f.set(new)
         return False
 
     def _record(self, f: Field, entity: str, operator: str, report: ScrubReport) -> None:
