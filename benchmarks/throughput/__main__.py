@@ -118,6 +118,8 @@ def run_workload(workload: str, args, scrubber: Scrubber, sink: Sink, monitor: M
     print(f"[{workload}] references: naive baseline ({args.naive_seconds:.0f}s), transport floor ...", flush=True)
     n = _requests_needed(workload, args)
     naive = references.in_process(references.naive, workload, n, SPANS_PER_REQUEST[workload], args.naive_seconds)
+    print(f"[{workload}] naive timed {naive['requests']} requests of {n}: {naive['text_per_span_timed']:.0f} characters "
+          f"of text per span, the set {naive['text_per_span_set']:.0f}", flush=True)
     floor = references.floor(workload, min(n, 100), SPANS_PER_REQUEST[workload], 2.0 if args.quick else 5.0,
                              os.cpu_count() or 1)
     return report.workload_result(workload, top, half, direct, naive, floor)
