@@ -30,6 +30,7 @@ MAX_WORDS = 3
 _LATIN_NAME = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ſ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’\-. ]+$")
 
 _cities: dict[str, int] | None = None
+_starts: frozenset[str] | None = None
 _lock = threading.Lock()
 
 
@@ -43,6 +44,29 @@ def cities() -> dict[str, int]:
                 rows = (line.partition("\t") for line in f.read().splitlines()[1:])  # pop may be negative
                 _cities = {name: int(pop) for name, _, pop in rows}
         return _cities
+
+
+def city_starts() -> frozenset[str]:
+    """Every case-folded text a city name can start with, up to a token's end: each whole name, and
+    each part of one before a space or a hyphen ("rio", "rio de", "saint" of "saint-denis").
+
+    Why: `city_names` looks for a city at every token, and almost no token starts one. A city name
+    written in the text is the first token, then " " or "-" and more tokens; case folding maps each
+    character on its own, so the folded first token is one of these starts, or no city starts there."""
+    global _starts
+    table = cities()
+    with _lock:
+        if _starts is None:
+            _starts = frozenset(_name_starts(table))
+        return _starts
+
+
+def _name_starts(table: dict[str, int]):
+    for name in table:
+        yield name
+        for k, char in enumerate(name):
+            if char in " -":
+                yield name[:k]
 
 
 def population(name: str) -> int | None:
@@ -91,10 +115,11 @@ def city_names(text: str, toks: list, lex) -> list[tuple[int, int, list[tuple[in
     name ("Spring Boot", "Boston Dynamics"). A lower-case one needs a cue, a big city and no
     reading as a word."""
     table = cities()
+    starts = city_starts()
     out: list[tuple[int, int, list[tuple[int, int]]]] = []
     i = 0
     while i < len(toks):
-        match = _longest_city(text, toks, i, table)
+        match = _longest_city(text, toks, i, table) if toks[i].text.casefold() in starts else None
         if match is None:
             i += 1
             continue

@@ -23,8 +23,9 @@ from __future__ import annotations
 import gzip
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 DATA_FILE = Path(__file__).parent / "data" / "lexicon.tsv.gz"
 FIRST_RANK = 4000
@@ -42,18 +43,47 @@ HINDI_LATIN = (
     "madad sahayata number phone pata ghar"
 ).split()
 
+#: distinct words whose answers `Lexicon.answer` keeps per question; when full it starts again
+#: (unique text brings new words forever: the memory stays bounded, the common words come back at once)
+ANSWER_MEMO_WORDS = 50_000
+
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Lexicon:
     first: dict[str, int]
     last: dict[str, int]
     words: dict[str, int]
+    #: question -> {word -> answer} (`answer`); not part of the lexicon's value
+    _answers: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def answer(self, question: Callable[[Lexicon, str], T], word: str) -> T:
+        """`question(self, word)`, remembered per word.
+
+        Why: the name passes ask the same few questions (is it a cued name, a listed name...) of
+        every token, and chat repeats a few thousand distinct words over and over; each answer costs
+        several case folds and table look-ups. The tables are fixed after load, so a question that
+        reads only the lexicon and the word always gives the same answer for the same word."""
+        memo = self._answers.get(question)
+        if memo is None:
+            memo = self._answers[question] = {}
+        try:
+            return memo[word]
+        except KeyError:
+            pass
+        if len(memo) >= ANSWER_MEMO_WORDS:
+            memo.clear()
+        value = memo[word] = question(self, word)
+        return value
 
     def name_rank(self, token: str) -> int | None:
         """Best rank of `token` as a first or last name (lower is more popular), None if unknown."""
         key = token.casefold()
-        ranks = [r for r in (self.first.get(key), self.last.get(key)) if r is not None]
-        return min(ranks) if ranks else None
+        first, last = self.first.get(key), self.last.get(key)
+        if first is None:
+            return last
+        return first if last is None or first <= last else last
 
     def word_rank(self, token: str) -> int | None:
         return self.words.get(token.casefold())

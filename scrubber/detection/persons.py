@@ -22,8 +22,9 @@ names.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from scrubber.detection import name_cues
 from scrubber.detection.finding import Finding
@@ -106,6 +107,20 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|t
                                 re.IGNORECASE)
 
 
+T = TypeVar("T")
+
+
+def _per_word(question: Callable[[Lexicon, str], T]) -> Callable[[Lexicon, str], T]:
+    """`question(lex, word)` answered once per distinct word (`Lexicon.answer`): each question below
+    reads only the lexicon and the word, and the passes ask it of every token of every text."""
+
+    @functools.wraps(question)
+    def remembered(lex: Lexicon, word: str) -> T:
+        return lex.answer(question, word)
+
+    return remembered
+
+
 class Token:
     __slots__ = ("text", "start", "end", "shape", "opener")
 
@@ -133,7 +148,17 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
 
 
 def _name_token(lex: Lexicon, tok: Token, strict: bool) -> bool:
-    return tok.text.casefold() not in NOT_NAME_WORDS and lex.name_like(tok.text, strict=strict)
+    return (_name_word_strictly if strict else _name_word)(lex, tok.text)
+
+
+@_per_word
+def _name_word(lex: Lexicon, word: str) -> bool:
+    return word.casefold() not in NOT_NAME_WORDS and lex.name_like(word)
+
+
+@_per_word
+def _name_word_strictly(lex: Lexicon, word: str) -> bool:
+    return word.casefold() not in NOT_NAME_WORDS and lex.name_like(word, strict=True)
 
 
 def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, cue: bool = False) -> tuple[int, int] | None:
@@ -342,25 +367,37 @@ def _lower_name_in_context(text: str, start: int, end: int, word: str, lex: Lexi
     a speaker's place at a line start ("nadia: ..."), a popular first name that is no common word
     in any of the lexicon's languages ("did deepak approve"), or a weaker cue ("with", "mit", "com o")
     before a token that reads as a name by the wide margin."""
-    before = text[max(0, start - 40):start]
-    if _STRONG_CUES_BEFORE.search(before) or name_cues.STRONG_BEFORE.search(before) \
-            or name_cues.REPLY_BEFORE.search(before):
-        return True
+    # every test is pure, so the order is only cost: the per-word ones (remembered) and the anchored
+    # matches after the token first, the searches of the 40 characters before it last
     if _popular_first_name(lex, word):
         return True
+    before = text[max(0, start - 40):start]
     if _CUES_AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before):
+        return True
+    if name_cues.REPLY_BEFORE.search(before) or _STRONG_CUES_BEFORE.search(before) \
+            or name_cues.STRONG_BEFORE.search(before):
         return True
     if not _reads_as_first_name(lex, word):
         return False  # the weaker cues below also surround plain words and surnames-that-are-words
-    if name_cues.AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before) \
-            and _reads_as_first_name(lex, word, margin=50):
+    if _reads_as_first_name_widely(lex, word) and name_cues.AFTER.match(text, end) \
+            and not _DETERMINER_BEFORE.search(before):
         return True  # any noun comes before "is" or "hat": a wider margin than the cues before a name
     if name_cues.SPEAKER_AFTER.match(text, end) and name_cues.LINE_START_BEFORE.search(before):
         return True
     return bool(name_cues.WEAK_BEFORE.search(before)) or bool(_rare_name(lex, word) and _NAME_CUES_BEFORE.search(before))
 
 
-def _reads_as_first_name(lex: Lexicon, word: str, margin: int = 20) -> bool:
+@_per_word
+def _reads_as_first_name(lex: Lexicon, word: str) -> bool:
+    return _first_name_by_margin(lex, word, margin=20)
+
+
+@_per_word
+def _reads_as_first_name_widely(lex: Lexicon, word: str) -> bool:
+    return _first_name_by_margin(lex, word, margin=50)
+
+
+def _first_name_by_margin(lex: Lexicon, word: str, margin: int) -> bool:
     """A known first name that is no frequent word: popular as a name by `margin`, or rare as a
     word. First names only: the surname lists hold plain words (towing, runner, handler)."""
     rank, as_word = lex.first.get(word.casefold()), lex.word_rank(word)
@@ -368,6 +405,7 @@ def _reads_as_first_name(lex: Lexicon, word: str, margin: int = 20) -> bool:
             and (as_word is None or rank * margin < as_word or as_word > 12_000))
 
 
+@_per_word
 def _popular_first_name(lex: Lexicon, word: str) -> bool:
     """A first name among the most popular of some country that is at most a rare word in the
     lexicon's ten languages (priya, deepak, kwame): a name wherever it stands in prose. Last names
@@ -386,6 +424,7 @@ POPULAR_FIRST_RANK = 500
 RARE_WORD_RANK = 13_000
 
 
+@_per_word
 def _cued_name(lex: Lexicon, word: str) -> bool:
     """After an introduction, a name that is also a word counts unless it is a frequent word."""
     rank, as_word = lex.name_rank(word), lex.word_rank(word)
@@ -425,6 +464,7 @@ def _lower_case_lists(text: str, toks: list[Token], lex: Lexicon) -> Iterable[Fi
                 yield Finding("PERSON", capable[0].start, capable[-1].end, 0.7, "ner")
 
 
+@_per_word
 def _name_capable(lex: Lexicon, word: str) -> bool:
     """Could be (part of) a name: a known name, or no word of the lexicon's languages."""
     return word not in TECH_WORDS and (lex.name_rank(word) is not None or lex.word_rank(word) is None)
@@ -436,6 +476,7 @@ def _close_list(items: list, lists: list) -> list:
     return []
 
 
+@_per_word
 def _listed_name(lex: Lexicon, word: str) -> bool:
     """A list item's word that reads as a name: popular as a name, and not a much more frequent word."""
     rank = lex.name_rank(word)
@@ -444,6 +485,7 @@ def _listed_name(lex: Lexicon, word: str) -> bool:
         lex.name_like(word, strict=True) or as_word is None or as_word > 12_000)
 
 
+@_per_word
 def _rare_name(lex: Lexicon, word: str) -> bool:
     """A popular name that is at most a rare word in the lexicon's languages."""
     rank, as_word = lex.name_rank(word), lex.word_rank(word)
