@@ -18,7 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
 from scrubber.residency.model import ATTRIBUTE, UNKNOWN, normalize
+
+#: how a `residency.jurisdiction` attribute's key is serialized (tag, length, name): bytes of a
+#: message that lack it prove that no attribute in it has that key (a cheap pre-check)
+DECLARING_KEY = KeyValue(key=ATTRIBUTE).SerializeToString()
 
 
 def attribute(attributes: Iterable, key: str):
@@ -29,6 +35,11 @@ def attribute(attributes: Iterable, key: str):
     return None
 
 
+#: stamp text -> what `read` makes of it (`normalize` is pure), at most MAX_READ of them
+_READ: dict[str, str] = {}
+MAX_READ = 256
+
+
 def read(value) -> str:
     """The jurisdiction an AnyValue of `residency.jurisdiction` names: its normalized id,
     UNKNOWN when it is not a string holding a well-formed id. One reading for everyone
@@ -36,7 +47,13 @@ def read(value) -> str:
     stamp is `eu` everywhere and a malformed one is `unknown` everywhere."""
     if value.WhichOneof("value") != "string_value":
         return UNKNOWN
-    return normalize(value.string_value) or UNKNOWN
+    text = value.string_value
+    found = _READ.get(text)
+    if found is None:
+        found = normalize(text) or UNKNOWN
+        if len(_READ) < MAX_READ:  # a few ids recur on every item; a flood of odd ones is not kept
+            _READ[text] = found
+    return found
 
 
 def declared(attributes: Iterable) -> str | None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
-from scrubber.residency.resolve import resource_stamp, stamped
+from scrubber.residency.model import ATTRIBUTE
+from scrubber.residency.resolve import DECLARING_KEY, read, resource_stamp, stamped
 
 
 def _scope_items(scope_group):
@@ -77,14 +78,35 @@ def _one_jurisdiction(request: Request) -> tuple[str, int] | None:
     for resource_group in resource_groups(request):
         fallback = resource_stamp(resource_group.resource)
         for scope_group in scope_groups(resource_group):
-            for _metric, item in _scope_items(scope_group):
-                j = stamped(item, fallback)
+            group_items = [item for _metric, item in _scope_items(scope_group)]
+            found = _stamped_last(scope_group, group_items)
+            for j in found if found is not None else (stamped(item, fallback) for item in group_items):
                 if only is None:
                     only = j
                 elif j != only:
                     return None
                 count += 1
     return (only, count) if only is not None else ("", 0)
+
+
+def _stamped_last(scope_group, group_items: list) -> list[str] | None:
+    """Every item's jurisdiction when each carries exactly one `residency.jurisdiction`, as
+    its last attribute (what the residency processor leaves), else None (read them one by one).
+    The group's bytes hold the key as often as it has items, and every item's last attribute
+    has it, so no item has another one before it: the last is the one `stamped` would find,
+    and nothing but that one key is read per item."""
+    if not group_items or scope_group.SerializeToString().count(DECLARING_KEY) != len(group_items):
+        return None
+    found = []
+    for item in group_items:
+        attributes = item.attributes
+        if not attributes:
+            return None
+        last = attributes[-1]
+        if last.key != ATTRIBUTE:
+            return None
+        found.append(last.value)
+    return [read(value) for value in found]
 
 
 def split_counted(signal: Signal, request: Request) -> dict[str, tuple[Request, int]]:

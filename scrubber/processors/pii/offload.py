@@ -96,37 +96,66 @@ class RequestScrubber:
 
 #: roles whose values are free text or documents worth the main process's shared findings cache
 _CONTENT_ROLES = frozenset({Role.CONTENT, Role.STRUCTURED})
+#: keys whose verdict (not content) is kept at most; beyond, the set starts afresh
+MAX_PLAIN_KEYS = 8192
 
 
 def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
     """True if any attribute of `request` holds content (its key's rule, `lookup`, is content or
     structured) or a log record has a body: what `whole_requests: without_content` keeps in the
-    main process. Only keys are read (memoised rule look-ups), no values, so the check costs a
-    fraction of the walk it saves. It decides where a request is scrubbed, never how: both
-    places run the same engine, so the output is the same either way."""
-    for group in resource_groups(request):
-        if _any_content(group.resource.attributes, lookup):
-            return True
-        for scope_group in scope_groups(group):
-            if _any_content(scope_group.scope.attributes, lookup):
+    main process. Only keys are read, no values. It decides where a request is scrubbed, never
+    how: both places run the same engine, so the output is the same either way. A processor
+    asks a `ContentCheck` it keeps, which remembers the keys found plain across requests."""
+    return ContentCheck(lookup)(request)
+
+
+class ContentCheck:
+    """`carries_content` with the plain keys kept: ordinary services send the same few keys in
+    every span, so after the first request a scope group costs one read of its keys and one set
+    comparison (`issuperset`) instead of a rule look-up per attribute of every span, the main
+    process's largest share on plain traffic. Content keys are not kept: their first occurrence
+    decides the request, and the catalog memoises their rule anyway."""
+
+    def __init__(self, lookup: Callable[[str], Rule]):
+        self.lookup = lookup
+        self.plain: set[str] = set()
+
+    def __call__(self, request: Request) -> bool:
+        for group in resource_groups(request):
+            if self._any_content([kv.key for kv in group.resource.attributes]):
                 return True
-            for item in scope_items(scope_group):
-                if _item_content(item, lookup):
+            for scope_group in scope_groups(group):
+                if self._any_content([kv.key for kv in scope_group.scope.attributes]):
                     return True
-    return False
+                if self._items_content(scope_items(scope_group)):
+                    return True
+        return False
 
+    def _items_content(self, items) -> bool:
+        """Whether any item's attributes (or its events', for spans) hold content, or any log
+        record has a body: the keys of the whole scope group in one list."""
+        items = list(items)
+        if items and hasattr(items[0], "body"):  # log records: a body is content
+            if any(record.HasField("body") for record in items):
+                return True
+        keys = [kv.key for item in items for kv in item.attributes]
+        if items and hasattr(items[0], "events"):
+            keys += [kv.key for span in items for event in span.events for kv in event.attributes]
+        return self._any_content(keys)
 
-def _item_content(item, lookup: Callable[[str], Rule]) -> bool:
-    if _any_content(item.attributes, lookup):
-        return True
-    if hasattr(item, "body"):  # a log record: its body is content
-        return item.HasField("body")
-    return any(_any_content(event.attributes, lookup) for event in getattr(item, "events", ()))
-
-
-def _any_content(attributes, lookup: Callable[[str], Rule]) -> bool:
-    roles = _CONTENT_ROLES
-    return any(lookup(kv.key).role in roles for kv in attributes)
+    def _any_content(self, keys: list[str]) -> bool:
+        plain = self.plain
+        if plain.issuperset(keys):
+            return False
+        for key in keys:
+            if key in plain:
+                continue
+            if self.lookup(key).role in _CONTENT_ROLES:
+                return True
+            if len(plain) >= MAX_PLAIN_KEYS:
+                plain.clear()
+            plain.add(key)
+        return False
 
 
 async def scrub_remote(pool, job: Handler, engine, timeout: float, signal: Signal,

@@ -28,7 +28,7 @@ from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.audit import AuditMetrics, ScrubReport
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyError_, KeyStore
-from scrubber.processors.pii.offload import carries_content, handler, scrub_remote
+from scrubber.processors.pii.offload import ContentCheck, handler, scrub_remote
 
 __all__ = ["SHARED_NAME", "PIIProcessor", "build_engine", "create_processor", "detection_name", "load_keys"]
 
@@ -69,6 +69,7 @@ class PIIProcessor(ProcessorHelper):
     async def _start_pii(self, host: Host) -> None:
         keys = load_keys(self.settings, self.config)
         self.engine = build_engine(self.config, keys)
+        self.content = ContentCheck(self.engine.catalog.lookup)
         if self.config.subjects is not None:  # per-subject keys from the jurisdiction's vault
             from scrubber.subjects.setup import for_processor
 
@@ -101,7 +102,7 @@ class PIIProcessor(ProcessorHelper):
         """Whether this request is scrubbed whole in a worker (`whole_requests`, offload.py)."""
         if self.config.whole_requests == "all":
             return True
-        return not carries_content(request, self.engine.catalog.lookup)
+        return not self.content(request)
 
 
 def create_processor(settings: Settings, config: PIIProcessorConfig, signal: Signal, next_consumer: Consumer) -> PIIProcessor:

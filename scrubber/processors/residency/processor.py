@@ -13,12 +13,12 @@ from typing import Any, Callable
 
 from scrubber.component import Settings
 from scrubber.consumer import Consumer
-from scrubber.pdata import Request, Signal, items
+from scrubber.pdata import Request, Signal, items, resource_groups, scope_groups, scope_items
 from scrubber.processorhelper import ProcessorHelper
 from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.residency.model import ATTRIBUTE
 from scrubber.residency.regions import shipped_regions
-from scrubber.residency.resolve import Resolver, read, stamped
+from scrubber.residency.resolve import DECLARING_KEY, Resolver, read, stamped
 
 
 def make_resolver(config: ResidencyConfig) -> Resolver:
@@ -72,8 +72,30 @@ def _read_then_replace(item, fallback: str) -> str:
 
 
 def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
-    """Stamp every item in place; return the item count per jurisdiction."""
-    return _stamp_each(resolver, request, lambda item, fallback: stamp_item(item.attributes, fallback))
+    """Stamp every item in place; return the item count per jurisdiction. A scope group whose
+    bytes hold no `residency.jurisdiction` key (`DECLARING_KEY`, the common case: the apps
+    stamp the resource or nothing) has no item that declares one, so each item gets the
+    fallback appended without a read of its attributes: serializing the group costs a fraction
+    of that Python loop. Same result as `stamp_reference`, byte for byte."""
+    counts: dict[str, int] = {}
+    for resource_group in resource_groups(request):
+        fallback = None
+        for scope_group in scope_groups(resource_group):
+            group_items = scope_items(scope_group)
+            if fallback is None:
+                fallback = resolver.for_resource(resource_group.resource)
+            if DECLARING_KEY in scope_group.SerializeToString():
+                for item in group_items:
+                    jurisdiction = stamp_item(item.attributes, fallback)
+                    counts[jurisdiction] = counts.get(jurisdiction, 0) + 1
+                continue
+            stamped_now = 0
+            for item in group_items:
+                item.attributes.add(key=ATTRIBUTE).value.string_value = fallback
+                stamped_now += 1
+            if stamped_now:
+                counts[fallback] = counts.get(fallback, 0) + stamped_now
+    return counts
 
 
 def stamp_reference(resolver: Resolver, request: Request) -> dict[str, int]:

@@ -38,25 +38,49 @@ def _enum(value: int, bounds: tuple[int, int], path: str) -> None:
         raise _Invalid(path, f"{value} is not a defined value (expected {bounds[0]}..{bounds[1]})")
 
 
+def _span_ok(span) -> bool:
+    """Whether `span` passes every check of `_span`, without building a field path: the
+    common case costs a few comparisons; only a span that fails is checked again, with paths."""
+    parent = len(span.parent_span_id)
+    if len(span.trace_id) != 16 or len(span.span_id) != 8 or (parent != 8 and parent != 0):
+        return False
+    if not SPAN_KIND[0] <= span.kind <= SPAN_KIND[1] or not STATUS_CODE[0] <= span.status.code <= STATUS_CODE[1]:
+        return False
+    return all(len(link.trace_id) == 16 and len(link.span_id) == 8 for link in span.links)
+
+
+def _span(span, path: str) -> None:
+    _id(span.trace_id, 16, f"{path}.trace_id", False)
+    _id(span.span_id, 8, f"{path}.span_id", False)
+    _id(span.parent_span_id, 8, f"{path}.parent_span_id", True)
+    _enum(span.kind, SPAN_KIND, f"{path}.kind")
+    _enum(span.status.code, STATUS_CODE, f"{path}.status.code")
+    for k, link in enumerate(span.links):
+        _id(link.trace_id, 16, f"{path}.links[{k}].trace_id", False)
+        _id(link.span_id, 8, f"{path}.links[{k}].span_id", False)
+
+
 def _spans(request) -> None:
     for r, group in enumerate(request.resource_spans):
         for s, scope in enumerate(group.scope_spans):
             for i, span in enumerate(scope.spans):
-                path = f"resource_spans[{r}].scope_spans[{s}].spans[{i}]"
-                _id(span.trace_id, 16, f"{path}.trace_id", False)
-                _id(span.span_id, 8, f"{path}.span_id", False)
-                _id(span.parent_span_id, 8, f"{path}.parent_span_id", True)
-                _enum(span.kind, SPAN_KIND, f"{path}.kind")
-                _enum(span.status.code, STATUS_CODE, f"{path}.status.code")
-                for k, link in enumerate(span.links):
-                    _id(link.trace_id, 16, f"{path}.links[{k}].trace_id", False)
-                    _id(link.span_id, 8, f"{path}.links[{k}].span_id", False)
+                if not _span_ok(span):
+                    _span(span, f"resource_spans[{r}].scope_spans[{s}].spans[{i}]")
+
+
+def _record_ok(record) -> bool:
+    """`_span_ok` for a log record."""
+    trace, span = len(record.trace_id), len(record.span_id)
+    return ((trace == 16 or trace == 0) and (span == 8 or span == 0)
+            and SEVERITY_NUMBER[0] <= record.severity_number <= SEVERITY_NUMBER[1])
 
 
 def _logs(request) -> None:
     for r, group in enumerate(request.resource_logs):
         for s, scope in enumerate(group.scope_logs):
             for i, record in enumerate(scope.log_records):
+                if _record_ok(record):
+                    continue
                 path = f"resource_logs[{r}].scope_logs[{s}].log_records[{i}]"
                 _id(record.trace_id, 16, f"{path}.trace_id", True)
                 _id(record.span_id, 8, f"{path}.span_id", True)

@@ -1,0 +1,204 @@
+"""The main process's cheaper per-span stages give exactly what the straightforward ones gave
+(`main_references.py`, the code before them): the pii offload's content check, the residency
+stamp, the router's one-jurisdiction read and the receiver's validation, on every fixture,
+every benchmark workload and requests built to defeat the byte-level pre-checks (the key in
+an event, in a value, twice, not last)."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from scrubber.connectors.residency_router.split import split_counted
+from scrubber.pdata import Signal, clone
+from scrubber.processors.pii import offload
+from scrubber.processors.pii.offload import ContentCheck
+from scrubber.processors.residency.config import ResidencyConfig
+from scrubber.processors.residency.processor import make_resolver, stamp, stamp_reference
+from scrubber.receivers.otlp import validate
+from scrubber.receivers.otlp.status import Refusal
+from scrubber.residency.resolve import DECLARING_KEY
+from scrubber.testing.data import fixture_requests
+from tests.perf_paths import main_references as before
+from tests.perf_paths.engines import engine_config
+
+J = "residency.jurisdiction"
+TRICKY_TEXT = DECLARING_KEY.decode()  # a value whose bytes hold the key's serialized form
+
+
+def _set(attributes, values: list[tuple[str, object]]) -> None:
+    for key, value in values:
+        kv = attributes.add(key=key)
+        if isinstance(value, int):
+            kv.value.int_value = value
+        else:
+            kv.value.string_value = value
+
+
+def _traces(resource: list, spans: list[list], events: dict[int, list] | None = None) -> ExportTraceServiceRequest:
+    request = ExportTraceServiceRequest()
+    group = request.resource_spans.add()
+    _set(group.resource.attributes, resource)
+    scope = group.scope_spans.add()
+    for n, attrs in enumerate(spans):
+        span = scope.spans.add(name=f"s{n}", trace_id=bytes(16), span_id=n.to_bytes(8, "big"))
+        _set(span.attributes, attrs)
+        for event_attrs in (events or {}).get(n, []):
+            _set(span.events.add(name="e").attributes, event_attrs)
+    return request
+
+
+def _logs(resource: list, records: list[list], bodies: bool = False) -> ExportLogsServiceRequest:
+    request = ExportLogsServiceRequest()
+    scope = request.resource_logs.add().scope_logs.add()
+    _set(request.resource_logs[0].resource.attributes, resource)
+    for attrs in records:
+        record = scope.log_records.add()
+        _set(record.attributes, attrs)
+        if bodies:
+            record.body.string_value = "hello"
+    return request
+
+
+def _metrics(resource: list, points: list[list]) -> ExportMetricsServiceRequest:
+    request = ExportMetricsServiceRequest()
+    scope = request.resource_metrics.add().scope_metrics.add()
+    _set(request.resource_metrics[0].resource.attributes, resource)
+    gauge, total = scope.metrics.add(name="g"), scope.metrics.add(name="c")
+    for i, attrs in enumerate(points):
+        point = (gauge.gauge if i % 2 else total.sum).data_points.add(as_int=i)
+        _set(point.attributes, attrs)
+    return request
+
+
+def crafted() -> list[tuple[Signal, object]]:
+    """Requests on which a byte-level shortcut would go wrong if it trusted the bytes alone."""
+    http = [("http.request.method", "GET"), ("enduser.id", "u-1")]
+    return [
+        (Signal.TRACES, _traces([(J, "in")], [http, http, []])),
+        (Signal.TRACES, _traces([("cloud.region", "eu-west-1")], [http, [*http, (J, "EU")], [(J, 7), *http]])),
+        (Signal.TRACES, _traces([(J, "in")], [[*http, (J, "eu")], [*http, (J, "us")]])),  # two jurisdictions
+        (Signal.TRACES, _traces([(J, "in")], [[(J, "eu"), *http, (J, "in")], [*http, (J, "in")]])),  # not the first
+        (Signal.TRACES, _traces([(J, "in")], [[*http, (J, "in")], http], events={1: [[(J, "eu")]]})),  # in an event
+        (Signal.TRACES, _traces([], [[*http, (J, "eu")], [("note", TRICKY_TEXT)]])),  # in a value
+        (Signal.TRACES, _traces([], [[("note", TRICKY_TEXT)], [("note", TRICKY_TEXT)]])),
+        (Signal.TRACES, _traces([(J, "in")], [[*http, (J, "  In ")], [*http, (J, "in")]])),
+        (Signal.TRACES, _traces([(J, "in")], [[*http, (J, "not a valid id!")]])),
+        (Signal.TRACES, _traces([(J, "in")], [[("gen_ai.input.messages", "[]")], http])),  # content
+        (Signal.TRACES, _traces([(J, "in")], [http], events={0: [[("exception.message", "boom")]]})),
+        (Signal.TRACES, _traces([("input.value", "x")], [http])),
+        (Signal.TRACES, ExportTraceServiceRequest()),
+        (Signal.LOGS, _logs([(J, "in")], [http, [*http, (J, "eu")]])),
+        (Signal.LOGS, _logs([(J, "in")], [http, http], bodies=True)),
+        (Signal.METRICS, _metrics([(J, "eu")], [[("region", "x")], [(J, "in")], [], [(J, "eu")]])),
+        (Signal.METRICS, _metrics([(J, "eu")], [[("region", "x")], []])),
+    ]
+
+
+def _workload_requests() -> list[tuple[Signal, object]]:
+    from benchmarks.throughput.__main__ import SPANS_PER_REQUEST
+    from benchmarks.throughput.loadgen import stamp as stamp_batch
+    from benchmarks.throughput.workloads import WORKLOADS, generate
+
+    out = []
+    for workload in WORKLOADS:
+        for batch in generate(workload, 2, min(SPANS_PER_REQUEST[workload], 20), 11):
+            for stamped in (batch, stamp_batch(batch, "in")):
+                signal = Signal(stamped.signal)
+                out.append((signal, signal.new_request().FromString(stamped.payload)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def every_request() -> list[tuple[Signal, object]]:
+    fixtures = [(signal, request) for signal in Signal for request in fixture_requests(signal)]
+    return crafted() + fixtures + _workload_requests()
+
+
+def _lookup():
+    from scrubber.processors.pii.assemble import build_engine
+    from scrubber.processors.pii.keys import KeyStore
+
+    return build_engine(engine_config(), KeyStore({})).catalog.lookup
+
+
+@pytest.mark.parametrize("max_plain_keys", [offload.MAX_PLAIN_KEYS, 3])
+def test_the_content_check_with_plain_keys_kept_gives_the_verdicts_of_the_rule_per_key(
+        every_request, monkeypatch, max_plain_keys):
+    monkeypatch.setattr(offload, "MAX_PLAIN_KEYS", max_plain_keys)  # 3: the kept keys start afresh often
+    lookup = _lookup()
+    check = ContentCheck(lookup)
+    for round_ in ("cold", "warm"):
+        verdicts = [check(request) for _, request in every_request]
+        assert verdicts == [before.carries_content(request, lookup) for _, request in every_request], round_
+    assert True in verdicts and False in verdicts
+    assert len(check.plain) <= max(max_plain_keys, 1)
+    assert offload.carries_content(every_request[0][1], lookup) == verdicts[0]
+
+
+def _stamped_pair(request) -> tuple[object, object, dict, dict]:
+    resolver = make_resolver(ResidencyConfig(default_jurisdiction="us"))
+    fast, slow = clone(request), clone(request)
+    return fast, slow, stamp(resolver, fast), stamp_reference(resolver, slow)
+
+
+def test_the_stamp_with_the_byte_pre_check_writes_the_same_bytes_and_counts(every_request):
+    for i, (_, request) in enumerate(every_request):
+        fast, slow, fast_counts, slow_counts = _stamped_pair(request)
+        assert fast.SerializeToString() == slow.SerializeToString(), f"request {i}"
+        assert list(fast_counts.items()) == list(slow_counts.items()), f"request {i}"
+
+
+def _parts(parts: dict) -> list:
+    return [(j, part.SerializeToString(), count) for j, (part, count) in parts.items()]
+
+
+def test_the_router_reads_the_same_jurisdictions_stamped_or_not(every_request):
+    """After the stamp (its last-attribute shortcut) and on the raw requests (the full read)."""
+    fast_paths = 0
+    for i, (signal, request) in enumerate(every_request):
+        stamped = _stamped_pair(request)[0]
+        for candidate in (request, stamped):
+            assert _parts(split_counted(signal, clone(candidate))) == \
+                _parts(before.split_counted_reference(signal, clone(candidate))), f"request {i}"
+        fast_paths += before.one_jurisdiction(stamped) is not None
+    assert fast_paths > len(every_request) // 2
+
+
+def _bad_spans() -> list:
+    good = _traces([], [[("a", "b")]])
+    cases = []
+    for field, value in (("trace_id", bytes(15)), ("trace_id", b""), ("span_id", bytes(9)), ("parent_span_id", bytes(3)),
+                         ("kind", 6), ("kind", -1)):
+        bad = clone(good)
+        setattr(bad.resource_spans[0].scope_spans[0].spans[0], field, value)
+        cases.append((Signal.TRACES, bad))
+    for status, link in ((3, None), (0, (bytes(16), bytes(7))), (0, (bytes(2), bytes(8))), (0, (bytes(16), bytes(8)))):
+        bad = clone(good)
+        span = bad.resource_spans[0].scope_spans[0].spans.add(trace_id=bytes(16), span_id=bytes(8))
+        span.status.code = status
+        if link:
+            span.links.add(trace_id=link[0], span_id=link[1])
+        cases.append((Signal.TRACES, bad))
+    for field, value in (("trace_id", bytes(3)), ("span_id", bytes(16)), ("severity_number", 25), ("trace_id", bytes(16))):
+        bad = _logs([], [[("a", "b")], [("a", "c")]])
+        setattr(bad.resource_logs[0].scope_logs[0].log_records[1], field, value)
+        cases.append((Signal.LOGS, bad))
+    return cases
+
+
+def _refusal(check, signal: Signal, request) -> str | None:
+    try:
+        check(signal, request)
+    except Refusal as refusal:
+        return str(refusal)
+    return None
+
+
+def test_validation_refuses_the_same_requests_with_the_same_words(every_request):
+    cases = _bad_spans()
+    refused = [_refusal(validate.check, signal, request) for signal, request in cases + every_request]
+    assert refused == [_refusal(before.check, signal, request) for signal, request in cases + every_request]
+    assert sum(r is not None for r in refused) == len(cases) - 2  # the last link and log cases are valid
