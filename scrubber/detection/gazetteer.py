@@ -117,17 +117,16 @@ def city_names(text: str, toks: list, lex) -> list[tuple[int, int, list[tuple[in
     table = cities()
     starts = city_starts()
     out: list[tuple[int, int, list[tuple[int, int]]]] = []
-    i = 0
-    while i < len(toks):
-        match = _longest_city(text, toks, i, table) if toks[i].text.casefold() in starts else None
+    after = 0  # a city found ends before this token: the next one starts here at the earliest
+    for i in [i for i, tok in enumerate(toks) if tok.text.casefold() in starts]:
+        match = _longest_city(text, toks, i, table) if i >= after else None
         if match is None:
-            i += 1
             continue
         j, name = match
         start, end = toks[i].start, toks[j].end
         if _is_place(text, toks, i, j, name, lex, table):
             out.append((start, end, postcodes_around(text, start, end)))
-        i = j + 1
+        after = j + 1
     return out
 
 

@@ -204,17 +204,45 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
 
 
 def _single_name(lex: Lexicon, tok: Token, strict: bool) -> bool:
+    return (_single_name_strictly if strict else _single_name_loosely)(lex, tok.text)
+
+
+@_per_word
+def _single_name_strictly(lex: Lexicon, word: str) -> bool:
+    return _reads_as_single_name(lex, word, strict=True)
+
+
+@_per_word
+def _single_name_loosely(lex: Lexicon, word: str) -> bool:
+    return _reads_as_single_name(lex, word, strict=False)
+
+
+def _reads_as_single_name(lex: Lexicon, word: str, strict: bool) -> bool:
     """A lone token that reads as a name, or at least is no word we know. Each part of a hyphenated
     token must qualify too: "Horst-Günter" is a name, "Retry-After" is not. `strict` (the wide
     margin) for a token the model or a run offers alone: measured on dev, the narrow one only added
     false hits."""
-    parts = [p for p in re.split(r"[-'’]", tok.text) if len(p) > 1]
+    parts = [p for p in re.split(r"[-'’]", word) if len(p) > 1]
     if len(parts) > 1 and any(lex.common_word(p, top=25_000) for p in parts):
         return False
-    return lex.name_like(tok.text, strict=strict) or lex.word_rank(tok.text) is None
+    return lex.name_like(word, strict=strict) or lex.word_rank(word) is None
 
 
 def _plain_not_name(lex: Lexicon, word: str, cue: bool) -> bool:
+    return (_plain_not_name_after_cue if cue else _plain_not_name_alone)(lex, word)
+
+
+@_per_word
+def _plain_not_name_after_cue(lex: Lexicon, word: str) -> bool:
+    return _plain_word_to_trim(lex, word, cue=True)
+
+
+@_per_word
+def _plain_not_name_alone(lex: Lexicon, word: str) -> bool:
+    return _plain_word_to_trim(lex, word, cue=False)
+
+
+def _plain_word_to_trim(lex: Lexicon, word: str, cue: bool) -> bool:
     """A word to trim off the edge of a candidate: a plain word that is not at least as popular as a
     name ("Customer", "Sie"); after a cue only a plain word that is no name at all."""
     if not lex.common_word(word, top=20_000) and word.casefold() not in NOT_NAME_WORDS:
@@ -439,10 +467,13 @@ def _lower_case_lists(text: str, toks: list[Token], lex: Lexicon) -> Iterable[Fi
     lists: list[list[list[Token]]] = []
     joined = False  # the previous token was a separator word ("and", "und", "et"...)
     for k, tok in enumerate(toks):
-        gap = text[toks[k - 1].end:tok.start] if k else ""
         if tok.shape != "lower" or tok.text in TECH_WORDS:
-            items, joined = _close_list(items, lists), False
-        elif tok.text in _SEPARATOR_WORDS and items and gap == " ":
+            if items:
+                items = _close_list(items, lists)
+            joined = False
+            continue
+        gap = text[toks[k - 1].end:tok.start] if k else ""
+        if tok.text in _SEPARATOR_WORDS and items and gap == " ":
             joined = True
         elif items and toks[k - 1] is items[-1][-1] and gap == " " and len(items[-1]) < 3:
             items[-1].append(tok)
@@ -501,9 +532,13 @@ def name_parts(name: str, lex: Lexicon | None = None) -> list[str]:
 
 def name_part_spans(name: str, lex: Lexicon | None = None) -> list[tuple[int, int]]:
     """Where `name_parts` are in `name`: offsets, so a cache can hold them without the text."""
-    lex = lex or lexicon()
-    return [(t.start, t.end) for t in tokenize(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
-            and t.text.casefold() not in NOT_NAME_WORDS and not lex.common_word(t.text, top=3000)]
+    return list(_part_spans(lex or lexicon(), name))
+
+
+@_per_word
+def _part_spans(lex: Lexicon, name: str) -> tuple[tuple[int, int], ...]:
+    return tuple((t.start, t.end) for t in tokenize(name) if len(t.text) >= 3 and t.text.casefold() not in PARTICLES
+                 and t.text.casefold() not in NOT_NAME_WORDS and not lex.common_word(t.text, top=3000))
 
 
 def propagation_slot(tok: Token, lex: Lexicon) -> bool:
