@@ -10,6 +10,7 @@ import pytest
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from scrubber.connectors.residency_router.split import split_counted
 from scrubber.pdata import Signal, clone
@@ -202,3 +203,52 @@ def test_validation_refuses_the_same_requests_with_the_same_words(every_request)
     refused = [_refusal(validate.check, signal, request) for signal, request in cases + every_request]
     assert refused == [_refusal(before.check, signal, request) for signal, request in cases + every_request]
     assert sum(r is not None for r in refused) == len(cases) - 2  # the last link and log cases are valid
+
+
+def _wanted_sets() -> list[frozenset[str]]:
+    from scrubber.connectors.aggregates.config import AggregatesConfig
+    from scrubber.connectors.aggregates.derive import Deriver
+    from scrubber.connectors.aggregates.store import Store
+
+    default = Deriver(AggregatesConfig(), Store(100)).wanted
+    return [default, default - {J}, frozenset({J}), frozenset()]
+
+
+def _dimension_cases() -> list[tuple[Signal, object]]:
+    """Every wanted key where the byte check must see it: first attribute, in an event, in a
+    value, next to the stamp; and stamps twice, not last, not scalar."""
+    cases = []
+    for key in sorted(_wanted_sets()[0]):
+        plain = [("http.route", "/a"), (J, "in")]
+        cases.append((Signal.TRACES, _traces([], [[(key, "v"), *plain], plain])))
+        cases.append((Signal.TRACES, _traces([], [plain, plain], events={1: [[(key, "v")]]})))
+        cases.append((Signal.TRACES, _traces([], [plain, [("note", KeyValue(key=key).SerializeToString().decode()), *plain]])))
+    kvlist = _traces([], [[("a", "b"), (J, "in")]])
+    kvlist.resource_spans[0].scope_spans[0].spans[0].attributes[-1].value.kvlist_value.values.add(key="k")
+    twice = _traces([], [[(J, "in"), ("a", "b"), (J, "in")], [("a", "b"), (J, "in")]])
+    twice.resource_spans[0].scope_spans[0].spans[0].attributes[-1].value.kvlist_value.values.add(key="k")
+    cases += [(Signal.TRACES, _traces([], [[(J, "in"), ("a", "b"), (J, "eu")], [("a", "b"), (J, "in")]])),
+              (Signal.TRACES, _traces([], [[(J, "in"), ("a", "b")], [("a", "b"), (J, "in")]])),
+              (Signal.TRACES, _traces([], [[(J, 3)], [(J, "in")], []])),
+              (Signal.TRACES, kvlist), (Signal.TRACES, twice)]
+    return cases
+
+
+def test_scope_dimensions_from_the_bytes_equal_the_key_by_key_read(every_request):
+    from scrubber.connectors.aggregates.derive import ScopeDimensions, attributes
+    from scrubber.pdata import resource_groups, scope_groups, scope_items
+
+    shortcuts = 0
+    for wanted in _wanted_sets():
+        reader = ScopeDimensions(wanted)
+        for i, (_, request) in enumerate(_dimension_cases() + every_request):
+            for candidate in (request, _stamped_pair(request)[0]):
+                for group in resource_groups(candidate):
+                    for scope in scope_groups(group):
+                        items = list(scope_items(scope))
+                        got = [list(d.items()) for d in reader.of(scope, items)]
+                        assert got == [list(attributes(item.attributes, wanted).items()) for item in items], f"case {i}"
+                        data = scope.SerializeToString()
+                        shortcuts += (bool(items) and (reader._others is None or reader._others.search(data) is None)
+                                      and reader._stamps_only(data, items) is not None)
+    assert shortcuts > 100

@@ -146,8 +146,8 @@ class AggregatesCore:
             values.update(v for v in resource.values() if isinstance(v, str))
             spans = []
             for scope in group.scope_spans:
-                for span in scope.spans:
-                    item = attributes(span.attributes, wanted)
+                scope_spans = scope.spans
+                for span, item in zip(scope_spans, self.deriver.scope_dimensions.of(scope, scope_spans)):
                     names.add(span.name)
                     values.update(v for v in item.values() if isinstance(v, str))
                     spans.append((span, item))

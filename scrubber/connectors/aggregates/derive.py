@@ -13,9 +13,14 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, NamedTuple
 
+import re2
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
 from scrubber.connectors.aggregates.config import LOG_SEVERITY, SPAN_KIND, SPAN_NAME, STATUS_CODE, AggregatesConfig
 from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.store import MetricDef, MetricKind, SeriesKey, Store
+from scrubber.residency.model import ATTRIBUTE
+from scrubber.residency.resolve import DECLARING_KEY
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "gen_ai.request.model": ("gen_ai.request.model", "llm.model_name", "embedding.model_name", "gen_ai.response.model"),
@@ -57,6 +62,61 @@ def attributes(key_values, wanted: frozenset[str]) -> dict[str, object]:
     return {kv.key: v for kv in key_values if kv.key in wanted and (v := scalar(kv.value)) is not None}
 
 
+def _any_key_pattern(keys: Iterable[str]):
+    """An RE2 search for the serialized key field of any of `keys` (tag, length, name; every
+    byte escaped, Latin-1 so each escape is one byte), or None for no keys. RE2 answers "none
+    of them in these bytes" in one DFA pass, ~20x faster than a `re` alternation."""
+    needles = [KeyValue(key=key).SerializeToString() for key in sorted(keys)]
+    if not needles:
+        return None
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    return re2.compile(b"|".join(b"".join(b"\\x%02x" % byte for byte in needle) for needle in needles), options)
+
+
+class ScopeDimensions:
+    """`attributes(item.attributes, wanted)` for every item of a scope group, told from the
+    group's bytes when they prove it: no wanted key but the residency stamp occurs in them, and
+    the stamp occurs once per item, as each item's last attribute (what the residency processor
+    leaves); then an item's dimensions are its stamp alone and nothing else of it is read.
+    Plain spans carry no other allow-listed key, so this is their common case; any other group
+    is read key by key. Serializing the group and one RE2 pass cost a fraction of that read."""
+
+    def __init__(self, wanted: frozenset[str]):
+        self.wanted = wanted
+        self._stamp_wanted = ATTRIBUTE in wanted
+        self._others = _any_key_pattern(wanted - {ATTRIBUTE})
+
+    def of(self, scope_group, items) -> list[dict[str, object]]:
+        if items:
+            data = scope_group.SerializeToString()
+            if self._others is None or self._others.search(data) is None:
+                found = self._stamps_only(data, items)
+                if found is not None:
+                    return found
+        wanted = self.wanted
+        return [attributes(item.attributes, wanted) for item in items]
+
+    def _stamps_only(self, data: bytes, items) -> list[dict[str, object]] | None:
+        """Each item's dimensions when no other wanted key is in `data`, or None (read them)."""
+        stamps = data.count(DECLARING_KEY) if self._stamp_wanted else 0
+        if stamps == 0:
+            return [{} for _ in items]
+        if stamps != len(items):
+            return None
+        found = []
+        for item in items:
+            item_attributes = item.attributes
+            if not item_attributes:
+                return None
+            last = item_attributes[-1]
+            if last.key != ATTRIBUTE:
+                return None
+            value = scalar(last.value)
+            found.append({} if value is None else {ATTRIBUTE: value})
+        return found
+
+
 #: memoised span plans kept at most (distinct label combinations; beyond, start afresh)
 MAX_PLANS = 4096
 
@@ -96,6 +156,7 @@ class Deriver:
         self.wanted = labelled | frozenset((*INPUT_TOKENS, *OUTPUT_TOKENS))
         #: keys read only for their counts: they vary span by span, so no memo key holds them
         self.counts_only = self.wanted - labelled
+        self.scope_dimensions = ScopeDimensions(self.wanted)
         self._plans: dict[tuple, SpanPlan] = {}
         self._plans_generation = self.vetter.generation
 

@@ -16,7 +16,9 @@ receiver needs no import of this package: it only calls `refusal()`.
 
 from __future__ import annotations
 
+import os
 import time
+import weakref
 
 import psutil
 
@@ -25,6 +27,40 @@ from scrubber.processors.memory_limiter.memory import release_memory, tune_alloc
 SHARED_NAME = "memory_gate"
 #: the longest an on-demand answer may be stale
 MIN_INTERVAL = 0.01
+#: bytes per page of `statm` (as psutil reads it)
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class _Resident:
+    """The resident bytes of one process, read from its `/proc/<pid>/statm` kept open: what
+    `psutil.Process.memory_info().rss` reads on Linux, for a tenth of its cost (the gate asks on
+    the request path). The open file stays bound to that process: once it has exited, reads
+    fail (as psutil's would) even if its pid is reused. Without procfs, psutil answers."""
+
+    def __init__(self, process: psutil.Process):
+        self.process = process
+        self._fd = [-1]  # in a list, so the finalizer closes whatever is open when we go
+        weakref.finalize(self, _close, self._fd)
+
+    def rss(self) -> int:
+        """Raises OSError or psutil.Error when the process is gone."""
+        if self._fd[0] < 0:
+            if not os.path.isdir("/proc/self"):
+                return self.process.memory_info().rss
+            self._fd[0] = os.open(f"/proc/{self.process.pid}/statm", os.O_RDONLY | os.O_CLOEXEC)
+        return int(os.pread(self._fd[0], 256, 0).split()[1]) * PAGE_SIZE
+
+    def close(self) -> None:
+        _close(self._fd)
+
+
+def _close(fd: list[int]) -> None:
+    if fd[0] >= 0:
+        try:
+            os.close(fd[0])
+        except OSError:
+            pass
+        fd[0] = -1
 
 
 class MemoryGate:
@@ -34,7 +70,9 @@ class MemoryGate:
         self.retry_after: float | None = None
         self._custom = measure
         self._process = psutil.Process()
+        self._own = _Resident(self._process)
         self._children: list[psutil.Process] = []
+        self._readers: list[_Resident] = []  # one per child
         self._used = 0
         self._at = 0.0
         tune_allocator()
@@ -54,11 +92,11 @@ class MemoryGate:
         if self._custom is not None:
             used = self._custom()
         else:
-            used = self._process.memory_info().rss
-            for child in self._children:
+            used = self._own.rss()
+            for child in self._readers:
                 try:
-                    used += child.memory_info().rss
-                except psutil.Error:
+                    used += child.rss()
+                except (psutil.Error, OSError):
                     continue
         self._used, self._at = used, now
         return used
@@ -66,10 +104,13 @@ class MemoryGate:
     def refresh(self) -> int:
         """The periodic check: find the current worker processes, measure now, and
         release memory while above the soft limit."""
+        for reader in self._readers:
+            reader.close()
         try:
             self._children = self._process.children(recursive=True)
         except psutil.Error:
             self._children = []
+        self._readers = [_Resident(child) for child in self._children]
         self._at = 0.0
         used = self.measure()
         if self.soft is not None and used >= self.soft:
