@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, NamedTuple, Protocol, Sequence
 
 from scrubber.detection.persons import name_parts
 from scrubber.errors import PermanentError, ResourceExhaustedError
@@ -45,8 +44,10 @@ class Detection(Protocol):
     async def detect(self, texts: Sequence[str], ner: Sequence[bool]) -> list[list]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One finding in a field's text. A tuple, not a dataclass: one is made per finding and per
+    identifier of every span, and a frozen dataclass costs several times more to build."""
+
     entity: str
     start: int
     end: int
@@ -66,6 +67,9 @@ class Engine:
         #: per-key decisions of the walk, kept across requests (plans.py); None: decided per attribute
         self.plans: KeyPlans | None = KeyPlans(catalog)
         self._metric_identifiers = OperatorSpec(operator=config.metrics.identifiers)
+        #: (operator role, entity) -> `operators.resolve(...)`: the config never changes, and the
+        #: resolution (two dict look-ups on pydantic models) was paid per finding
+        self._resolved: dict[tuple[str, str], OperatorSpec] = {}
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
@@ -203,9 +207,15 @@ class Engine:
                 return f.operator
             if f.metric:
                 return self._metric_identifiers
-            return self.operators.resolve("identifier", entity)
-        role = "structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns")
-        return self.operators.resolve(role, entity)
+            return self._resolve("identifier", entity)
+        return self._resolve("structured" if f.in_json else ("content" if f.role is Role.CONTENT else "patterns"), entity)
+
+    def _resolve(self, role: str, entity: str) -> OperatorSpec:
+        """`self.operators.resolve(role, entity)`, memoised (bounded by roles x entity types)."""
+        spec = self._resolved.get((role, entity))
+        if spec is None:
+            spec = self._resolved[(role, entity)] = self.operators.resolve(role, entity)
+        return spec
 
     def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport, subject_keys: dict | None = None) -> bool:
         """Replace what was found in `f`; True if the attribute is to be dropped."""
@@ -222,24 +232,24 @@ class Engine:
         return False
 
     def _replace(self, f: Field, hits: list[Hit], report: ScrubReport, subject_keys: dict | None = None) -> bool:
-        pieces, last, drop = [], 0, False
+        text, pieces, last, drop = f.text, [], 0, False
         subject_key = subject_keys.get((f.jurisdiction, f.subject)) if subject_keys and f.subject is not None else None
         try:
-            for hit in hits:
-                spec = self._operator(f, hit.entity)
-                value = f.text[hit.start:hit.end]
-                new = operators.apply(spec, hit.entity, value, f.jurisdiction, self.keys, subject_key)
+            for entity, start, end in hits:
+                spec = self._operator(f, entity)
+                new = operators.apply(spec, entity, text[start:end], f.jurisdiction, self.keys, subject_key)
                 if new is operators.DROP:
-                    drop, new = True, operators.redact(hit.entity)
-                self._record(f, hit.entity, spec.operator, report)
-                pieces += [f.text[last:hit.start], new]
-                last = hit.end
+                    drop, new = True, operators.redact(entity)
+                self._record(f, entity, spec.operator, report)
+                pieces.append(text[last:start])
+                pieces.append(new)
+                last = end
         except operators.NoKey as missing:
             self._fail_closed(f, missing.reason, report)
             return False
         if drop and f.drop is not None:
             return True
-        f.set("".join(pieces) + f.text[last:])
+        f.set("".join(pieces) + text[last:])
         return False
 
     def _record(self, f: Field, entity: str, operator: str, report: ScrubReport) -> None:

@@ -5,7 +5,7 @@ The keys of ordinary services repeat in every span (`http.request.method`, `serv
 sits alone: its catalog rule, the label findings are reported under, whether its name is
 scanned too and as which probe text. `KeyPlans` keeps that per (where, key), so the walker's
 attribute loop reads one dict entry per attribute and handles the common values (a string
-under a content, patterns or identifier rule) without the generic `value` / `_string` /
+under a content, patterns, identifier, SQL or URL rule) without the generic `value` / `_string` /
 `_label` / `_key` calls. What it builds is exactly what the generic path builds (the same
 `Field` arguments, the same `Quiet` entries, in the same order): `tests/perf_paths/
 test_plans.py` checks bytes and reports against the engine without plans.
@@ -27,16 +27,25 @@ from scrubber.processors.pii.keynames import probe_text
 MAX_KEYS = 4096
 MAX_NAMES = 4096
 
-#: `Plan.fast` values: how the walker's attribute loop treats a string value under the key
-SKIP, GENERIC, QUIET_PATTERNS, QUIET_CONTENT, IDENTIFIER = range(5)
-_FAST = {Role.SAFE: SKIP, Role.PATTERNS: QUIET_PATTERNS, Role.CONTENT: QUIET_CONTENT, Role.IDENTIFIER: IDENTIFIER}
+#: `Plan.fast` values: how the walker's attribute loop treats a string value under the key.
+#: From FIELD on, a string value becomes one `Field` (or `Quiet` entry) made in the loop itself;
+#: from QUIET_PATTERNS on, it may be quiet (patterns only, or with NER)
+SKIP, GENERIC, URL, FIELD, QUIET_PATTERNS, QUIET_CONTENT = range(6)
+_FAST = {Role.SAFE: SKIP, Role.URL: URL, Role.SQL: FIELD, Role.IDENTIFIER: FIELD, Role.PATTERNS: QUIET_PATTERNS,
+         Role.CONTENT: QUIET_CONTENT}
 
 
 class Plan(NamedTuple):
     rule: Rule
     label: str  # `where:rule label`, the field's report label
-    fast: int  # SKIP, GENERIC, QUIET_PATTERNS, QUIET_CONTENT or IDENTIFIER
+    fast: int  # SKIP, GENERIC, URL, FIELD, QUIET_PATTERNS or QUIET_CONTENT
     probe: str | None  # the key as words when its name is scanned too (no tier names it), else None
+    #: the `Field` a string value becomes (FIELD and the quiet ones), as `Walker._string` makes it:
+    #: its role (SQL text is scanned for patterns), entity, operator override, and whether it is SQL
+    role: Role
+    entity: str
+    operator: object
+    sql: bool
 
 
 class KeyPlans:
@@ -57,8 +66,9 @@ class KeyPlans:
     def plan(self, where: str, key: str) -> Plan:
         """Decide for `key` under `where` and keep it."""
         rule = self.catalog.lookup(key)
-        plan = Plan(rule, f"{where}:{rule.label}", _FAST.get(rule.role, GENERIC),
-                    None if rule.known else probe_text(key))
+        sql = rule.role is Role.SQL
+        plan = Plan(rule, f"{where}:{rule.label}", _FAST.get(rule.role, GENERIC), None if rule.known else probe_text(key),
+                    Role.PATTERNS if sql else rule.role, rule.entity, rule.operator or None, sql)
         return _kept(self.table(where), key, plan, MAX_KEYS)
 
     def span_name(self, name: str) -> str:

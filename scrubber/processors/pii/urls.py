@@ -116,15 +116,24 @@ def _path(path: str, raw: list[str], pieces: list[Piece]) -> None:
 
 
 def _query(query: str, raw: list[str], pieces: list[Piece]) -> None:
+    """`name=value` items: `_add` inlined, as every URL of a plain span has a query string."""
+    append, names = raw.append, _NAMES
     for i, item in enumerate(query.split("&")):
         if i:
-            raw.append("&")
+            append("&")
         name, eq, value = item.partition("=")
         if not eq:  # `?jane@example.com`: a bare value
             _add(raw, pieces, item, _unquote_plus(item), "query")
             continue
-        raw.append(name + "=")
-        _add(raw, pieces, value, _unquote_plus(value), "query", _parameter_name(name))
+        append(name + "=")
+        append(value)
+        if value:
+            decoded = value if "%" not in value and "+" not in value else unquote_plus(value)
+            pieces.append(_piece(Piece, (len(raw) - 1, decoded, "query", names.get(name) or _parameter_name(name))))
+
+
+#: `Piece(...)` without the Python-level `__new__` a NamedTuple adds (several pieces per URL)
+_piece = tuple.__new__
 
 
 def _unquote_plus(text: str) -> str:
@@ -147,7 +156,10 @@ def _parameter_name(raw_name: str) -> str:
 
 def encode(text: str, kind: str) -> str:
     """A replacement for a piece, percent-encoded for where it sits: what `quote(text, safe=...)`
-    gives (UTF-8, upper-case hex), as one regex pass over the runs quote would change."""
+    gives (UTF-8, upper-case hex). ASCII text (every pseudonym token) is one `str.translate`;
+    other text one regex pass over the runs quote would change."""
+    if text.isascii():
+        return text.translate(_ASCII.get(kind, _ASCII_ELSEWHERE))
     return _UNSAFE.get(kind, _UNSAFE_ELSEWHERE).sub(_percent, text)
 
 
@@ -160,8 +172,16 @@ def _percent(match: re.Match[str]) -> str:
     return "".join(["%{:02X}".format(byte) for byte in match.group().encode("utf-8")])
 
 
+def _ascii_table(safe: str) -> dict[int, str]:
+    """`str.translate` table of the ASCII characters `quote` encodes (as `_unsafe` matches them)."""
+    pattern = _unsafe(safe)
+    return {code: "%{:02X}".format(code) for code in range(128) if pattern.fullmatch(chr(code))}
+
+
 _UNSAFE = {kind: _unsafe(safe) for kind, safe in _SAFE.items()}
 _UNSAFE_ELSEWHERE = _unsafe("")
+_ASCII = {kind: _ascii_table(safe) for kind, safe in _SAFE.items()}
+_ASCII_ELSEWHERE = _ascii_table("")
 
 
 def sql_literals(text: str) -> list[tuple[int, int]]:

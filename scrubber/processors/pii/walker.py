@@ -22,7 +22,7 @@ from scrubber.processors.pii import structured, urls
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from scrubber.processors.pii.config import OperatorSpec
 from scrubber.processors.pii.keynames import probe_text
-from scrubber.processors.pii.plans import IDENTIFIER, QUIET_CONTENT, QUIET_PATTERNS, SKIP, KeyPlans
+from scrubber.processors.pii.plans import QUIET_CONTENT, QUIET_PATTERNS, SKIP, URL, KeyPlans
 from scrubber.processors.pii.prepass import Prepass, Quiet
 from scrubber.residency.resolve import read as read_jurisdiction
 
@@ -246,9 +246,9 @@ class Walker:
 
     def _planned_attributes(self, container, ctx: Context, item: bool) -> None:
         """`attributes` with the key's decisions read from its plan: a string value under a
-        content, patterns or identifier rule becomes the same `Field` or `Quiet` entry the generic
-        path (`value` -> `_string` -> `_quiet`) makes, without those calls; every other value
-        takes the generic path."""
+        content, patterns, identifier or SQL rule becomes the same `Field` or `Quiet` entry the
+        generic path (`value` -> `_string` -> `_quiet`) makes, without those calls, and one under
+        a URL rule goes straight to `_url`; every other value takes the generic path."""
         plans = self.plans
         assert plans is not None  # only called with plans
         table, where, jurisdiction_key = plans.table(ctx.where), ctx.where, self.jurisdiction_attribute
@@ -260,21 +260,30 @@ class Walker:
             plan = table.get(key) or plans.plan(where, key)
             if plan.fast != SKIP:
                 todo.append((kv, key, plan))
-        prepass, quiet, subject = self.prepass, self.quiet, self.subject
-        for kv, key, (rule, label, fast, probe) in todo:
-            value = kv.value
-            if fast >= QUIET_PATTERNS and value.WhichOneof("value") == "string_value":
+        prepass, quiet, fields, subject = self.prepass, self.quiet, self.fields, self.subject
+        jurisdiction, audit, metric = ctx.jurisdiction, ctx.audit, ctx.metric
+        for kv, key, plan in todo:
+            value, fast = kv.value, plan.fast
+            if fast >= URL and value.WhichOneof("value") == "string_value":
                 text = value.string_value
-                if text:
-                    args = (text, rule.role, label, ctx.jurisdiction, None, (container, key), rule.entity,
-                            rule.operator or None, ctx.audit, False, ctx.metric, value, "string_value", False)
-                    if (fast != IDENTIFIER and prepass is not None and text[:1] != "<"
+                if not text:
+                    pass
+                elif fast == URL:
+                    self._url(text, plan.rule, plan.label, ctx, _attr_setter(value))
+                else:
+                    args = (text, plan.role, plan.label, jurisdiction, None, (container, key), plan.entity,
+                            plan.operator, audit, False, metric, value, "string_value", plan.sql)
+                    if (fast >= QUIET_PATTERNS and prepass is not None and text[:1] != "<"
                             and prepass.clean(text, fast == QUIET_CONTENT)):
                         quiet.append((text, Field, args, subject))
                     else:
-                        self._add(Field(*args))
+                        f = Field(*args)
+                        if subject is not None:
+                            f.subject = subject
+                        fields.append(f)
             else:
-                self.value(value, rule, label, ctx, (container, key))
+                self.value(value, plan.rule, plan.label, ctx, (container, key))
+            probe = plan.probe
             if probe is not None:
                 if prepass is not None and probe[:1] != "<" and prepass.clean(probe, True):
                     quiet.append((probe, self._key_field, (kv, container, ctx, probe), subject))
@@ -388,17 +397,21 @@ class Walker:
         raw, pieces = urls.split(text, query_only=rule.label in urls.QUERY_KEYS)
         rebuild = urls.Rebuild(raw, setter)
         self.finalizers.append(rebuild)
+        prepass, quiet, subject, piece_field = self.prepass, self.quiet, self.subject, self._piece_field
         for piece in pieces:
-            role, entity = Role.PATTERNS, ""
-            where = label
-            if piece.kind == "userinfo":
-                role, entity = Role.IDENTIFIER, "SECRET"
-            elif piece.name:
+            if piece.name:
                 role, entity, where = self._parameter(label, piece.name)
+            elif piece.kind == "userinfo":
+                role, entity, where = Role.IDENTIFIER, "SECRET", label
+            else:
+                role, entity, where = Role.PATTERNS, "", label
             args = (piece, role, where, ctx, rebuild, entity)
-            if role in _QUIET_ROLES and self._quiet(piece.text, role is Role.CONTENT, self._piece_field, args):
-                continue
-            self._add(self._piece_field(*args))
+            text = piece.text  # `_quiet`, inlined: a URL has several pieces, most of them quiet
+            if (role in _QUIET_ROLES and prepass is not None and text[:1] != "<"
+                    and prepass.clean(text, role is Role.CONTENT)):
+                quiet.append((text, piece_field, args, subject))
+            else:
+                self._add(piece_field(*args))
 
     def _parameter(self, label: str, name: str) -> tuple[Role, str, str]:
         """(role, entity, report label) of a named query parameter's value (kept in the plans)."""
