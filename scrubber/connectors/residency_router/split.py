@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups
+from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups, scope_items
 from scrubber.residency.model import ATTRIBUTE
 from scrubber.residency.resolve import DECLARING_KEY, read, resource_stamp, stamped
 
@@ -78,9 +78,18 @@ def _one_jurisdiction(request: Request) -> tuple[str, int] | None:
     for resource_group in resource_groups(request):
         fallback = resource_stamp(resource_group.resource)
         for scope_group in scope_groups(resource_group):
-            group_items = [item for _metric, item in _scope_items(scope_group)]
+            group_items = scope_items(scope_group)
+            if not hasattr(group_items, "__len__"):
+                group_items = list(group_items)  # data points of every metric
             found = _stamped_last(scope_group, group_items)
-            for j in found if found is not None else (stamped(item, fallback) for item in group_items):
+            if found is not None:  # never empty
+                only = found[0] if only is None else only
+                if found.count(only) != len(found):
+                    return None
+                count += len(found)
+                continue
+            for item in group_items:
+                j = stamped(item, fallback)
                 if only is None:
                     only = j
                 elif j != only:
@@ -97,16 +106,15 @@ def _stamped_last(scope_group, group_items: list) -> list[str] | None:
     and nothing but that one key is read per item."""
     if not group_items or scope_group.SerializeToString().count(DECLARING_KEY) != len(group_items):
         return None
-    found = []
+    lasts = []
     for item in group_items:
         attributes = item.attributes
         if not attributes:
             return None
-        last = attributes[-1]
-        if last.key != ATTRIBUTE:
-            return None
-        found.append(last.value)
-    return [read(value) for value in found]
+        lasts.append(attributes[-1])
+    if any(kv.key != ATTRIBUTE for kv in lasts):
+        return None
+    return [read(kv.value) for kv in lasts]
 
 
 def split_counted(signal: Signal, request: Request) -> dict[str, tuple[Request, int]]:
