@@ -128,8 +128,7 @@ class AggregatesCore:
         now = _now()
         try:
             for resource, resource_memo, spans in groups:
-                for span, item in spans:
-                    self.deriver.span_memoised(span, item, resource, resource_memo, now)
+                self.deriver.spans_memoised(spans, resource, resource_memo, now)
         except Exception as exc:  # noqa: BLE001 - see the module docstring
             self._failures.labels(str(self.settings.id), "consume").inc()
             self.log.error("aggregates %s: cannot aggregate %s: %s", self.settings.id, Signal.TRACES, type(exc).__name__)
@@ -149,7 +148,8 @@ class AggregatesCore:
                 scope_spans = scope.spans
                 for span, item in zip(scope_spans, self.deriver.scope_dimensions.of(scope, scope_spans)):
                     names.add(span.name)
-                    values.update(v for v in item.values() if isinstance(v, str))
+                    if item:
+                        values.update(v for v in item.values() if isinstance(v, str))
                     spans.append((span, item))
             groups.append((resource, memo_items(resource), spans))
         return groups, values, names
