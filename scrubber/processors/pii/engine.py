@@ -155,14 +155,14 @@ class Engine:
     def _propagate(self, walker: Walker, hits: dict[int, list[Hit]]) -> None:
         """Add hits for values already known personal in this batch where detection missed them,
         also in quiet fields (built only when a known value is in them)."""
-        fields = walker.fields
+        fields, hits_of, identifier = walker.fields, hits.get, Role.IDENTIFIER
         known: dict[str, str] = {}
         for f in fields:
-            if f.role is Role.IDENTIFIER:
+            if f.role is identifier:
                 value = f.text.strip()
                 if len(value) >= MIN_PROPAGATED:
                     known.setdefault(value, f.entity)
-            for hit in hits.get(id(f), ()):
+            for hit in hits_of(id(f), ()):
                 value = (f.probe or f.text)[hit.start:hit.end]
                 if len(value) >= MIN_PROPAGATED and self._operator(f, hit.entity).operator != "keep":
                     known.setdefault(value, hit.entity)
@@ -174,19 +174,20 @@ class Engine:
             return
         finder = KnownValues(known)
         seen: dict[str, list[Hit]] = {}
-        for f in fields:
-            found = hits.get(id(f))
+        seen_of = seen.get
+        for f in fields if hits else ():  # only fields detection was asked about have hits
+            found = hits_of(id(f))
             if found is None:
                 continue
             text = f.probe or f.text  # keys are searched as words (`Ada_Obi` holds `Ada Obi`)
-            extra = seen.get(text)
+            extra = seen_of(text)
             if extra is None:  # the same text (a path segment, a span name) repeats in a batch
                 extra = seen[text] = finder.find(text)
             if extra:
                 hits[id(f)] = _union(found, extra)
         for quiet in walker.quiet:
             text = quiet[0]
-            extra = seen.get(text)
+            extra = seen_of(text)
             if extra is None:
                 extra = seen[text] = finder.find(text, keep=True)
             if extra:
@@ -222,8 +223,9 @@ class Engine:
         if f.text is None:  # already failed closed
             return False
         if f.role is Role.IDENTIFIER:
-            if not _is_token(f.text):
-                return self._replace(f, [Hit(f.entity, 0, len(f.text))], report, subject_keys)
+            text = f.text
+            if text[:1] != "<" or not _is_token(text):  # `_is_token`'s own first test, without its call
+                return self._replace(f, [Hit(f.entity, 0, len(text))], report, subject_keys)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
             f.set(operators.REDACTED)
@@ -281,12 +283,18 @@ class KnownValues:
         self.known = known
         self.by_run: dict[str, list[str]] = {}
         self.unindexed: list[str] = []
-        for value in known:
-            runs = _WORD.findall(value)
-            if runs:
-                self.by_run.setdefault(runs[0] if len(runs) == 1 else max(runs, key=len), []).append(value)
-            else:
+        by_run, findall = self.by_run, _WORD.findall
+        for value in known:  # one per identifier of every span: kept to a regex call and a dict step
+            runs = findall(value)
+            if not runs:
                 self.unindexed.append(value)
+                continue
+            run = runs[0] if len(runs) == 1 else max(runs, key=len)
+            values = by_run.get(run)
+            if values is None:
+                by_run[run] = [value]
+            else:
+                values.append(value)
 
     def find(self, text: str, keep: bool = False) -> list[Hit]:
         """Known values in `text`; `keep`: its word runs may be kept for the next requests (only for

@@ -69,7 +69,7 @@ class Field:
             self.setter(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     where: str
     jurisdiction: str
@@ -141,18 +141,19 @@ class Walker:
             self.subject = self.subjects.of(attributes, self._resource_subject)
 
     def _span(self, span, resource_j: str) -> None:
-        self._enter_item(span.attributes)
+        attributes = span.attributes
+        self._enter_item(attributes)
         ctx = self._item_context("span", span, resource_j)
-        self.attributes(span.attributes, ctx, item=True)
+        self.attributes(attributes, ctx, item=True)
         name = span.name
         if name:  # `GET /users/ada-obi-42` -> `GET /users/{id}`
             if self.plans is None:
-                span.name = normalize_route(name)
+                span.name = name = normalize_route(name)
             else:
                 normalized = self.plans.span_name(name)
                 if normalized != name:  # written only when it changed
-                    span.name = normalized
-        self._text(span, "name", Role.CONTENT, "span:<name>", ctx)
+                    span.name = name = normalized
+        self._text(span, "name", Role.CONTENT, "span:<name>", ctx, name)
         for event in span.events:
             event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
             self._text(event, "name", Role.CONTENT, "span.event:<name>", event_ctx)
@@ -197,8 +198,10 @@ class Walker:
             self.items.append((item, audit))
         return Context(where, resource_j, audit)
 
-    def _text(self, message, name: str, role: Role, label: str, ctx: Context) -> None:
-        text = getattr(message, name)
+    def _text(self, message, name: str, role: Role, label: str, ctx: Context, text: str | None = None) -> None:
+        """The string field `name` of `message` (`text`: its value, when the caller just read it)."""
+        if text is None:
+            text = getattr(message, name)
         if text:
             args = (text, role, label, ctx.jurisdiction, None, None, "", None, ctx.audit, False, False, message, name)
             if not self._quiet(text, role is Role.CONTENT, Field, args):
@@ -264,11 +267,10 @@ class Walker:
         jurisdiction, audit, metric = ctx.jurisdiction, ctx.audit, ctx.metric
         for kv, key, plan in todo:
             value, fast = kv.value, plan.fast
-            if fast >= URL and value.WhichOneof("value") == "string_value":
-                text = value.string_value
-                if not text:
-                    pass
-                elif fast == URL:
+            # a non-empty `string_value` is the set member of the oneof (no `WhichOneof` call); an
+            # empty one, or another kind, takes the generic path, which does nothing for ""
+            if fast >= URL and (text := value.string_value):
+                if fast == URL:
                     self._url(text, plan.rule, plan.label, ctx, _attr_setter(value))
                 else:
                     args = (text, plan.role, plan.label, jurisdiction, None, (container, key), plan.entity,
