@@ -63,18 +63,18 @@ _RELATIONS = (
 )
 _QUESTIONS = r"who is|who's|wer ist|qui est|quién es|quem é|chi è|wie is"
 
+#: the cue words of STRONG_BEFORE without the spaces after them
+_STRONG_CUE = rf"(?:^|[^\w'’])(?:{_THANKS}|{_GREETINGS}|{_REQUESTS}|{_IDENTITY}|{_RELATIONS}|{_QUESTIONS})[:,.!]?"
 #: a person's name comes next (the regex ends where the token starts)
-STRONG_BEFORE = re.compile(
-    rf"(?:(?:^|[^\w'’])(?:{_THANKS}|{_GREETINGS}|{_REQUESTS}|{_IDENTITY}|{_RELATIONS}|{_QUESTIONS})[:,.!]?[ \t]+|@)$",
-    re.IGNORECASE,
-)
+STRONG_BEFORE = re.compile(rf"(?:{_STRONG_CUE}[ \t]+|@)$", re.IGNORECASE)
 #: a reply that turns to the person: "Sure, hamza." (with its comma: "ok mark the task done" is no address)
 _REPLIES = (
     r"sure|ok|okay|yes|yep|yeah|no worries|no problem|of course|got it|noted|absolutely|great|perfect|"
     r"klar|natürlich|genau|gerne|bien sûr|d'accord|parfait|claro|por supuesto|vale|perfecto|certo|"
     r"com certeza|beleza|certamente|perfetto|zeker|prima|oké|haan|ji haan|theek hai|thik hai"
 )
-REPLY_BEFORE = re.compile(rf"(?:^|[^\w'’])(?:{_REPLIES}),[ \t]+$", re.IGNORECASE)
+_REPLY_CUE = rf"(?:^|[^\w'’])(?:{_REPLIES}),"
+REPLY_BEFORE = re.compile(rf"{_REPLY_CUE}[ \t]+$", re.IGNORECASE)
 #: these precede names and things alike; one-letter words only in lower case ("com o joão", "a fernanda
 #: disse"), and never across a line break ("Tesla Model Y\ntowing capacity")
 WEAK_BEFORE = re.compile(
@@ -99,3 +99,48 @@ AFTER = re.compile(
 #: "nadia: the export is ready", "aditi - blocked on api keys": a speaker or a list item heads its line
 SPEAKER_AFTER = re.compile(r"[ \t]*(?::|[ \t]-)[ \t]+\S")
 LINE_START_BEFORE = re.compile(r"(?:^|\n|[;.!?]\s|:\s)[ \t]*$")
+
+
+# -- searching only the end of the text before a token --------------------------------------------
+
+def widest(pattern: str, flags: int = 0) -> int | None:
+    """The most characters `pattern` can match, None when unbounded or unknown (then a search reads all)."""
+    try:
+        width = re._parser.parse(pattern, flags).getwidth()[1]  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 -- an internal of `re`: without it, nothing is cut short
+        return None
+    return width if width < 1000 else None
+
+
+def ends_with_cue(regex: re.Pattern, cue_width: int | None, before: str, spaces: str | None = " \t") -> bool:
+    """`regex.search(before)` for a regex that is a cue of at most `cue_width` characters, then a run of
+    `spaces` (None: any whitespace, `\\s`), then `$`; the same answer, from the end of `before` only.
+
+    Why: such a search tries every position of the 40 characters before each lower-case name candidate
+    against a few hundred cue words, and almost all fail. `$` matches at the end or before a final
+    newline; the run of spaces ends there and starts where the cue ends, so the cue starts at most
+    `cue_width` characters before that run; `search(before, pos)` still sees the characters before
+    `pos` (`^` only at 0, and the cue's own first character is inside the window)."""
+    tail = before[:-1] if before.endswith("\n") and spaces is not None else before
+    if not tail or not (tail[-1] in spaces if spaces is not None else tail[-1].isspace()):
+        return False
+    if cue_width is None:
+        return regex.search(before) is not None
+    cue_end = len(tail.rstrip(spaces))
+    return regex.search(before, max(0, cue_end - cue_width)) is not None
+
+
+_STRONG_WIDTH = widest(_STRONG_CUE, re.IGNORECASE)
+_REPLY_WIDTH = widest(_REPLY_CUE, re.IGNORECASE)
+
+
+def strong_before(before: str) -> bool:
+    """`STRONG_BEFORE.search(before)`, from the end of `before` (`ends_with_cue`); "@" is its other ending."""
+    if before.endswith("@") or before.endswith("@\n"):
+        return STRONG_BEFORE.search(before) is not None
+    return ends_with_cue(STRONG_BEFORE, _STRONG_WIDTH, before)
+
+
+def reply_before(before: str) -> bool:
+    """`REPLY_BEFORE.search(before)`, from the end of `before` (`ends_with_cue`)."""
+    return ends_with_cue(REPLY_BEFORE, _REPLY_WIDTH, before)

@@ -90,13 +90,14 @@ _NAME_CUES_BEFORE = re.compile(
     re.IGNORECASE,
 )
 #: introductions that name the next words even in all-lower-case chat ("hi im rahul verma")
-_STRONG_CUES_BEFORE = re.compile(
-    r"(?:\b(?:i'?m|i’m|i am|this is|my name is|name is|name's|hi|hey|hello|hallo|hola|ola|olá|ciao|namaste|"
+_STRONG_CUE = (
+    r"\b(?:i'?m|i’m|i am|this is|my name is|name is|name's|hi|hey|hello|hallo|hola|ola|olá|ciao|namaste|"
     r"thanks|thank you|dear|ask|tell|call|ping|remind|mr|mrs|ms|dr|ich bin|ich heiße|ich heisse|je suis|"
     r"je m'appelle|me llamo|soy|eu sou|sou|sono|mi chiamo|ik ben|mijn naam is|mera naam|meri naam|main)"
-    r"[:,.]?\s+)$",
-    re.IGNORECASE,
+    r"[:,.]?"
 )
+_STRONG_CUES_BEFORE = re.compile(rf"(?:{_STRONG_CUE}\s+)$", re.IGNORECASE)
+_STRONG_CUE_WIDTH = name_cues.widest(_STRONG_CUE, re.IGNORECASE)
 #: what follows a person's name in casual lower-case text: "ravi said", "meera's order", "aarav ko"
 _CUES_AFTER = re.compile(
     r"(?:'s|’s|\s+(?:said|says|asked|called|wrote|told|wants|wanted|replied|mentioned|complained|will|has|had|"
@@ -402,8 +403,8 @@ def _lower_name_in_context(text: str, start: int, end: int, word: str, lex: Lexi
     before = text[max(0, start - 40):start]
     if _CUES_AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before):
         return True
-    if name_cues.REPLY_BEFORE.search(before) or _STRONG_CUES_BEFORE.search(before) \
-            or name_cues.STRONG_BEFORE.search(before):
+    if name_cues.reply_before(before) or name_cues.strong_before(before) \
+            or name_cues.ends_with_cue(_STRONG_CUES_BEFORE, _STRONG_CUE_WIDTH, before, spaces=None):
         return True
     if not _reads_as_first_name(lex, word):
         return False  # the weaker cues below also surround plain words and surnames-that-are-words
@@ -477,7 +478,8 @@ def _lower_case_lists(text: str, toks: list[Token], lex: Lexicon) -> Iterable[Fi
             joined = True
         elif items and toks[k - 1] is items[-1][-1] and gap == " " and len(items[-1]) < 3:
             items[-1].append(tok)
-        elif items and (joined and gap == " " or toks[k - 1] is items[-1][-1] and _LIST_SEPARATOR.match(gap)):
+        elif items and (joined and gap == " " or toks[k - 1] is items[-1][-1] and gap != " "
+                        and _LIST_SEPARATOR.match(gap)):  # a lone space separates no list items
             items.append([tok])
             joined = False
         else:

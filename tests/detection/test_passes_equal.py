@@ -215,6 +215,29 @@ def test_lower_name_in_context_answers_as_in_its_first_order(corpora):
             assert persons._lower_name_in_context(text, tok.start, tok.end, tok.text, lex) == want, tok.text
 
 
+#: endings that probe `name_cues.ends_with_cue`: `$` before a final newline, "@", other whitespace
+ENDINGS = ["thanks ", "thanks \n", "thanks\n", "thanks \n\n", "thanks,\t", "@", "@\n", "x@ ", "ok, ", "ok,\n",
+           "ok, \n", "sure,  \t", "hi\u00a0", "hi \u2003", "i'm\n", "my name is ", "mi chiamo  ", "got a call from ",
+           "met with\t\t", "thank you ", "xthanks ", "-thanks ", "thanks!", "who is ", "mera naam hai "]
+
+
+def test_cue_endings_answer_as_the_whole_search(corpora):
+    """The searches of the 40 characters before a token, cut short to the end that a cue can span,
+    answer as the whole search: at every token of the corpora and on crafted endings."""
+    from scrubber.detection import name_cues
+
+    checks = [(name_cues.strong_before, name_cues.STRONG_BEFORE), (name_cues.reply_before, name_cues.REPLY_BEFORE),
+              (lambda b: name_cues.ends_with_cue(persons._STRONG_CUES_BEFORE, persons._STRONG_CUE_WIDTH, b, None),
+               persons._STRONG_CUES_BEFORE)]
+    windows = [text[max(0, t.start - 40):t.start] for texts in corpora.values() for text in texts[:150]
+               for t in tokenize(text)]
+    windows += [pad + ending for ending in ENDINGS for pad in ("", "x", "a b c " * 8, "Hello, ")]
+    windows += [w[-n:] for w in ENDINGS for n in range(1, len(w))]
+    for cut_short, regex in checks:
+        for before in windows:
+            assert cut_short(before) == (regex.search(before) is not None), (regex.pattern[:30], before)
+
+
 if __name__ == "__main__":
     for corpus in RECORDED:
         print(f'    "{corpus}": {digests(_corpus_texts(corpus))},')
