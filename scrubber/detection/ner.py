@@ -123,16 +123,21 @@ def presidio_default_nlp_configuration(model: str) -> dict:
 def _make_engine(model: str):
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
+    from scrubber.detection.ner_artifacts import KeywordMemo, LazyNlpArtifacts
+
     class SharedModelSpacyEngine(SpacyNlpEngine):
         """Presidio's spaCy engine on the process-wide, NER-only pipeline."""
 
         def load(self) -> None:
             self.nlp = {m["lang_code"]: load_nlp(m["model_name"]) for m in self.models}  # type: ignore[assignment]
+            self.keyword_memos = {m["lang_code"]: KeywordMemo(self, m["lang_code"]) for m in self.models}
 
         def _doc_to_nlp_artifact(self, doc, language):
-            artifacts = super()._doc_to_nlp_artifact(doc, language)
-            artifacts.lemmas = [token.lower_ for token in doc]  # no lemmatizer: lower-case stands in
-            return artifacts
+            """Entities and scores through Presidio's own methods (label mapping, labels_to_ignore);
+            lemmas, token offsets and keywords only when read (`ner_artifacts.LazyNlpArtifacts`)."""
+            entities, scores = self._get_updated_entities(
+                self._get_entities(doc), self._get_scores_for_entities(doc))
+            return LazyNlpArtifacts(doc, entities, scores, self, self.keyword_memos[language])
 
     conf = presidio_default_nlp_configuration(model)
     ner_conf = NerModelConfiguration.from_dict(conf["ner_model_configuration"])
@@ -316,6 +321,20 @@ def merge_overlapping_persons(found: list[Finding]) -> list[Finding]:
         else:
             merged.append(f)
     return [f for f in found if f.entity_type != "PERSON"] + merged
+
+
+def enhancer_may_change(nlp_artifacts) -> bool:
+    """False when `LemmaContextAwareEnhancer.enhance_using_context`, called without a `context`
+    argument, cannot change any result of this doc, so it need not run.
+
+    It raises a score only for a context word found among a hit's surrounding words, and those
+    are the lower-cased lemmas around the hit that are also keywords: if no lemma of the doc is a
+    keyword, every hit's surrounding words are empty. (An empty doc, whose surrounding words are
+    [""], has no entity to get here.) With the lemmatizer excluded this is every doc, because all
+    keywords are "" (`ner_artifacts.LazyNlpArtifacts`); a test checks on the corpus that the enhancer's
+    results then equal its input."""
+    keywords = set(nlp_artifacts.keywords)
+    return not keywords.isdisjoint(map(str.lower, nlp_artifacts.lemmas))
 
 
 class NerDetector:
@@ -516,13 +535,21 @@ class NerDetector:
                 yield index, offset + a, piece[a:b]
 
     def _findings(self, text: str, offset: int, nlp_artifacts) -> list[Finding]:
-        """spaCy's PERSON/LOCATION spans in one piece (context-enhanced scores), technical ones dropped."""
-        raw = []
+        """spaCy's PERSON/LOCATION spans in one piece (context-enhanced scores), technical ones dropped.
+
+        Presidio's enhancer runs only where it can change a score (`enhancer_may_change`): not for
+        a doc without entities, or with technical ones only, or without a lemma among its keywords.
+        Elsewhere its results would equal its input, at the price of a `Token` object for every
+        token it walks and a deep copy of every result."""
+        if not nlp_artifacts.entities:
+            return []
+        kept = []
         for rec in self.recognizers:
-            raw.extend(rec.analyze(text, rec.supported_entities, nlp_artifacts))
-        kept = [r for r in raw if not looks_technical(text[r.start:r.end], text, r.start, r.end)]
-        enhanced = self.enhancer.enhance_using_context(text, kept, nlp_artifacts, self.recognizers)
+            kept += [r for r in rec.analyze(text, rec.supported_entities, nlp_artifacts)
+                     if not looks_technical(text[r.start:r.end], text, r.start, r.end)]
+        if kept and enhancer_may_change(nlp_artifacts):
+            kept = self.enhancer.enhance_using_context(text, kept, nlp_artifacts, self.recognizers)
         return [
             Finding(r.entity_type, r.start + offset, r.end + offset, round(min(r.score, 1.0), 4), "ner")
-            for r in enhanced
+            for r in kept
         ]
