@@ -173,8 +173,13 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     a plain word; a `cue` (an introduction frame) accepts any capitalised
     token that is not a plain word without any name reading.
     """
-    lex = lex or lexicon()
-    toks = tokenize(text, start, end)
+    return _judge_tokens(text, start, end, tokenize(text, start, end), start, lex or lexicon(), cue)
+
+
+def _judge_tokens(text: str, start: int, end: int, toks: list[Token], base: int, lex: Lexicon,
+                  cue: bool) -> tuple[int, int] | None:
+    """`judge_span` on the tokens of text[start:end], at `base` + their offsets: a run of the whole
+    text's tokens is judged without tokenizing its span again (its tokens are the same)."""
     if not toks:
         return None
     words = [t.text for t in toks]
@@ -189,15 +194,14 @@ def judge_span(text: str, start: int, end: int, lex: Lexicon | None = None, *, c
     if lo == hi:
         return None
     core = toks[lo:hi]
-    piece = text[start:end]
     inner = [t.text for t in core if t.text.casefold() not in PARTICLES and len(t.text) > 2
-             and not piece.startswith(".", t.end)]  # initials and degrees: "J. R. Okafor B.Eng."
+             and not text.startswith(".", base + t.end, end)]  # initials and degrees: "J. R. Okafor B.Eng."
     if len(inner) > 1 and not cue and any(_plain_not_name(lex, w, cue=False) for w in inner):
         return None  # "Nike Air Max"; after an introduction, "Borys Szara" is a name although szara is a word
     if len(core) == 1 and not cue and not _single_name(lex, core[0], strict=True):
         return None  # one token left: it must read as a name, or at least be no word we know
-    s, e = start + core[0].start, start + core[-1].end
-    if cue and piece.startswith(".", core[-1].end):
+    s, e = base + core[0].start, base + core[-1].end
+    if cue and text.startswith(".", e, end):
         e += 1  # a degree's closing dot: "B.Eng."
     if followed_by_infrastructure(text, e) or _MODEL_AFTER.match(text[e:e + 6]):
         return None
@@ -308,12 +312,11 @@ def lexicon_names(text: str, lex: Lexicon | None = None, toks: list[Token] | Non
     lex = lex or lexicon()
     toks = tokenize(text) if toks is None else toks
     out: list[Finding] = []
-    i = 0
-    while i < len(toks):
-        tok = toks[i]
-        if tok.shape == "lower":
-            i += 1
+    after = 0  # the end of the last run: a run starts at a capitalised token after it
+    for i in [k for k, tok in enumerate(toks) if tok.shape != "lower"]:
+        if i < after:
             continue
+        tok = toks[i]
         j = i + 1  # a run of capitalised tokens joined by single spaces, hyphens or particles
         while j < len(toks) and _joined(text, toks[j - 1], toks[j]) and (
             toks[j].shape == tok.shape or (toks[j].text.casefold() in PARTICLES and j + 1 < len(toks)
@@ -321,7 +324,7 @@ def lexicon_names(text: str, lex: Lexicon | None = None, toks: list[Token] | Non
         ):
             j += 1
         out.extend(_judge_run(text, toks[i:j], lex))
-        i = j
+        after = j
     out.extend(_lower_case_names(text, toks, lex))
     return out
 
@@ -342,7 +345,7 @@ def _judge_run(text: str, run: list[Token], lex: Lexicon) -> list[Finding]:
         return []  # acronyms and constants: API, AWS, LEN (but LI CUI is a name, and so is PRIYA in a form)
     if not any(flags):
         return _unknown_pair(text, names, lex)
-    span = judge_span(text, run[0].start, run[-1].end, lex)
+    span = _judge_tokens(text, run[0].start, run[-1].end, run, 0, lex, cue=False)
     if span is None:
         return []
     multi = sum(flags) >= 2 or (len(names) >= 2 and flags[0])

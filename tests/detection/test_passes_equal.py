@@ -215,6 +215,21 @@ def test_lower_name_in_context_answers_as_in_its_first_order(corpora):
             assert persons._lower_name_in_context(text, tok.start, tok.end, tok.text, lex) == want, tok.text
 
 
+def test_a_run_of_tokens_is_the_tokenization_of_its_span(corpora):
+    """`lexicon_names` judges a run of the whole text's tokens (joined by single spaces) without
+    tokenizing its span again: those tokens are exactly what `tokenize(text, start, end)` gives."""
+    def shape(toks, base=0):
+        return [(t.text, t.start + base, t.end + base, t.shape, t.opener) for t in toks]
+
+    for text in [t for texts in corpora.values() for t in texts] + EDGES:
+        toks = tokenize(text)
+        for k, tok in enumerate(toks):
+            assert shape(tokenize(text, tok.start, tok.end), tok.start) == shape([tok])
+            nxt = toks[k + 1] if k + 1 < len(toks) else None
+            if nxt is not None and text[tok.end:nxt.start] in (" ", "-"):
+                assert shape(tokenize(text, tok.start, nxt.end), tok.start) == shape([tok, nxt])
+
+
 #: endings that probe `name_cues.ends_with_cue`: `$` before a final newline, "@", other whitespace
 ENDINGS = ["thanks ", "thanks \n", "thanks\n", "thanks \n\n", "thanks,\t", "@", "@\n", "x@ ", "ok, ", "ok,\n",
            "ok, \n", "sure,  \t", "hi\u00a0", "hi \u2003", "i'm\n", "my name is ", "mi chiamo  ", "got a call from ",
