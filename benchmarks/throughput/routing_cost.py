@@ -9,7 +9,10 @@ the router's part. The optimised stages and the straightforward ones (`stamp_ref
 `memoised_spans = False`) run in alternating rounds on the same requests; their outputs (every
 downstream request's bytes, every aggregate series) are checked equal; the best round of each
 is compared (the least disturbed by other load). `--profile` prints a cProfile of the
-optimised stages instead of timing.
+optimised stages instead of timing. A second line per workload times the two other per-span
+checks of the main process on the same requests: the receiver's validation and the pii
+processor's content check (`whole_requests: without_content`, one `ContentCheck` kept across
+requests, as the processor keeps it).
 
     .venv/bin/python -m benchmarks.throughput.routing_cost [--workloads plain,world-mixed] [--requests 30]
 """
@@ -34,8 +37,13 @@ from scrubber.connectors.residency_router.config import ResidencyRouterConfig
 from scrubber.connectors.residency_router.router import ResidencyRouter
 from scrubber.detection import Detector
 from scrubber.pdata import Signal
+from scrubber.processors.pii.assemble import build_engine
+from scrubber.processors.pii.config import PIIProcessorConfig
+from scrubber.processors.pii.keys import KeyStore
+from scrubber.processors.pii.offload import ContentCheck
 from scrubber.processors.residency.config import ResidencyConfig
 from scrubber.processors.residency.processor import make_resolver, stamp, stamp_reference
+from scrubber.receivers.otlp.validate import check as validate
 from scrubber.service.telemetry import Telemetry
 
 #: the federated config's router, reduced to what routing reads
@@ -145,6 +153,22 @@ def ab_rounds(signal: Signal, payloads: list[bytes], detection, rounds: int) -> 
     return best
 
 
+def checks_rounds(signal: Signal, payloads: list[bytes], rounds: int) -> dict[str, float]:
+    """Best CPU seconds of the receiver's validation and of the pii content check on `payloads`."""
+    content = ContentCheck(build_engine(PIIProcessorConfig(), KeyStore({})).catalog.lookup)
+    requests = [signal.new_request().FromString(data) for data in payloads]
+    stages = {"validation": lambda r: validate(signal, r), "content check": content}
+    best = dict.fromkeys(stages, float("inf"))
+    for _ in range(rounds):
+        for name, stage in stages.items():
+            gc.collect()
+            began = time.process_time()
+            for request in requests:
+                stage(request)
+            best[name] = min(best[name], time.process_time() - began)
+    return best
+
+
 def batches_for(workload: str, n_requests: int, jurisdiction: str | None):
     batches = generate(workload, n_requests, SPANS_PER_REQUEST[workload], 7)
     return [stamp_batch(b, jurisdiction) for b in batches] if jurisdiction else batches
@@ -177,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{workload:<12} stamp+route+aggregates CPU per span: optimised {best[False] / spans * 1e6:6.1f} us, "
               f"straightforward {best[True] / spans * 1e6:6.1f} us, x{best[True] / best[False]:.2f} "
               "(outputs identical)", flush=True)
+        checks = checks_rounds(signal, payloads, args.rounds)
+        print(f"{workload:<12} " + ", ".join(f"{name} {seconds / spans * 1e6:.1f} us" for name, seconds in checks.items())
+              + " CPU per span", flush=True)
     return 0
 
 
