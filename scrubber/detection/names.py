@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import re2
+
 from scrubber.detection.finding import Finding
 from scrubber.detection.persons import NOT_NAME_WORDS
 
@@ -74,10 +76,17 @@ def cue_names(text: str) -> list[Finding]:
     like a name.
     """
     out = []
-    frames = ((_HONORIFIC, 0, 0.9, 0.8, "honorific"), (_STRONG_INTRO, 1, 0.87, 0.7, "cue"), (_REQUEST, 1, 0.85, 0.7, "cue"),
-              (_FOLLOWED, 1, 0.75, 0.7, "cue-weak"), (_WEAK_INTRO, 1, 0.6, 0.6, "cue-weak"))
-    for regex, group, multi, single, kind in frames:
-        for m in regex.finditer(text):
+    encoded: bytes | None = None
+    for regex, loose, group, multi, single, kind in _FRAMES:
+        first = 0
+        if loose is not None:
+            if encoded is None:
+                encoded = text.encode("utf-8", "surrogatepass")
+            found = loose.search(encoded)
+            if found is None:
+                continue
+            first = len(encoded[:found.start()].decode("utf-8", "surrogatepass"))
+        for m in regex.finditer(text, first):
             start, end = m.span(group)
             name = text[start:end] if kind == "honorific" else _clean(text[start:end])
             if not name:
@@ -88,3 +97,34 @@ def cue_names(text: str) -> list[Finding]:
             if score > 0:
                 out.append(Finding("PERSON", start, end, score, kind))
     return out
+
+
+def loose_re2(regex: re.Pattern) -> re2._Regexp | None:
+    """An RE2 regex that matches wherever `regex` does (and in more places), or None when this cannot
+    be made sure of: word bounds left out, `\\s` and `\\w` read as any character (RE2's are ASCII),
+    a look-ahead matched as text; only patterns without flags, whose character classes hold no escape
+    but a newline, and with nothing else of `re`'s own.
+
+    Why: the frames' `finditer` tries every position of every text against a hundred cue words and
+    finds nothing in most texts. RE2 scans a text in linear time (falling back from its DFA to its NFA,
+    never giving up), so a frame is skipped where it finds no match, and otherwise read from the
+    first place one can start: `finditer` from there gives the same matches (its assertions still
+    read the characters before)."""
+    pattern = regex.pattern
+    if regex.flags != re.UNICODE or "\\\\" in pattern or re.search(r"\[[^\]]*\\[^n]", pattern) \
+            or re.search(r"\(\?<|\(\?[aiLmsux]|\\[^bswn.()\[\]{}?*+|-]|(?<!\\)\$|(?<![\\\[])\^", pattern):
+        return None  # an escape in a class but a newline, a look-behind, a scoped flag, \d, \S, ^, $...
+    loose = pattern.replace(r"\b", "").replace(r"\s", "(?s:.)").replace(r"\w", "(?s:.)").replace("(?=", "(?:")
+    try:
+        return re2.compile(loose)
+    except Exception:  # noqa: BLE001 -- outside RE2's syntax: the frame is read whole
+        return None
+
+
+#: (regex, its loose RE2 prefilter, group, score of a name of several words, of one word, kind)
+_FRAMES = tuple(
+    (regex, loose_re2(regex), group, multi, single, kind)
+    for regex, group, multi, single, kind in (
+        (_HONORIFIC, 0, 0.9, 0.8, "honorific"), (_STRONG_INTRO, 1, 0.87, 0.7, "cue"), (_REQUEST, 1, 0.85, 0.7, "cue"),
+        (_FOLLOWED, 1, 0.75, 0.7, "cue-weak"), (_WEAK_INTRO, 1, 0.6, 0.6, "cue-weak"))
+)

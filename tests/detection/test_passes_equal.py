@@ -230,6 +230,31 @@ def test_a_run_of_tokens_is_the_tokenization_of_its_span(corpora):
                 assert shape(tokenize(text, tok.start, nxt.end), tok.start) == shape([tok, nxt])
 
 
+def test_a_frame_is_read_from_where_its_loose_re2_finds_a_start(corpora):
+    """`names.cue_names` skips a frame where its loose RE2 regex finds nothing, and reads it from
+    the first start that RE2 finds: every match of the frame starts there or later."""
+    from scrubber.detection import names
+
+    assert all(loose is not None for _, loose, *_ in names._FRAMES), "a frame lost its prefilter"
+    for text in [t for texts in corpora.values() for t in texts] + EDGES + ["x \udc80 Dear Bob, Mr Li"]:
+        encoded = text.encode("utf-8", "surrogatepass")
+        for regex, loose, *_ in names._FRAMES:
+            first = next(regex.finditer(text), None)
+            found = loose.search(encoded)
+            if first is not None:
+                assert found is not None and len(encoded[:found.start()].decode("utf-8", "surrogatepass")) \
+                    <= first.start(), (regex.pattern[:30], text[:60])
+
+
+@pytest.mark.parametrize("pattern", [r"a$", r"^a", r"(?i:straße)", r"\d+", r"[\s,]x", r"(?<=a)b", r"(?!a)b", r"a\\b"])
+def test_no_loose_re2_for_what_re2_reads_otherwise(pattern):
+    import re
+
+    from scrubber.detection.names import loose_re2
+
+    assert loose_re2(re.compile(pattern)) is None
+
+
 #: endings that probe `name_cues.ends_with_cue`: `$` before a final newline, "@", other whitespace
 ENDINGS = ["thanks ", "thanks \n", "thanks\n", "thanks \n\n", "thanks,\t", "@", "@\n", "x@ ", "ok, ", "ok,\n",
            "ok, \n", "sure,  \t", "hi\u00a0", "hi \u2003", "i'm\n", "my name is ", "mi chiamo  ", "got a call from ",
