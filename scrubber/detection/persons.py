@@ -597,13 +597,15 @@ def labelled_names(text: str) -> list[Finding]:
     must be written like a name: capitalised or ALL CAPS words, nothing hyphenated in lower case.
     """
     out = []
+    if "=" not in text and ":" not in text:
+        return out  # both forms have their ":" or "=": most prose has neither
     for m in _LABELLED.finditer(text):
         value = m.group("value").rstrip(" .")
         if not value or (m.group("label").casefold() in ("name", "nom", "naam") and not _written_like_a_name(value)):
             continue
         start = m.start("value")
         out.append(Finding("PERSON", start, start + len(value), 0.85, "ner"))
-    for m in _KEYED.finditer(text):
+    for m in _KEYED.finditer(text) if "=" in text else ():
         out.append(Finding("PERSON", m.start("value"), m.end("value"), 0.8, "ner"))
     return out
 
