@@ -125,10 +125,11 @@ def _lookup():
     return build_engine(engine_config(), KeyStore({})).catalog.lookup
 
 
-@pytest.mark.parametrize("max_plain_keys", [offload.MAX_PLAIN_KEYS, 3])
+@pytest.mark.parametrize(("max_plain_keys", "chunk"), [(offload.MAX_PLAIN_KEYS, offload.CHUNK), (3, 1), (8192, 3)])
 def test_the_content_check_with_plain_keys_kept_gives_the_verdicts_of_the_rule_per_key(
-        every_request, monkeypatch, max_plain_keys):
+        every_request, monkeypatch, max_plain_keys, chunk):
     monkeypatch.setattr(offload, "MAX_PLAIN_KEYS", max_plain_keys)  # 3: the kept keys start afresh often
+    monkeypatch.setattr(offload, "CHUNK", chunk)
     lookup = _lookup()
     check = ContentCheck(lookup)
     for round_ in ("cold", "warm"):
@@ -234,9 +235,13 @@ def _dimension_cases() -> list[tuple[Signal, object]]:
     return cases
 
 
-def test_scope_dimensions_from_the_bytes_equal_the_key_by_key_read(every_request):
+@pytest.mark.parametrize("skip_after_miss", [0, 16])
+def test_scope_dimensions_from_the_bytes_equal_the_key_by_key_read(every_request, monkeypatch, skip_after_miss):
+    from scrubber.connectors.aggregates import derive
     from scrubber.connectors.aggregates.derive import ScopeDimensions, attributes
     from scrubber.pdata import resource_groups, scope_groups, scope_items
+
+    monkeypatch.setattr(derive, "SKIP_AFTER_MISS", skip_after_miss)  # 0: every group tries the bytes first
 
     shortcuts = 0
     for wanted in _wanted_sets():

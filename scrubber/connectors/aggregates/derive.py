@@ -74,6 +74,11 @@ def _any_key_pattern(keys: Iterable[str]):
     return re2.compile(b"|".join(b"".join(b"\\x%02x" % byte for byte in needle) for needle in needles), options)
 
 
+#: scope groups read key by key, without the byte check, after one that failed it (both reads
+#: give the same dimensions; the check only costs where it fails)
+SKIP_AFTER_MISS = 16
+
+
 class ScopeDimensions:
     """`attributes(item.attributes, wanted)` for every item of a scope group, told from the
     group's bytes when they prove it: no wanted key but the residency stamp occurs in them, and
@@ -86,14 +91,19 @@ class ScopeDimensions:
         self.wanted = wanted
         self._stamp_wanted = ATTRIBUTE in wanted
         self._others = _any_key_pattern(wanted - {ATTRIBUTE})
+        self._skip = 0  # groups left to read key by key without trying the bytes first
 
     def of(self, scope_group, items) -> list[dict[str, object]]:
-        if items:
+        if self._skip:
+            self._skip -= 1
+        elif items:
             data = scope_group.SerializeToString()
             if self._others is None or self._others.search(data) is None:
                 found = self._stamps_only(data, items)
                 if found is not None:
                     return found
+            # GenAI groups fail the check and are large to serialize: try again only later
+            self._skip = SKIP_AFTER_MISS
         wanted = self.wanted
         return [attributes(item.attributes, wanted) for item in items]
 

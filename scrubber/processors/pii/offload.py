@@ -98,6 +98,8 @@ class RequestScrubber:
 _CONTENT_ROLES = frozenset({Role.CONTENT, Role.STRUCTURED})
 #: keys whose verdict (not content) is kept at most; beyond, the set starts afresh
 MAX_PLAIN_KEYS = 8192
+#: items whose keys are read and compared at once (`ContentCheck._items_content`)
+CHUNK = 16
 
 
 def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
@@ -111,7 +113,7 @@ def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
 
 class ContentCheck:
     """`carries_content` with the plain keys kept: ordinary services send the same few keys in
-    every span, so after the first request a scope group costs one read of its keys and one set
+    every span, so after the first request an item costs one read of its keys and one set
     comparison (`issuperset`) instead of a rule look-up per attribute of every span, the main
     process's largest share on plain traffic. Content keys are not kept: their first occurrence
     decides the request, and the catalog memoises their rule anyway."""
@@ -133,15 +135,22 @@ class ContentCheck:
 
     def _items_content(self, items) -> bool:
         """Whether any item's attributes (or its events', for spans) hold content, or any log
-        record has a body: the keys of the whole scope group in one list."""
+        record has a body: the keys of CHUNK items at a time in one list, so a plain group costs
+        a few set comparisons and a request with content stops soon after its first such item."""
         items = list(items)
-        if items and hasattr(items[0], "body"):  # log records: a body is content
-            if any(record.HasField("body") for record in items):
+        if not items:
+            return False
+        logs, spans = hasattr(items[0], "body"), hasattr(items[0], "events")
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start:start + CHUNK]
+            if logs and any(record.HasField("body") for record in chunk):
                 return True
-        keys = [kv.key for item in items for kv in item.attributes]
-        if items and hasattr(items[0], "events"):
-            keys += [kv.key for span in items for event in span.events for kv in event.attributes]
-        return self._any_content(keys)
+            keys = [kv.key for item in chunk for kv in item.attributes]
+            if spans:
+                keys += [kv.key for span in chunk for event in span.events for kv in event.attributes]
+            if self._any_content(keys):
+                return True
+        return False
 
     def _any_content(self, keys: list[str]) -> bool:
         plain = self.plain
