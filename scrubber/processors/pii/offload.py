@@ -113,8 +113,8 @@ def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
 
 class ContentCheck:
     """`carries_content` with the plain keys kept: ordinary services send the same few keys in
-    every span, so after the first request an item costs one read of its keys and one set
-    comparison (`issuperset`) instead of a rule look-up per attribute of every span, the main
+    every span, so after the first request each CHUNK of items costs one read of their keys and
+    one set comparison (`issuperset`) instead of a rule look-up per attribute of every span, the main
     process's largest share on plain traffic. Content keys are not kept: their first occurrence
     decides the request, and the catalog memoises their rule anyway."""
 

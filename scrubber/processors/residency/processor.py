@@ -75,8 +75,8 @@ def stamp(resolver: Resolver, request: Request) -> dict[str, int]:
     """Stamp every item in place; return the item count per jurisdiction. A scope group whose
     bytes hold no `residency.jurisdiction` key (`DECLARING_KEY`, the common case: the apps
     stamp the resource or nothing) has no item that declares one, so each item gets the
-    fallback appended without a read of its attributes: serializing the group costs a fraction
-    of that Python loop. Same result as `stamp_reference`, byte for byte."""
+    fallback appended (`_stamp_bytes`) without a read of its attributes: serializing the group
+    costs a fraction of that Python loop. Same result as `stamp_reference`, byte for byte."""
     counts: dict[str, int] = {}
     for resource_group in resource_groups(request):
         fallback = None
