@@ -400,15 +400,17 @@ class Walker:
         rebuild = urls.Rebuild(raw, setter)
         self.finalizers.append(rebuild)
         prepass, quiet, subject, piece_field = self.prepass, self.quiet, self.subject, self._piece_field
+        decided = self.plans.parameters if self.plans is not None else {}
         for piece in pieces:
-            if piece.name:
-                role, entity, where = self._parameter(label, piece.name)
-            elif piece.kind == "userinfo":
+            _, text, kind, name = piece
+            if name:
+                role, entity, where = decided.get((label, name)) or self._parameter(label, name)
+            elif kind == "userinfo":
                 role, entity, where = Role.IDENTIFIER, "SECRET", label
             else:
                 role, entity, where = Role.PATTERNS, "", label
             args = (piece, role, where, ctx, rebuild, entity)
-            text = piece.text  # `_quiet`, inlined: a URL has several pieces, most of them quiet
+            # `_quiet`, inlined: a URL has several pieces, most of them quiet
             if (role in _QUIET_ROLES and prepass is not None and text[:1] != "<"
                     and prepass.clean(text, role is Role.CONTENT)):
                 quiet.append((text, piece_field, args, subject))
