@@ -44,8 +44,9 @@ HINDI_LATIN = (
 ).split()
 
 #: distinct words whose answers `Lexicon.answer` keeps per question; when full it starts again
-#: (unique text brings new words forever: the memory stays bounded, the common words come back at once)
-ANSWER_MEMO_WORDS = 50_000
+#: (unique text brings new words forever: the memory stays bounded, under 10 MB for the 14 questions
+#: of `persons.py`, and the common words come back at once). Chat of a day uses a few thousand.
+ANSWER_MEMO_WORDS = 20_000
 
 T = TypeVar("T")
 
