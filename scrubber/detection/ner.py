@@ -15,7 +15,10 @@
   CARDINAL, MONEY... leak into results. Only the model name is overridden.
 - Presidio's `SpacyRecognizer` turns entities into results and its
   `LemmaContextAwareEnhancer` raises scores when context words precede a hit
-  (lemmas are the lower-cased tokens here, since the lemmatizer is excluded).
+  (lemmas are the lower-cased tokens here, since the lemmatizer is excluded; its
+  keywords come from spaCy's empty lemmas, so today it raises none: see the README).
+  Lemmas, offsets and keywords are built only when read (`ner_artifacts.py`), and
+  the enhancer runs only where it could change a score (`enhancer_may_change`).
 - No Presidio pattern recognizer is used (we have our own), so `tldextract`
   (Presidio's e-mail/URL recognizers) is never imported for detection.
 - Spans that look technical (identifiers, model names, paths, hex, URLs, code)
