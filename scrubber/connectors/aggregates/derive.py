@@ -114,17 +114,21 @@ class ScopeDimensions:
             return [{} for _ in items]
         if stamps != len(items):
             return None
-        found = []
+        lasts = []
         for item in items:
             item_attributes = item.attributes
             if not item_attributes:
                 return None
-            last = item_attributes[-1]
-            if last.key != ATTRIBUTE:
-                return None
-            value = scalar(last.value)
-            found.append({} if value is None else {ATTRIBUTE: value})
-        return found
+            lasts.append(item_attributes[-1])
+        first = lasts[0]
+        # equal string stamps give equal dimensions: one comparison in C per item (a string,
+        # because equality of other values, such as 0.0 and -0.0, is not sameness of labels)
+        if (first.key == ATTRIBUTE and first.value.WhichOneof("value") == "string_value"
+                and all(kv == first for kv in lasts)):
+            return [{ATTRIBUTE: first.value.string_value} for _ in lasts]
+        if any(kv.key != ATTRIBUTE for kv in lasts):
+            return None
+        return [{} if (value := scalar(kv.value)) is None else {ATTRIBUTE: value} for kv in lasts]
 
 
 #: memoised span plans kept at most (distinct label combinations; beyond, start afresh)

@@ -106,15 +106,26 @@ def _stamped_last(scope_group, group_items: list) -> list[str] | None:
     and nothing but that one key is read per item."""
     if not group_items or scope_group.SerializeToString().count(DECLARING_KEY) != len(group_items):
         return None
+    lasts = _last_attributes(group_items)
+    if lasts is None:
+        return None
+    first = lasts[0]
+    if first.key == ATTRIBUTE and all(kv == first for kv in lasts):  # one comparison in C per item
+        return [read(first.value)] * len(lasts)
+    if any(kv.key != ATTRIBUTE for kv in lasts):
+        return None
+    return [read(kv.value) for kv in lasts]
+
+
+def _last_attributes(group_items) -> list | None:
+    """Every item's last attribute, or None if an item has none."""
     lasts = []
     for item in group_items:
         attributes = item.attributes
         if not attributes:
             return None
         lasts.append(attributes[-1])
-    if any(kv.key != ATTRIBUTE for kv in lasts):
-        return None
-    return [read(kv.value) for kv in lasts]
+    return lasts
 
 
 def split_counted(signal: Signal, request: Request) -> dict[str, tuple[Request, int]]:
