@@ -79,6 +79,14 @@ class Engine:
                         audit_items=self.config.audit.attributes,
                         subjects=self.subjects.resolver if self.subjects is not None else None,
                         prepass=self.prepass, plans=self.plans)
+        try:
+            await self._scrub_with(walker, signal, request, detection, report)
+        finally:
+            walker.release()  # its entries point back at it: freed now, not by the cyclic collector
+        return report
+
+    async def _scrub_with(self, walker: Walker, signal: Signal, request: Request, detection: Detection,
+                          report: ScrubReport) -> None:
         walker.walk(request)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
@@ -102,7 +110,6 @@ class Engine:
                 write_item_attributes(item, audit)
         if signal is Signal.METRICS:
             merge_points(request)
-        return report
 
     # ---- detection ----------------------------------------------------------------
     async def _detect(self, walker: Walker, detection: Detection, report: ScrubReport) -> dict[int, list[Hit]]:
