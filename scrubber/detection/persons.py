@@ -596,7 +596,7 @@ def labelled_names(text: str) -> list[Finding]:
     A bare `name:` label also heads technical values ("name: checkout-service"), so there the value
     must be written like a name: capitalised or ALL CAPS words, nothing hyphenated in lower case.
     """
-    out = []
+    out: list[Finding] = []
     if "=" not in text and ":" not in text:
         return out  # both forms have their ":" or "=": most prose has neither
     for m in _LABELLED.finditer(text):
