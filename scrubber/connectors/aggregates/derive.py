@@ -11,7 +11,7 @@ and no detector finding, else `{redacted}`), cut to `max_value_length`.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import re2
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
@@ -243,7 +243,7 @@ class Deriver:
         Plain services repeat those few values on every span, so this is the per-span cost."""
         self.spans_memoised(((span, item),), resource, resource_memo, now)
 
-    def spans_memoised(self, spans: Iterable[tuple[object, dict[str, object]]], resource: Mapping[str, object],
+    def spans_memoised(self, spans: Iterable[tuple[Any, dict[str, object]]], resource: Mapping[str, object],
                        resource_memo: tuple, now: int) -> None:
         """`span_memoised` for every (span, item) of one resource, in order, in one loop (a call
         and the look-ups of the store's methods per span are most of what is left per span)."""
