@@ -283,7 +283,7 @@ class Walker:
                 if fast == URL:
                     self._url(text, plan.rule, plan.label, ctx, _attr_setter(value))
                 else:
-                    args = (text, plan.role, plan.label, jurisdiction, None, (container, key), plan.entity,
+                    args: tuple[Any, ...] = (text, plan.role, plan.label, jurisdiction, None, (container, key), plan.entity,
                             plan.operator, audit, False, metric, value, "string_value", plan.sql)
                     if (fast >= QUIET_PATTERNS and prepass is not None and text[:1] != "<"
                             and prepass.clean(text, fast == QUIET_CONTENT)):
