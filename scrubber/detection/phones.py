@@ -156,6 +156,10 @@ def _rejected_shape(core: str, text: str, start: int, end: int) -> bool:
     return bool(_DOTTED_SMALL.match(core)) and not _DOTTED_PHONE.match(core)
 
 
+#: phone verdicts a validator remembers (cleared when full; ~100 bytes each)
+VERDICTS_KEPT = 20_000
+
+
 class PhoneValidator:
     """Callable validator `(value, text, start, end, context) -> bool`; see the module docstring."""
 
@@ -167,6 +171,9 @@ class PhoneValidator:
         rest = sorted(phonenumbers.SUPPORTED_REGIONS - set(self.format_regions))
         self.all_regions = self.format_regions + tuple(rest)
         self.bare = bare
+        #: (core, context word near) -> verdict: the numbers of recurring RAG chunks and history
+        #: turns are judged again in every new text that holds them; libphonenumber is most of it
+        self._verdicts: dict[tuple[str, bool], bool] = {}
 
     @staticmethod
     def plausible(value: str) -> bool:
@@ -178,6 +185,17 @@ class PhoneValidator:
         core = _PAREN_CC.sub(r"\1 ", _EXTENSION.sub("", value).strip())  # (+49) 30 … reads as +49 30 …
         if not 7 <= len(digits(core)) <= 15 or _rejected_shape(core, text, start, end):
             return False
+        key = (core, context)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= VERDICTS_KEPT:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._number_verdict(core, context)
+        return verdict
+
+    def _number_verdict(self, core: str, context: bool) -> bool:
+        """Whether `core` reads as a phone number (with a context word near it, or not): a function
+        of these two alone, libphonenumber's parse and validity checks, remembered by `__call__`."""
         if core.startswith("+") or core.startswith("00"):
             return self._international("+" + core[2:] if core.startswith("00") else core, context)
         if core.isdigit():

@@ -90,3 +90,15 @@ def test_context_widens_to_every_region(det: Detector) -> None:
 def test_phone_regions_still_configurable() -> None:
     narrow = Detector(DetectionConfig(ner={"enabled": False}, phone_regions=["US"]))
     assert phones(narrow, "call (415) 555-2671 now") == ["(415) 555-2671"]
+
+
+def test_remembered_verdicts_answer_as_the_first_judgement() -> None:
+    """The phone validator remembers its libphonenumber verdict per (number, context word near); what
+    the text around a number decides (glued to an id, digits next to it) is still judged each time."""
+    remembering = Detector(DetectionConfig(ner={"enabled": False}))
+    texts = [t for t, _ in FOUND] + UNTOUCHED
+    first = [phones(remembering, t) for t in texts]
+    assert [phones(remembering, t) for t in texts] == first  # answered from the verdicts
+    assert first == [phones(Detector(DetectionConfig(ner={"enabled": False})), t) for t in texts]
+    assert phones(remembering, "ring me on 0803 123 4567 after 5") == ["0803 123 4567"]
+    assert phones(remembering, "build v20803 123 4567 after 5") == []  # the same digits glued to an id
