@@ -91,6 +91,18 @@ def stamped(item, resource_jurisdiction: str = UNKNOWN) -> str:
     return resource_jurisdiction if found is None else found
 
 
+def last_attributes(items) -> list | None:
+    """Every item's last attribute, or None if an item has none: where the residency processor
+    leaves its stamp, so the router and the aggregates can read it without scanning the rest."""
+    lasts = []
+    for item in items:
+        attributes = item.attributes
+        if not attributes:
+            return None
+        lasts.append(attributes[-1])
+    return lasts
+
+
 def resource_stamp(resource) -> str:
     found = declared(resource.attributes)
     return UNKNOWN if found is None else found

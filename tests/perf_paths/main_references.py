@@ -4,7 +4,7 @@ the router's one-jurisdiction read and the receiver's validation."""
 
 from __future__ import annotations
 
-from scrubber.connectors.residency_router.split import _Part, _scope_items, jurisdictions
+from scrubber.connectors.residency_router.split import _scope_items, split_items
 from scrubber.pdata import Signal, resource_groups, scope_groups, scope_items
 from scrubber.processors.pii.offload import _CONTENT_ROLES
 from scrubber.receivers.otlp import validate
@@ -64,19 +64,7 @@ def split_counted_reference(signal: Signal, request):
     one = one_jurisdiction(request)
     if one is not None:
         return {one[0]: (request, one[1])} if one[1] else {}
-    layout = jurisdictions(request)
-    counts: dict[str, int] = {}
-    for groups in layout:
-        for scope in groups:
-            for _, _, j in scope:
-                counts[j] = counts.get(j, 0) + 1
-    parts: dict[str, _Part] = {}
-    for r, resource_group in enumerate(resource_groups(request)):
-        for s, scope_group in enumerate(scope_groups(resource_group)):
-            for metric, item, j in layout[r][s]:
-                part = parts.get(j) or parts.setdefault(j, _Part(signal))
-                part.add(resource_group, scope_group, metric, item, (r, s, id(metric)))
-    return {j: (part.request, counts[j]) for j, part in parts.items()}
+    return split_items(signal, request)
 
 
 def check(signal: Signal, request) -> None:

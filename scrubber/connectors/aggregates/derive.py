@@ -20,7 +20,7 @@ from scrubber.connectors.aggregates.config import LOG_SEVERITY, SPAN_KIND, SPAN_
 from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.store import MetricDef, MetricKind, SeriesKey, Store
 from scrubber.residency.model import ATTRIBUTE
-from scrubber.residency.resolve import DECLARING_KEY
+from scrubber.residency.resolve import DECLARING_KEY, last_attributes
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "gen_ai.request.model": ("gen_ai.request.model", "llm.model_name", "embedding.model_name", "gen_ai.response.model"),
@@ -114,12 +114,9 @@ class ScopeDimensions:
             return [{} for _ in items]
         if stamps != len(items):
             return None
-        lasts = []
-        for item in items:
-            item_attributes = item.attributes
-            if not item_attributes:
-                return None
-            lasts.append(item_attributes[-1])
+        lasts = last_attributes(items)
+        if lasts is None:
+            return None
         first = lasts[0]
         # equal string stamps give equal dimensions: one comparison in C per item (a string,
         # because equality of other values, such as 0.0 and -0.0, is not sameness of labels)

@@ -13,7 +13,7 @@ from typing import Any
 
 from scrubber.pdata import Request, Signal, metric_data_points, resource_groups, scope_groups, scope_items
 from scrubber.residency.model import ATTRIBUTE
-from scrubber.residency.resolve import DECLARING_KEY, read, resource_stamp, stamped
+from scrubber.residency.resolve import DECLARING_KEY, last_attributes, read, resource_stamp, stamped
 
 
 def _scope_items(scope_group):
@@ -106,7 +106,7 @@ def _stamped_last(scope_group, group_items: list) -> list[str] | None:
     and nothing but that one key is read per item."""
     if not group_items or scope_group.SerializeToString().count(DECLARING_KEY) != len(group_items):
         return None
-    lasts = _last_attributes(group_items)
+    lasts = last_attributes(group_items)
     if lasts is None:
         return None
     first = lasts[0]
@@ -117,22 +117,16 @@ def _stamped_last(scope_group, group_items: list) -> list[str] | None:
     return [read(kv.value) for kv in lasts]
 
 
-def _last_attributes(group_items) -> list | None:
-    """Every item's last attribute, or None if an item has none."""
-    lasts = []
-    for item in group_items:
-        attributes = item.attributes
-        if not attributes:
-            return None
-        lasts.append(attributes[-1])
-    return lasts
-
-
 def split_counted(signal: Signal, request: Request) -> dict[str, tuple[Request, int]]:
     """`split`, with each part's item count (the router's counters), in first-seen order."""
     one = _one_jurisdiction(request)
     if one is not None:
         return {one[0]: (request, one[1])} if one[1] else {}
+    return split_items(signal, request)
+
+
+def split_items(signal: Signal, request: Request) -> dict[str, tuple[Request, int]]:
+    """`split_counted` item by item: what it does when the request holds several jurisdictions."""
     layout = jurisdictions(request)
     counts: dict[str, int] = {}
     for groups in layout:
