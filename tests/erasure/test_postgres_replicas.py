@@ -95,7 +95,7 @@ def key_of(token: str) -> str:
 
 def test_erasure_on_one_replica_is_honoured_by_the_other(tmp_path, postgres):
     one, two = Replica(tmp_path, "one", postgres.dsn), Replica(tmp_path, "two", postgres.dsn)
-    with one.proc.start(), two.proc.start():
+    with one.proc, two.proc:
         a1, b1 = one.send_and_read(subject_span(A, A_MAIL), subject_span(B, B_MAIL))
         a2, b2 = two.send_and_read(subject_span(A, A_MAIL), subject_span(B, B_MAIL))
         assert (a1, b1) == (a2, b2)  # one vault: the same subject secret on both replicas

@@ -51,6 +51,9 @@ class ScrubberProcess:
         return config
 
     def start(self, timeout: float = 60.0) -> "ScrubberProcess":
+        if self.proc is not None and self.proc.poll() is None:
+            # `with proc.start():` would start it twice (`__enter__` starts) and leak the first
+            raise RuntimeError("scrubber is already running; use `with proc:` or `proc.start()`, not both")
         self.proc = subprocess.Popen([sys.executable, "-m", "scrubber", "run", "--config", str(self.config_path)],
                                      cwd=self.workdir, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=self.stderr_path.open("wb"))
