@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from benchmarks.throughput.workloads import generate
 from scrubber.pdata import Signal
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
@@ -15,6 +16,11 @@ from scrubber.processors.pii.processor import build_engine
 
 #: the env variable holding the test key (set by `tests/perf_paths/conftest.py`)
 KEY_ENV = "SCRUBBER_TEST_ENGINES_KEY"
+
+
+def workload_requests(workload: str, n_requests: int, spans: int, seed: int) -> list[tuple[Signal, bytes]]:
+    """(signal, serialized request) of `n_requests` of a throughput workload, as the engines take them."""
+    return [(Signal(b.signal), b.payload) for b in generate(workload, n_requests, spans, seed=seed)]
 
 
 def engine_config(**extra) -> PIIProcessorConfig:

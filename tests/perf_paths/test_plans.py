@@ -18,7 +18,7 @@ from scrubber.pdata import Signal
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore, _PreparedHMAC
 from scrubber.processors.pii.processor import build_engine
-from tests.perf_paths.engines import assert_same_output, engine_pair
+from tests.perf_paths.engines import assert_same_output, engine_pair, workload_requests
 from tests.perf_paths.engines import engine_config as _config
 from tests.perf_paths.engines import scrub as _scrub
 from tests.perf_paths.test_prepass import Detection, Failing, fixture_requests
@@ -46,13 +46,13 @@ def test_same_output_on_the_real_captures(detector):
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_same_output_on_every_workload(detector, workload):
     spans = min(SPANS_PER_REQUEST[workload], 20)
-    requests = [(Signal(b.signal), b.payload) for b in generate(workload, 3, spans, seed=11)]
+    requests = workload_requests(workload, 3, spans, 11)
     _same_output(requests, Detection(detector))
 
 
 def test_same_output_with_audit_attributes_and_subjects(detector):
-    requests = [(Signal(b.signal), b.payload) for b in generate("world-mixed", 2, 40, seed=12)]
-    requests += [(Signal(b.signal), b.payload) for b in generate("plain", 2, 40, seed=12)]
+    requests = workload_requests("world-mixed", 2, 40, 12)
+    requests += workload_requests("plain", 2, 40, 12)
     _same_output(requests, Detection(detector), _config(audit={"attributes": True}))
 
 
@@ -61,7 +61,7 @@ def test_same_output_with_key_rules_that_drop_mask_and_redact(detector):
              {"key": "client.address", "role": "identifier", "entity": "IP_ADDRESS",
               "operator": {"operator": "mask", "keep_last": 3}},
              {"key": "server.address", "role": "identifier", "operator": {"operator": "redact"}}]
-    requests = [(Signal(b.signal), b.payload) for b in generate("plain", 2, 30, seed=13)]
+    requests = workload_requests("plain", 2, 30, 13)
     _same_output(requests, Detection(detector), _config(rules=rules))
 
 
@@ -69,13 +69,13 @@ def test_same_output_without_a_key_for_the_jurisdiction(detector):
     """Tokens fail closed (`no_key`) alike when the store has no key at all."""
     planned, generic = build_engine(_config(), KeyStore({})), build_engine(_config(), KeyStore({}))
     generic.plans = None
-    for signal, data in [(Signal(b.signal), b.payload) for b in generate("plain", 2, 20, seed=14)]:
+    for signal, data in workload_requests("plain", 2, 20, 14):
         got, want = _scrub(planned, signal, data, Detection(detector)), _scrub(generic, signal, data, Detection(detector))
         assert got == want and want[2].get("no_key", 0) > 0
 
 
 def test_failing_detection_fails_closed_alike(detector):
-    requests = [(Signal(b.signal), b.payload) for b in generate("plain", 2, 30, seed=15)]
+    requests = workload_requests("plain", 2, 30, 15)
     planned, generic = _engines(_config())
     for signal, data in requests:  # warm plans and the prepass memo with real answers
         _scrub(planned, signal, data, Detection(detector))

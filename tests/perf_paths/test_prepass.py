@@ -11,14 +11,14 @@ import pytest
 
 from benchmarks.accuracy.corpora import load
 from benchmarks.throughput.__main__ import SPANS_PER_REQUEST
-from benchmarks.throughput.workloads import WORKLOADS, generate
+from benchmarks.throughput.workloads import WORKLOADS
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.pdata import Signal, otlpjson
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.prepass import Prepass
 from scrubber.testing.data import require_fixtures_dir
 from tests.detection.test_chunk_cache import _strings
-from tests.perf_paths.engines import assert_same_output, engine_pair
+from tests.perf_paths.engines import assert_same_output, engine_pair, workload_requests
 from tests.perf_paths.engines import engine_config as _config
 from tests.perf_paths.engines import scrub as _scrub
 
@@ -115,12 +115,12 @@ def test_same_output_on_the_real_captures(detector):
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_same_output_on_every_workload(detector, workload):
     spans = min(SPANS_PER_REQUEST[workload], 20)
-    requests = [(Signal(b.signal), b.payload) for b in generate(workload, 3, spans, seed=5)]
+    requests = workload_requests(workload, 3, spans, 5)
     _same_output(requests, Detection(detector))
 
 
 def test_same_output_with_audit_attributes(detector):
-    requests = [(Signal(b.signal), b.payload) for b in generate("world-mixed", 2, 40, seed=6)]
+    requests = workload_requests("world-mixed", 2, 40, 6)
     _same_output(requests, Detection(detector), _config(audit={"attributes": True}))
 
 
@@ -147,7 +147,7 @@ def test_a_value_found_elsewhere_is_replaced_in_a_quiet_field(detector):
 
 
 def test_failing_detection_redacts_quiet_fields_too(detector):
-    requests = [(Signal(b.signal), b.payload) for b in generate("plain", 2, 30, seed=8)]
+    requests = workload_requests("plain", 2, 30, 8)
     on, off = _engines(_config())
     for signal, data in requests:  # warm the memo with real answers
         _scrub(on, signal, data, Detection(detector))
