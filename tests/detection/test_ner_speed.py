@@ -63,6 +63,38 @@ def test_entities_identical_to_the_stock_pipeline(corpus_texts: list[str]) -> No
     assert with_t2v == without
 
 
+def test_inference_maxout_gives_the_same_floats(corpus_texts: list[str]) -> None:
+    """The NER model's tok2vec with the inference-only Maxout: bitwise the same vectors as thinc's."""
+    import numpy
+    from thinc.layers import maxout
+
+    lean = load_nlp(MODEL)
+    t2v = lean.get_pipe("ner").model.get_ref("tok2vec")
+    patched = [node for node in t2v.walk() if node.name == "maxout"]
+    assert patched and all(node._func is ner_module._maxout_for_inference for node in patched)
+    docs = [lean.make_doc(text) for text in corpus_texts]
+    fast = t2v.predict(docs)
+    for node in patched:
+        node._func = maxout.forward
+    try:
+        stock = t2v.predict(docs)
+    finally:
+        for node in patched:
+            node._func = ner_module._maxout_for_inference
+    assert fast.shape[0] == sum(len(doc) for doc in docs) > 1000  # one vector per token, really compared
+    assert numpy.array_equal(fast, stock)
+
+
+def test_inference_maxout_refuses_a_backward_pass() -> None:
+    """Nobody trains scrubber's pipeline; if someone tried, the error must say why rather than be wrong."""
+    layer = next(node for node in load_nlp(MODEL).get_pipe("ner").model.walk() if node.name == "maxout")
+    _, backprop = layer(layer.ops.alloc2f(2, layer.get_dim("nI")), is_train=False)
+    with pytest.raises(RuntimeError, match="inference-only"):
+        backprop(None)
+    _, training_backprop = layer(layer.ops.alloc2f(2, layer.get_dim("nI")), is_train=True)
+    assert callable(training_backprop)  # the training path is thinc's own
+
+
 @pytest.mark.parametrize("text", [
     "", "   ", "12345 67.5 -3", '{"a": 1, "b": [2, 3.5]}', "please call me back tomorrow about my order",
     "https://Example.com/Users/Jane?Name=Doe", "/srv/App/Main.py", "jane.Doe@example.com", "über straße größe",
