@@ -39,6 +39,10 @@ SPANS_PER_REQUEST = {"plain": 100, "genai-chat": 10, "genai-unique": 10, **world
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the max-rate phase per workload")
+    parser.add_argument("--warm-seconds", type=float, default=8.0,
+                        help="seconds of other conversations of the same app (same system prompts and RAG pool, other "
+                             "users: the workload at another seed) sent at max rate before the timed phases, so they "
+                             "measure a scrubber that has run a while, not one started for the benchmark; 0: cold")
     parser.add_argument("--quick", action="store_true", help="smoke run: short phases, small request sets")
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help=f"comma-separated, of: {', '.join(WORKLOADS)} (default: all)")
@@ -67,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.naive_seconds = min(args.duration, 3.0), min(args.naive_seconds, 3.0)
+        args.warm_seconds = min(args.warm_seconds, 1.0)
     return args
 
 
@@ -102,9 +107,18 @@ def _phase(target: str, workload: str, args, seed: int, duration: float, rate: f
 
 
 def run_workload(workload: str, args, scrubber: Scrubber, sink: Sink, monitor: Monitor, seed: int) -> dict:
+    cold = None
+    if args.warm_seconds > 0:
+        # a sidecar runs for days: its caches hold the app's system prompts and popular RAG chunks. The warm-up
+        # traffic is other users' conversations (another seed): nothing it sends recurs verbatim below except
+        # what the app itself repeats, so the timed phases still detect every new user turn and answer
+        print(f"[{workload}] warm-up, other conversations at max rate, {args.warm_seconds:.0f}s ...", flush=True)
+        cold = _phase(scrubber.grpc, workload, args, seed + 3, args.warm_seconds, None)
     print(f"[{workload}] max rate, {args.duration:.0f}s ...", flush=True)
     before = report.pool_metrics(scrubber)
     top = _phase(scrubber.grpc, workload, args, seed, args.duration, None)
+    if cold is not None:
+        top["warm_up"] = {"seconds": args.warm_seconds, "spans_per_s": cold["spans_per_s"]}
     top.update(monitor.window(top.pop("began"), top.pop("ended")))
     top["pool"] = report.metrics_delta(before, report.pool_metrics(scrubber))
     half_rate = max(0.5, top["requests_per_s"] / 2)
