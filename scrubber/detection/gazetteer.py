@@ -119,7 +119,7 @@ def city_names(text: str, toks: list, lex) -> list[tuple[int, int, list[tuple[in
     out: list[tuple[int, int, list[tuple[int, int]]]] = []
     after = 0  # a city found ends before this token: the next one starts here at the earliest
     for i in [i for i, tok in enumerate(toks) if tok.text.casefold() in starts]:
-        match = _longest_city(text, toks, i, table) if i >= after else None
+        match = _longest_city(text, toks, i, table, starts) if i >= after else None
         if match is None:
             continue
         j, name = match
@@ -151,8 +151,13 @@ def postcodes_around(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _longest_city(text: str, toks: list, i: int, table: dict[str, int]) -> tuple[int, str] | None:
-    """The last token index and the name of the longest city name starting at token i."""
+def _longest_city(text: str, toks: list, i: int, table: dict[str, int],
+                  starts: frozenset[str] | None = None) -> tuple[int, str] | None:
+    """The last token index and the name of the longest city name starting at token i.
+
+    With `starts` (`city_starts()`), the tokens stop being added once the name so far starts no
+    city: a longer name is this one, " " or "-" and more, and case folding maps each character
+    on its own, so its folded form would have this one's folded form as a start."""
     best = None
     for j in range(i, min(i + MAX_WORDS + 1, len(toks))):
         if j > i and text[toks[j - 1].end:toks[j].start] not in (" ", "-"):
@@ -160,8 +165,11 @@ def _longest_city(text: str, toks: list, i: int, table: dict[str, int]) -> tuple
         if j > i and toks[j].shape == "lower" and toks[j].text not in _JOINERS and toks[i].shape != "lower":
             break
         name = text[toks[i].start:toks[j].end]
-        if toks[j].text.casefold() not in _JOINERS and name.casefold() in table:
+        folded = name.casefold()
+        if toks[j].text.casefold() not in _JOINERS and folded in table:
             best = (j, name)
+        if starts is not None and folded not in starts:
+            break
     return best
 
 

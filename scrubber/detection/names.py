@@ -11,6 +11,7 @@ technical-token filter as spaCy's results.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 import re2
 
@@ -76,17 +77,15 @@ def cue_names(text: str) -> list[Finding]:
     like a name.
     """
     out = []
-    encoded: bytes | None = None
+    encoded: _Encoded | None = None
     for regex, loose, group, multi, single, kind in _FRAMES:
-        first = 0
-        if loose is not None:
+        if loose is None:
+            matches: Iterator[re.Match] = regex.finditer(text)
+        else:
             if encoded is None:
-                encoded = text.encode("utf-8", "surrogatepass")
-            found = loose.search(encoded)
-            if found is None:
-                continue
-            first = len(encoded[:found.start()].decode("utf-8", "surrogatepass"))
-        for m in regex.finditer(text, first):
+                encoded = _Encoded(text)
+            matches = _matches(regex, loose, encoded)
+        for m in matches:
             start, end = m.span(group)
             name = text[start:end] if kind == "honorific" else _clean(text[start:end])
             if not name:
@@ -97,6 +96,69 @@ def cue_names(text: str) -> list[Finding]:
             if score > 0:
                 out.append(Finding("PERSON", start, end, score, kind))
     return out
+
+
+class _Encoded:
+    """A text with its UTF-8 bytes, and character offsets to byte offsets and back (RE2 reads bytes).
+
+    An ASCII text's offsets are the same in both; otherwise the conversions decode or encode only
+    what lies between the last offset converted and the next, since `_matches` asks in order."""
+
+    __slots__ = ("text", "data", "ascii", "_char", "_byte")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.ascii = len(self.data) == len(text)
+        self._char = self._byte = 0  # the last pair converted: character offset, byte offset
+
+    def byte_of(self, char: int) -> int:
+        if self.ascii:
+            return char
+        if char < self._char:
+            self._char = self._byte = 0
+        self._byte += len(self.text[self._char:char].encode("utf-8", "surrogatepass"))
+        self._char = char
+        return self._byte
+
+    def char_of(self, byte: int) -> int:
+        if self.ascii:
+            return byte
+        if byte < self._byte:
+            self._char = self._byte = 0
+        self._char += len(self.data[self._byte:byte].decode("utf-8", "surrogatepass"))
+        self._byte = byte
+        return self._char
+
+
+def _matches(regex: re.Pattern, loose: re2._Regexp, encoded: _Encoded) -> Iterator[re.Match]:
+    """`regex.finditer(text)`, trying `regex` only where its loose RE2 form (`loose_re2`) finds a match.
+
+    Why the same matches: `finditer` yields the match at the leftmost position, from where its
+    search starts (0, then each match's end), at which `regex` matches. `loose` matches at every
+    position where `regex` does (and at more), reading no character before it, so its leftmost
+    match from there starts at or before that position; `regex.match` at each such start, in order,
+    finds it (`match` at a position still reads the characters before it, as `finditer` does).
+    Why: most texts hold a cue word somewhere and almost no frame; `finditer` from the first cue
+    word tried every later position against a hundred cue words, RE2 jumps to the next candidate."""
+    text, data = encoded.text, encoded.data
+    at = 0  # byte offset where the next candidate is looked for
+    while True:
+        found = loose.search(data, at)
+        if found is None:
+            return
+        start = encoded.char_of(found.start())
+        m = regex.match(text, start)
+        if m is None:
+            at = encoded.byte_of(start + 1)
+            continue
+        if m.end() == start:  # an empty match (no frame has one): `finditer` goes on from there alike
+            yield from regex.finditer(text, start)
+            return
+        yield m
+        at = encoded.byte_of(m.end())
+        if at >= len(data):
+            return
 
 
 def loose_re2(regex: re.Pattern) -> re2._Regexp | None:

@@ -246,7 +246,10 @@ def may_hold_names(text: str) -> bool:
     return any(_has_capital(word) and not _CHUNK_TECH.search(word) for word in text.split(" "))
 
 
-_SENTENCE_END = re.compile(r"(\S*)[.!?]+[\"')\]]*\s+")
+#: `(?<!\S)` only saves time: a match starts at 0 or after the whitespace its predecessor ended with,
+#: and where one could start inside a word it could start at the word's start (`\S*` takes the rest),
+#: so the matches are the same; without it `re` tries `\S*` from every letter of every word
+_SENTENCE_END = re.compile(r"(?<!\S)(\S*)[.!?]+[\"')\]]*\s+")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms miss mx dr prof st mt jr sr sra srta fr rev gen col capt lt sgt hon vs etc no nr "
     "inc ltd co corp dept approx e.g i.e".split()

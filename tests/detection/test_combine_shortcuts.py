@@ -1,0 +1,103 @@
+"""The fourth round of shortcuts in the name passes (issue 14) gives what each replaced, on every input.
+
+- `ner._SENTENCE_END` gained a `(?<!\\S)` so `re` stops trying `\\S*` from inside words: the same
+  matches (offsets and groups) as the pattern before.
+- `names.cue_names` tries a frame only where its loose RE2 form matches (`names._matches`) instead of
+  `finditer` from the first such place: the same matches as `regex.finditer(text)`.
+- `gazetteer._longest_city` stops adding tokens once the name so far starts no city: the same longest
+  city at every token.
+
+Each is compared with what it replaced on corpus texts (tune, genai-chat), the edge cases of
+`test_passes_equal` and random texts built from the characters and words the rules care about
+(non-ASCII letters, a lone surrogate, punctuation, cue words). The digests of `test_passes_equal`
+check all the passes together.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from scrubber.detection import gazetteer, names, ner
+from scrubber.detection.lexicon import lexicon
+from scrubber.detection.persons import tokenize
+from tests.detection.test_passes_equal import EDGES, _corpus_texts
+
+#: `ner._SENTENCE_END` before the shortcut
+SENTENCE_END_BEFORE = re.compile(r"(\S*)[.!?]+[\"')\]]*\s+")
+
+_WORDS = (
+    "Mr Dr Mrs Hi Hello Dear I am I'm my name is This is Ask tell ping Bob Ana Müller Ünal Łukasz São Paulo "
+    "Rio de Janeiro Saint-Denis Frankfurt am Main New York San Name: NAME: met main with and to for from "
+    "lives said wrote Jr. PhD B.Eng. von der customer Customer 😀 é ß İ ﬁ \ud800 ( ) , . ! ? : ; \" ' - "
+    "region cluster 35390 Regards, Thanks"
+).split(" ")
+_JOINS = ["", " ", " ", "  ", "\n", "\n\n", ", ", ". ", "\t", "\xa0"]
+
+
+def _random_texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_WORDS) + rng.choice(_JOINS) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    corpus = _corpus_texts("tune") + _corpus_texts("genai-chat")
+    return corpus + EDGES + _random_texts(4000, seed=14)
+
+
+def test_sentence_end_matches_as_before(texts):
+    rng = random.Random(7)
+    chars = "ab .!?\"')]\n\t\xa0é"
+    short = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    for text in texts + short:
+        got = [(m.span(), m.group(1)) for m in ner._SENTENCE_END.finditer(text)]
+        want = [(m.span(), m.group(1)) for m in SENTENCE_END_BEFORE.finditer(text)]
+        assert got == want, repr(text)
+
+
+def test_frames_tried_at_loose_matches_match_as_finditer(texts):
+    framed = [(regex, loose) for regex, loose, *_ in names._FRAMES if loose is not None]
+    assert len(framed) == len(names._FRAMES)  # every frame has its RE2 form: all go through `_matches`
+    found = 0
+    for text in texts:
+        encoded = names._Encoded(text)
+        for regex, loose in framed:
+            got = [(m.span(), m.groups()) for m in names._matches(regex, loose, encoded)]
+            want = [(m.span(), m.groups()) for m in regex.finditer(text)]
+            assert got == want, repr(text)
+            found += len(want)
+    assert found > 1000  # the texts do hold frames, several per text and of every kind
+
+
+def test_encoded_offsets_convert_both_ways_in_any_order():
+    text = "Ünal ß 😀 \ud800 İstanbul, São Paulo"
+    encoded = names._Encoded(text)
+    assert not encoded.ascii
+    for char in [0, 5, 3, len(text), 9, 1, 12, 12, 0]:
+        byte = len(text[:char].encode("utf-8", "surrogatepass"))
+        assert encoded.byte_of(char) == byte
+        assert encoded.char_of(byte) == char
+
+
+def test_longest_city_stops_early_with_the_same_answer(texts):
+    table, starts = gazetteer.cities(), gazetteer.city_starts()
+    tried = 0
+    for text in texts + [e.lower() for e in EDGES] + [e.upper() for e in EDGES]:
+        toks = tokenize(text)
+        for i, tok in enumerate(toks):
+            if tok.text.casefold() in starts:
+                tried += 1
+                assert gazetteer._longest_city(text, toks, i, table, starts) == \
+                    gazetteer._longest_city(text, toks, i, table), repr(text)
+    assert tried > 1000
+
+
+def test_city_names_on_edges_unchanged():
+    lex = lexicon()
+    # several-word cities, joiners, hyphens, folded characters: each found whole, as before
+    text = EDGES[0]
+    spans = [text[a:b] for a, b, _ in gazetteer.city_names(text, tokenize(text), lex)]
+    assert spans == ["Rio de Janeiro", "Saint-Denis", "Frankfurt am Main"]
