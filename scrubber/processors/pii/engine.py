@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import partial
 from typing import Any, Callable, NamedTuple, Protocol, Sequence
 
 from scrubber.detection.persons import name_parts
@@ -70,6 +71,9 @@ class Engine:
         #: (operator role, entity) -> `operators.resolve(...)`: the config never changes, and the
         #: resolution (two dict look-ups on pydantic models) was paid per finding
         self._resolved: dict[tuple[str, str], OperatorSpec] = {}
+        #: identifier values replaced during the walk (`_identify`), not as `Field`s after it; only
+        #: without subjects (False: every identifier a `Field`, the reference of the equality tests)
+        self.identify_in_walk = True
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
@@ -79,6 +83,8 @@ class Engine:
                         audit_items=self.config.audit.attributes,
                         subjects=self.subjects.resolver if self.subjects is not None else None,
                         prepass=self.prepass, plans=self.plans)
+        if self.identify_in_walk and self.subjects is None:
+            walker.identify = partial(self._identify, report)
         try:
             await self._scrub_with(walker, signal, request, detection, report)
         finally:
@@ -95,6 +101,8 @@ class Engine:
             self._propagate(walker, hits)
         subject_keys = await self._subject_keys(walker.fields)
         drops: dict[int, tuple] = {}
+        for target, new in walker.writes:  # identifier values `_identify` replaced during the walk
+            target.string_value = new
         for f in walker.fields:
             if self._apply(f, hits.get(id(f)), report, subject_keys) and f.drop is not None:
                 container, key = f.drop
@@ -177,6 +185,8 @@ class Engine:
                         for part in name_parts(value):
                             for variant in (part, part.lower(), part.upper()):
                                 known.setdefault(variant, hit.entity)
+        if walker.identified:
+            self._add_identified(walker, hits, known)
         if not known:
             return
         finder = KnownValues(known)
@@ -200,6 +210,64 @@ class Engine:
             if extra:
                 f = self._build_quiet(walker, [quiet])[0]
                 hits[id(f)] = list(extra)
+
+    def _add_identified(self, walker: Walker, hits: dict[int, list[Hit]], known: dict[str, str]) -> None:
+        """The values `_identify` replaced during the walk, added to `known` as their `Field`s would
+        have been: in field order, the first one giving a value deciding its entity. They are added
+        after the fields; a value some field gave too (rare) is decided by who came first."""
+        identified: dict[str, tuple[str, int]] = {}
+        for position, text, entity in walker.identified:
+            value = text.strip()
+            if len(value) >= MIN_PROPAGATED and value not in identified:
+                identified[value] = (entity, position)
+        for value, (entity, position) in identified.items():
+            given = known.get(value)
+            if given is None:
+                known[value] = entity
+            elif given != entity and position <= self._first_giving(walker.fields, hits, value):
+                known[value] = entity
+
+    def _first_giving(self, fields: list[Field], hits: dict[int, list[Hit]], value: str) -> int:
+        """The index of the first field that gives `value` to the known values (`_propagate`)."""
+        for index, f in enumerate(fields):
+            if f.role is Role.IDENTIFIER and f.text.strip() == value:
+                return index
+            for hit in hits.get(id(f), ()):
+                found = (f.probe or f.text)[hit.start:hit.end]
+                if len(found) < MIN_PROPAGATED or self._operator(f, hit.entity).operator == "keep":
+                    continue
+                if found == value:
+                    return index
+                if hit.entity == "PERSON" and " " in found.strip() and any(
+                        value in (part, part.lower(), part.upper()) for part in name_parts(found)):
+                    return index
+        return len(fields)
+
+    def _identify(self, report: ScrubReport, text: str, entity: str, label: str, operator: OperatorSpec | None,
+                  jurisdiction: str, audit, metric: bool, droppable: bool) -> str | None:
+        """What `_apply` makes of an identifier field (walker.py `Identify`), recorded alike: the
+        operator of the key rule, else of metric identifiers, else of identifiers; no key fails
+        closed. None: the operator drops a `droppable` attribute (left to a `Field`)."""
+        if operator is not None:
+            spec = operator
+        else:
+            spec = self._metric_identifiers if metric else self._resolve("identifier", entity)
+        if spec.operator == "drop" and droppable:
+            return None
+        try:
+            new = operators.apply(spec, entity, text, jurisdiction, self.keys)
+        except operators.NoKey as missing:
+            report.fail_closed[missing.reason] += 1
+            if audit is not None:
+                audit.fail_closed += 1
+            return operators.REDACTED
+        if new is operators.DROP:  # in a URL piece, where nothing can be dropped
+            new = operators.redact(entity)
+        report.detections[(label, entity, spec.operator, "identifier", jurisdiction)] += 1
+        if audit is not None:
+            audit.types[entity] += 1
+            audit.keys.add(label)
+        return new
 
     async def _subject_keys(self, fields: list[Field]) -> dict | None:
         """{(jurisdiction, subject): SubjectKey or UNAVAILABLE} for the subjects of this batch."""

@@ -28,19 +28,20 @@ MAX_KEYS = 4096
 MAX_NAMES = 4096
 
 #: `Plan.fast` values: how the walker's attribute loop treats a string value under the key.
-#: From FIELD on, a string value becomes one `Field` (or `Quiet` entry) made in the loop itself;
+#: From IDENTIFIER on, a string value becomes one `Field` (or `Quiet` entry) made in the loop itself;
+#: an IDENTIFIER one is replaced in the loop instead when the walker has an `identify` (walker.py);
 #: from QUIET_PATTERNS on, it may be quiet (patterns only, or with NER)
-SKIP, GENERIC, URL, FIELD, QUIET_PATTERNS, QUIET_CONTENT = range(6)
-_FAST = {Role.SAFE: SKIP, Role.URL: URL, Role.SQL: FIELD, Role.IDENTIFIER: FIELD, Role.PATTERNS: QUIET_PATTERNS,
+SKIP, GENERIC, URL, IDENTIFIER, FIELD, QUIET_PATTERNS, QUIET_CONTENT = range(7)
+_FAST = {Role.SAFE: SKIP, Role.URL: URL, Role.SQL: FIELD, Role.IDENTIFIER: IDENTIFIER, Role.PATTERNS: QUIET_PATTERNS,
          Role.CONTENT: QUIET_CONTENT}
 
 
 class Plan(NamedTuple):
     rule: Rule
     label: str  # `where:rule label`, the field's report label
-    fast: int  # SKIP, GENERIC, URL, FIELD, QUIET_PATTERNS or QUIET_CONTENT
+    fast: int  # SKIP, GENERIC, URL, IDENTIFIER, FIELD, QUIET_PATTERNS or QUIET_CONTENT
     probe: str | None  # the key as words when its name is scanned too (no tier names it), else None
-    #: the `Field` a string value becomes (FIELD and the quiet ones), as `Walker._string` makes it:
+    #: the `Field` a string value becomes (IDENTIFIER, FIELD and the quiet ones), as `Walker._string` makes it:
     #: its role (SQL text is scanned for patterns), entity, operator override, and whether it is SQL
     role: Role
     entity: str

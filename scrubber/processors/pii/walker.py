@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from scrubber.connectors.aggregates.normalize import normalize_route
 from scrubber.pdata import Request, metric_data_points, resource_groups, scope_groups
@@ -22,8 +22,9 @@ from scrubber.processors.pii import structured, urls
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from scrubber.processors.pii.config import OperatorSpec
 from scrubber.processors.pii.keynames import probe_text
-from scrubber.processors.pii.plans import QUIET_CONTENT, QUIET_PATTERNS, SKIP, URL, KeyPlans
+from scrubber.processors.pii.plans import IDENTIFIER, QUIET_CONTENT, QUIET_PATTERNS, SKIP, URL, KeyPlans
 from scrubber.processors.pii.prepass import Prepass, Quiet
+from scrubber.pseudonym import TOKEN_RE
 from scrubber.residency.resolve import read as read_jurisdiction
 
 #: a number under a key whose *name* says identifier is one only from this size (a count is not)
@@ -69,6 +70,18 @@ class Field:
             self.setter(value)
 
 
+class Identify(Protocol):
+    """The engine's replacement of a whole identifier value during the walk (engine.py `_identify`):
+    (text, entity, report label, the key rule's operator or None, jurisdiction, item audit, metric
+    attribute?, droppable?) -> the new text, or None when the operator drops a droppable attribute.
+    An identifier's replacement needs nothing detection or propagation find, so doing it here
+    spares the `Field` and its apply; the engine offers it only without subjects (a subject's key
+    is resolved after the walk). It records in the report what `Engine._apply` would have."""
+
+    def __call__(self, text: str, entity: str, label: str, operator: OperatorSpec | None, jurisdiction: str,
+                 audit: ItemAudit | None, metric: bool, droppable: bool) -> str | None: ...
+
+
 @dataclass(slots=True)
 class Context:
     where: str
@@ -107,6 +120,15 @@ class Walker:
         self.quiet: list[Quiet] = []
         #: per-key decisions kept across requests (plans.py); None: the generic path decides per attribute
         self.plans = plans
+        #: the engine's `Identify` for this scrub, or None: identifier values of attributes and URL pieces
+        #: then become `Field`s, replaced after detection (see `Identify`)
+        self.identify: Identify | None = None
+        #: (position in `fields`, text, entity) of each value `identify` replaced: the propagation's
+        #: known values, in the order the generic path meets their fields
+        self.identified: list[tuple[int, str, str]] = []
+        #: (AnyValue, new text) of replaced attribute values: written by the engine where it applies
+        #: the fields, so a request refused by detection is left as untouched as before
+        self.writes: list[tuple[Any, str]] = []
 
     def release(self) -> None:
         """Drop what the walk built, once the engine is done with it. Quiet entries hold bound
@@ -114,9 +136,10 @@ class Walker:
         made (about 50 objects per plain span) was a reference cycle left to the cyclic
         collector: each gen-0 collection walked it again and it was promoted before it died."""
         for built in (self.fields, self.quiet, self.finalizers, self.invalid_json, self.items, self.renames,
-                      self.key_renames):
+                      self.key_renames, self.identified, self.writes):
             built.clear()
         self.drops.clear()
+        self.identify = None
 
     # ---- request level -------------------------------------------------------------
     def walk(self, request: Request) -> None:
@@ -273,7 +296,7 @@ class Walker:
             plan = table.get(key) or plans.plan(where, key)
             if plan.fast != SKIP:
                 todo.append((kv, key, plan))
-        prepass, quiet, fields, subject = self.prepass, self.quiet, self.fields, self.subject
+        prepass, quiet, fields, subject, identify = self.prepass, self.quiet, self.fields, self.subject, self.identify
         jurisdiction, audit, metric = ctx.jurisdiction, ctx.audit, ctx.metric
         for kv, key, plan in todo:
             value, fast = kv.value, plan.fast
@@ -282,6 +305,9 @@ class Walker:
             if fast >= URL and (text := value.string_value):
                 if fast == URL:
                     self._url(text, plan.rule, plan.label, ctx, _attr_setter(value))
+                elif fast == IDENTIFIER and identify is not None and self._identified(
+                        text, plan.entity, plan.label, plan.operator, jurisdiction, audit, metric, value):
+                    pass
                 else:
                     args: tuple[Any, ...] = (text, plan.role, plan.label, jurisdiction, None, (container, key), plan.entity,
                             plan.operator, audit, False, metric, value, "string_value", plan.sql)
@@ -301,6 +327,21 @@ class Walker:
                     quiet.append((probe, self._key_field, (kv, container, ctx, probe), subject))
                 else:
                     self._add(self._key_field(kv, container, ctx, probe))
+
+    def _identified(self, text: str, entity: str, label: str, operator, jurisdiction: str, audit, metric: bool,
+                    target) -> bool:
+        """An identifier attribute's value replaced now (`Identify`), written later (`writes`); False:
+        its operator drops the attribute, which only the engine's apply does (a `Field` then)."""
+        if text[:1] == "<" and TOKEN_RE.fullmatch(text) is not None:  # a token already: left as it is
+            self.identified.append((len(self.fields), text, entity))
+            return True
+        assert self.identify is not None  # only called with one
+        new = self.identify(text, entity, label, operator, jurisdiction, audit, metric, True)
+        if new is None:
+            return False
+        self.identified.append((len(self.fields), text, entity))
+        self.writes.append((target, new))
+        return True
 
     # ---- keys ----------------------------------------------------------------------
     def _key(self, kv, container, ctx: Context) -> None:
@@ -411,6 +452,7 @@ class Walker:
         self.finalizers.append(rebuild)
         prepass, quiet, subject, piece_field = self.prepass, self.quiet, self.subject, self._piece_field
         decided = self.plans.parameters if self.plans is not None else {}
+        identify = self.identify
         for piece in pieces:
             _, text, kind, name = piece
             if name:
@@ -419,6 +461,9 @@ class Walker:
                 role, entity, where = Role.IDENTIFIER, "SECRET", label
             else:
                 role, entity, where = Role.PATTERNS, "", label
+            if role is Role.IDENTIFIER and identify is not None:
+                self._identified_piece(piece, entity, where, ctx, rebuild)
+                continue
             args = (piece, role, where, ctx, rebuild, entity)
             # `_quiet`, inlined: a URL has several pieces, most of them quiet
             if (role in _QUIET_ROLES and prepass is not None and text[:1] != "<"
@@ -426,6 +471,18 @@ class Walker:
                 quiet.append((text, piece_field, args, subject))
             else:
                 self._add(piece_field(*args))
+
+    def _identified_piece(self, piece, entity: str, where: str, ctx: Context, rebuild) -> None:
+        """An identifier piece of a URL replaced now (`Identify`; a drop redacts, as in any URL piece)."""
+        text = piece.text
+        self.identified.append((len(self.fields), text, entity))
+        if text[:1] == "<" and TOKEN_RE.fullmatch(text) is not None:  # a token already: left as it is
+            return
+        assert self.identify is not None  # only called with one
+        new = self.identify(text, entity, where, None, ctx.jurisdiction, ctx.audit, ctx.metric, False)
+        assert new is not None  # never None when nothing is droppable
+        rebuild.raw[piece.index] = urls.encode(new, piece.kind)
+        rebuild.changed = True
 
     def _parameter(self, label: str, name: str) -> tuple[Role, str, str]:
         """(role, entity, report label) of a named query parameter's value (kept in the plans)."""
