@@ -15,6 +15,7 @@ from scrubber.detection.builtin import TABLE_VERSION
 from scrubber.detection.cache import FindingsCache, RunCache
 from scrubber.detection.config import DetectionConfig
 from scrubber.detection.finding import Finding, resolve_overlaps
+from scrubber.detection.pattern_units import PatternUnits
 from scrubber.detection.patterns import PatternEngine
 
 
@@ -28,6 +29,7 @@ class Detector:
         self._fingerprint = self._compute_fingerprint()
         self.cache = FindingsCache(self.config.cache.max_entries)
         self.runs = RunCache()  # spaCy's findings per sentence run: reuse below the field (cache.py)
+        self.pattern_units = PatternUnits(self._patterns, self._fingerprint)  # the pattern pass per paragraph
 
     def _ner_entities_enabled(self) -> bool:
         entities = self.config.entities
@@ -75,7 +77,8 @@ class Detector:
     def _detect_uncached(self, keys: list[tuple[str, bool]], runs: RunCache | None = None) -> list[list[Finding]]:
         """Findings of texts not in the whole-text cache; with `runs`, spaCy's part comes from the
         run cache for sentence runs seen before (the same result: see `RunCache`)."""
-        found = [self._patterns.detect(text) for text, _ in keys]
+        detect_patterns = self._patterns.detect if runs is None else self.pattern_units.detect  # same findings
+        found = [detect_patterns(text) for text, _ in keys]
         ner_idx = [i for i, (text, flag) in enumerate(keys) if flag and text.strip()]
         if ner_idx:
             ner_texts = [keys[i][0] for i in ner_idx]

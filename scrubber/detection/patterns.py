@@ -129,29 +129,39 @@ class PatternEngine:
 
     def _run(self, c: _Compiled, text: str) -> list[Finding]:
         out = []
+        plausible = c.plausible
         for m in c.regex.finditer(text):
             start, end = m.span(c.spec.group)
             if start >= end:
                 continue
-            value = text[start:end]
-            if c.plausible is not None and not c.plausible(value):
+            if plausible is not None and not plausible(text[start:end]):
                 continue  # cheap shape test first: most candidates end here, before the context search
-            context = None  # looked for only when needed: the validator wants it, or the score may rise
-            if c.validator_wants_context and c.validator is not None:
-                context = near(c.context, text, start, end, self.window)
-                if not c.validator(value, text, start, end, context):
-                    continue
-            elif c.validator is not None and not c.validator(value, text, start, end):
-                continue
-            score = c.spec.score
-            if score < 1.0:
-                if context is None:
-                    context = near(c.context, text, start, end, self.window)
-                if context:
-                    score = min(1.0, score + self.boost)
-            if score < self.threshold:
-                continue
-            if c.spec.entity == "ADDRESS":  # the street line is an anchor: grow it into the whole block
-                start, end = addresses.extend(text, start, end)
-            out.append(Finding(c.spec.entity, start, end, round(score, 4), "pattern"))
+            found = self._judge(c, text, start, end)
+            if found is not None:
+                out.append(found)
         return out
+
+    def _judge(self, c: _Compiled, text: str, start: int, end: int, context: bool | None = None) -> Finding | None:
+        """The finding of a candidate that passed the shape test, or None. Reads `text` only where
+        `pattern_units` says (the validator's `LOOK_AROUND`, the context window). `context`: whether a
+        context word is near, if the caller knows it already (None: looked for here when needed)."""
+        value = text[start:end]
+        # the context words are looked for only when needed: the validator wants them, or the score may rise
+        if c.validator_wants_context and c.validator is not None:
+            if context is None:
+                context = near(c.context, text, start, end, self.window)
+            if not c.validator(value, text, start, end, context):
+                return None
+        elif c.validator is not None and not c.validator(value, text, start, end):
+            return None
+        score = c.spec.score
+        if score < 1.0:
+            if context is None:
+                context = near(c.context, text, start, end, self.window)
+            if context:
+                score = min(1.0, score + self.boost)
+        if score < self.threshold:
+            return None
+        if c.spec.entity == "ADDRESS":  # the street line is an anchor: grow it into the whole block
+            start, end = addresses.extend(text, start, end)
+        return Finding(c.spec.entity, start, end, round(score, 4), "pattern")

@@ -582,3 +582,55 @@ VALIDATORS: dict[str, Validator] = {
     "uk_nino": uk_nino,
     "us_ssn": us_ssn,
 }
+
+
+def _email_reach(text: str, start: int, end: int) -> tuple[int, int]:
+    """`email` reads back to the space before the span; without one, to the start of whatever text holds it."""
+    space = text.rfind(" ", 0, start)
+    return (space if space >= 0 else -(1 << 62)), end
+
+
+#: How far each validator reads the text around its span: (characters before `start`, characters after
+#: `end`), or a function `(text, start, end) -> (lo, hi)` of the indices it reads. `pattern_units` judges
+#: a candidate inside one paragraph only when this range lies inside the paragraph, so an entry that is
+#: too small is a leak: `tests/detection/test_pattern_units.py` checks each against changed surroundings.
+LOOK_AROUND: dict[str, tuple[int, int] | Callable[[str, int, int], tuple[int, int]]] = {
+    "address_field": (48, 0),
+    "address_line": (2, 0),
+    "always": (0, 0),
+    "postcode_in_address": (200, 0),
+    "nl_postcode": (0, 0),
+    "prefixed_id": (0, 0),
+    "br_cnpj": (2, 2),
+    "br_cpf": (2, 2),
+    "cn_ric": (2, 2),
+    "date_of_birth": (0, 0),
+    "birth_year_date": (1, 2),
+    "passport_number": (0, 0),
+    "reference_number": (40, 0),
+    "reference_before_word": (1, 80),
+    "user_number": (40, 0),
+    "user_handle": (0, 0),
+    "bare_account_number": (24, 2),
+    "credit_card": (0, 0),
+    "de_tax_id": (2, 2),
+    "email": _email_reach,
+    "es_nif": (0, 0),
+    "fr_nir": (0, 0),
+    "iban": (0, 0),
+    "in_aadhaar": (2, 2),
+    "ipv4": (24, 9),
+    "ipv6": (1, 1),
+    "it_fiscal_code": (0, 0),
+    "luhn": (0, 0),
+    "nl_bsn": (2, 2),
+    "phone": (2, 2),
+    "phone_bare": (2, 2),
+    "pl_pesel": (2, 2),
+    "secret_value": (0, 0),
+    "street_line": (4, 0),
+    "token_entropy": (0, 0),
+    "uk_nhs": (2, 2),
+    "uk_nino": (0, 0),
+    "us_ssn": (2, 2),
+}
