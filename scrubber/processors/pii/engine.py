@@ -358,7 +358,7 @@ class KnownValues:
         self.known = known
         self.by_run: dict[str, list[str]] = {}
         self.unindexed: list[str] = []
-        by_run, findall = self.by_run, _WORD.findall
+        by_run, findall = self.by_run, word_runs
         for value in known:  # one per identifier of every span: kept to a regex call and a dict step
             runs = findall(value)
             if not runs:
@@ -374,7 +374,7 @@ class KnownValues:
     def find(self, text: str, keep: bool = False) -> list[Hit]:
         """Known values in `text`; `keep`: its word runs may be kept for the next requests (only for
         quiet texts, which the prepass memo keeps anyway: no text with findings outlives its request)."""
-        runs = self.by_run.keys() & (_word_runs(text) if keep else set(_WORD.findall(text)))
+        runs = self.by_run.keys() & (_word_runs(text) if keep else set(word_runs(text)))
         candidates = [v for run in runs for v in self.by_run[run]] + self.unindexed
         if not candidates:
             return []
@@ -396,6 +396,18 @@ class KnownValues:
 
 
 _WORD = re.compile(r"\w+")
+#: an ASCII byte as itself if it is a word character (`\w`: letters, digits, `_`), else a space
+_ASCII_WORD_BYTES = bytes(code if chr(code).isalnum() or code == 0x5F else 0x20 for code in range(256))
+
+
+def word_runs(text: str) -> list[str]:
+    r"""`_WORD.findall(text)`, the runs of word characters in order. For ASCII text (where `\w` is
+    `[A-Za-z0-9_]`) as the words left when every other byte is a space: one C pass for the
+    translation and one for the split, a third of the regex's cost on a long text (tested equal)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return _WORD.findall(text)
+
 #: a role's report name (`Role.value` reads through the enum's descriptor on every call)
 _ROLE_NAMES = {role: role.value for role in Role}
 
@@ -408,7 +420,7 @@ _RUNS: dict[str, frozenset[str]] = {}
 def _word_runs(text: str) -> frozenset[str]:
     runs = _RUNS.get(text)
     if runs is None:
-        runs = frozenset(_WORD.findall(text))
+        runs = frozenset(word_runs(text))
         if len(text) <= 256:
             if len(_RUNS) >= 8192:
                 _RUNS.clear()
@@ -426,12 +438,35 @@ def _is_token(text: str) -> bool:
 
 
 def _union(found: list[Hit], extra: list[Hit]) -> list[Hit]:
-    """`found` plus the `extra` hits that overlap none of them, sorted."""
+    """`found` plus the `extra` hits that overlap none of them (nor an extra taken before), sorted."""
+    if len(found) * len(extra) > 16 and _disjoint_in_order(found) and _disjoint_in_order(extra):
+        return _union_disjoint(found, extra)
     merged = list(found)
     for hit in extra:
         if all(hit.end <= h.start or hit.start >= h.end for h in merged):
             merged.append(hit)
     return sorted(merged, key=lambda h: h.start)
+
+
+def _disjoint_in_order(hits: list[Hit]) -> bool:
+    """Sorted by start, each ending where the next starts at the latest."""
+    return all(a.end <= b.start and a.start <= a.end for a, b in zip(hits, hits[1:])) and all(
+        h.start <= h.end for h in hits[-1:])
+
+
+def _union_disjoint(found: list[Hit], extra: list[Hit]) -> list[Hit]:
+    """`_union` of two lists `_disjoint_in_order`, in one sweep: an extra hit never overlaps an
+    extra taken before (they are disjoint), and the found hits that might overlap it are the
+    ones from the first whose end lies past its start (their ends ascend), so one test each."""
+    kept, index, count = [], 0, len(found)
+    for hit in extra:
+        while index < count and found[index].end <= hit.start:
+            index += 1
+        if index == count or not (found[index].start < hit.end and hit.start < found[index].end):
+            kept.append(hit)
+    if not kept:
+        return sorted(found, key=lambda h: h.start)
+    return sorted(found + kept, key=lambda h: h.start)
 
 
 def _verbatim(text: str) -> Callable[[re.Match[str]], str]:

@@ -1,0 +1,61 @@
+"""The engine's small shortcuts give what the code they replaced gave, on random input:
+`word_runs` is `\\w+` findall (the ASCII translation and the regex for other text), and `_union`
+of hits sorted and disjoint (the one-sweep merge) is the pairwise overlap test of before."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scrubber.processors.pii.engine import Hit, _union, word_runs
+
+_WORD = re.compile(r"\w+")
+_CHARS = st.sampled_from(list("aZ09_ -.@:/<>'\t\n\x1f\x85\xa0éß’—中😀") + [chr(c) for c in range(0, 128, 7)])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(_CHARS, max_size=40) | st.text(max_size=40))
+def test_word_runs_are_the_regex_word_runs(text):
+    assert word_runs(text) == _WORD.findall(text)
+
+
+def test_word_runs_of_every_ascii_character():
+    for code in range(128):
+        text = f"a{chr(code)}b {chr(code)}{chr(code)}"
+        assert word_runs(text) == _WORD.findall(text), code
+
+
+def _union_before(found: list[Hit], extra: list[Hit]) -> list[Hit]:
+    """`_union` as it was: each extra hit tested against every hit taken so far."""
+    merged = list(found)
+    for hit in extra:
+        if all(hit.end <= h.start or hit.start >= h.end for h in merged):
+            merged.append(hit)
+    return sorted(merged, key=lambda h: h.start)
+
+
+def _hits(draw_spans, entity: str) -> list[Hit]:
+    return [Hit(entity, start, start + length) for start, length in draw_spans]
+
+
+_SPANS = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 6)), max_size=12)
+
+
+def _disjoint(spans: list[tuple[int, int]], entity: str) -> list[Hit]:
+    """Greedy leftmost, as `KnownValues.find` chooses them: sorted and disjoint."""
+    chosen, last = [], 0
+    for start, length in sorted(spans):
+        if start >= last:
+            chosen.append(Hit(entity, start, start + length))
+            last = start + length
+    return chosen
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_SPANS, _SPANS, st.booleans(), st.booleans())
+def test_union_is_the_pairwise_union(found, extra, found_disjoint, extra_disjoint):
+    a = _disjoint(found, "A") if found_disjoint else _hits(found, "A")
+    b = _disjoint(extra, "B") if extra_disjoint else _hits(extra, "B")
+    assert _union(a, b) == _union_before(a, b)
