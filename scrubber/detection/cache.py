@@ -8,6 +8,7 @@ text, so the cache holds no personal data beyond what its keys' hashes imply.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -116,15 +117,31 @@ class RunCache:
             else:
                 found[run] = cached
         if misses:
-            artifacts = ner.engine.process_batch(misses, "en", batch_size=ner.config.batch_size)
-            for run, (_, nlp_artifacts) in zip(misses, artifacts):
-                found[run] = ner._findings(run, 0, nlp_artifacts)
-                self._cache.put(fingerprint, run, True, found[run])
+            with spacy_memory_zone(ner, "en"):  # every Doc is read to its findings inside the zone
+                artifacts = ner.engine.process_batch(misses, "en", batch_size=ner.config.batch_size)
+                for run, (_, nlp_artifacts) in zip(misses, artifacts):
+                    found[run] = ner._findings(run, 0, nlp_artifacts)
+                    self._cache.put(fingerprint, run, True, found[run])
         for index, offset, run in pieces:
             out[index].extend(_shifted(f, offset) for f in found[run])
         if self.units is None:
             return [ner._combine(text, model) for text, model in zip(texts, out)]
         return [self.units.combine(ner, fingerprint, text, model) for text, model in zip(texts, out)]
+
+
+def spacy_memory_zone(ner, language: str):
+    """spaCy's `memory_zone()` for the pipeline of `language`: the strings and lexemes that the
+    texts inside it add to the vocabulary are freed when it ends.
+
+    Why: spaCy keeps every token string it has ever seen. A pool worker lives for days and reads
+    user turns full of names, e-mails, numbers and ids that never recur: without the zone its
+    StringStore grew by ~2.3 KB of resident memory per unique text (72 MiB after 32 000 chat turns,
+    linearly), with it the process stays flat. Nothing read from a Doc may outlive the zone:
+    findings hold offsets and Python strings only. A pipeline without zones (spaCy < 3.8) gets none.
+    """
+    nlp = getattr(ner.engine, "nlp", {}).get(language)
+    zone = getattr(nlp, "memory_zone", None)
+    return zone() if zone is not None else contextlib.nullcontext()
 
 
 def _shifted(f: Finding, offset: int) -> Finding:
