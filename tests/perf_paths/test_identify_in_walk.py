@@ -121,3 +121,19 @@ def test_a_value_two_fields_give_under_two_entities_keeps_the_first_entity(monke
     _same_output(cases, StandIn())
     _same_output(cases, StandIn(), _config(audit={"attributes": True}))
     assert decided, "no value was given under two entities: the test would prove nothing"
+
+
+@pytest.mark.parametrize("workload", ["plain", "world-mixed", "world-multi-turn", "world-logs"])
+def test_tokens_remembered_per_request_are_the_tokens(detector, workload):
+    """`Engine._token` (a request's tokens remembered) against every token computed anew."""
+    requests = workload_requests(workload, 2, min(SPANS_PER_REQUEST[workload], 30), 38)
+    assert_same_output(requests, Detection(detector), "remember_tokens")
+    assert_same_output(requests, Detection(detector), "remember_tokens", _config(audit={"attributes": True}))
+
+
+def test_tokens_remembered_fail_closed_alike_without_a_key(detector):
+    remembered, computed = build_engine(_config(), KeyStore({})), build_engine(_config(), KeyStore({}))
+    computed.remember_tokens = False
+    for signal, data in workload_requests("world-mixed", 2, 30, 39):
+        got = _scrub(remembered, signal, data, Detection(detector))
+        assert got == _scrub(computed, signal, data, Detection(detector)) and got[2].get("no_key", 0) > 0

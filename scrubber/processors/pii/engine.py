@@ -31,7 +31,7 @@ from scrubber.processors.pii import operators, urls
 from scrubber.processors.pii.audit import ScrubReport, write_item_attributes
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role
 from scrubber.processors.pii.config import OperatorSpec, PIIProcessorConfig
-from scrubber.processors.pii.keys import KeyStore
+from scrubber.processors.pii.keys import KeyStore, KeyUnavailable
 from scrubber.processors.pii.merge import merge_points
 from scrubber.processors.pii.plans import KeyPlans
 from scrubber.processors.pii.prepass import Prepass
@@ -74,25 +74,30 @@ class Engine:
         #: identifier values replaced during the walk (`_identify`), not as `Field`s after it; only
         #: without subjects (False: every identifier a `Field`, the reference of the equality tests)
         self.identify_in_walk = True
+        #: tokens remembered per request (`_token`); False: each one computed (the tests' reference)
+        self.remember_tokens = True
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
         report = ScrubReport()
+        #: this request's jurisdiction-key tokens by (jurisdiction, entity, value): a value recurs in
+        #: a request (a user's id in `enduser.id` and in a URL), its token is the same; freed with it
+        tokens: dict[tuple[str, str, str], str] | None = {} if self.remember_tokens else None
         walker = Walker(self.catalog, self.names, self.config.jurisdiction_attribute,
                         self.config.default_jurisdiction, self.config.metrics.exemplars == "scrub",
                         audit_items=self.config.audit.attributes,
                         subjects=self.subjects.resolver if self.subjects is not None else None,
                         prepass=self.prepass, plans=self.plans)
         if self.identify_in_walk and self.subjects is None:
-            walker.identify = partial(self._identify, report)
+            walker.identify = partial(self._identify, report, tokens)
         try:
-            await self._scrub_with(walker, signal, request, detection, report)
+            await self._scrub_with(walker, signal, request, detection, report, tokens)
         finally:
             walker.release()  # its entries point back at it: freed now, not by the cyclic collector
         return report
 
     async def _scrub_with(self, walker: Walker, signal: Signal, request: Request, detection: Detection,
-                          report: ScrubReport) -> None:
+                          report: ScrubReport, tokens: dict | None) -> None:
         walker.walk(request)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
@@ -104,7 +109,7 @@ class Engine:
         for target, new in walker.writes:  # identifier values `_identify` replaced during the walk
             target.string_value = new
         for f in walker.fields:
-            if self._apply(f, hits.get(id(f)), report, subject_keys) and f.drop is not None:
+            if self._apply(f, hits.get(id(f)), report, subject_keys, tokens) and f.drop is not None:
                 container, key = f.drop
                 drops.setdefault(id(container), (container, set()))[1].add(key)
         if walker.key_renames:
@@ -243,8 +248,20 @@ class Engine:
                     return index
         return len(fields)
 
-    def _identify(self, report: ScrubReport, text: str, entity: str, label: str, operator: OperatorSpec | None,
-                  jurisdiction: str, audit, metric: bool, droppable: bool) -> str | None:
+    def _token(self, tokens: dict[tuple[str, str, str], str], jurisdiction: str, entity: str, value: str) -> str:
+        """`operators.apply` of `pseudonymize` without a subject key, remembered for the request."""
+        token = tokens.get((jurisdiction, entity, value))
+        if token is None:
+            try:
+                token = self.keys.pseudonym(jurisdiction, entity, value)
+            except KeyUnavailable as exc:
+                raise operators.NoKey(str(exc)) from None
+            tokens[(jurisdiction, entity, value)] = token
+        return token
+
+    def _identify(self, report: ScrubReport, tokens: dict[tuple[str, str, str], str] | None, text: str, entity: str,
+                  label: str, operator: OperatorSpec | None, jurisdiction: str, audit, metric: bool,
+                  droppable: bool) -> str | None:
         """What `_apply` makes of an identifier field (walker.py `Identify`), recorded alike: the
         operator of the key rule, else of metric identifiers, else of identifiers; no key fails
         closed. None: the operator drops a `droppable` attribute (left to a `Field`)."""
@@ -255,7 +272,10 @@ class Engine:
         if spec.operator == "drop" and droppable:
             return None
         try:
-            new = operators.apply(spec, entity, text, jurisdiction, self.keys)
+            if tokens is not None and spec.operator == "pseudonymize":
+                new = self._token(tokens, jurisdiction, entity, text)
+            else:
+                new = operators.apply(spec, entity, text, jurisdiction, self.keys)
         except operators.NoKey as missing:
             report.fail_closed[missing.reason] += 1
             if audit is not None:
@@ -293,28 +313,33 @@ class Engine:
             spec = self._resolved[(role, entity)] = self.operators.resolve(role, entity)
         return spec
 
-    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport, subject_keys: dict | None = None) -> bool:
+    def _apply(self, f: Field, hits: list[Hit] | None, report: ScrubReport, subject_keys: dict | None = None,
+               tokens: dict | None = None) -> bool:
         """Replace what was found in `f`; True if the attribute is to be dropped."""
         if f.text is None:  # already failed closed
             return False
         if f.role is Role.IDENTIFIER:
             text = f.text
             if text[:1] != "<" or not _is_token(text):  # `_is_token`'s own first test, without its call
-                return self._replace(f, [Hit(f.entity, 0, len(text))], report, subject_keys)
+                return self._replace(f, [Hit(f.entity, 0, len(text))], report, subject_keys, tokens)
         elif f.role is Role.REDACT:
             self._record(f, "NOT_ALLOWED", "redact", report)
             f.set(operators.REDACTED)
         elif hits:
-            return self._replace(f, hits, report, subject_keys)
+            return self._replace(f, hits, report, subject_keys, tokens)
         return False
 
-    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport, subject_keys: dict | None = None) -> bool:
+    def _replace(self, f: Field, hits: list[Hit], report: ScrubReport, subject_keys: dict | None = None,
+                 tokens: dict | None = None) -> bool:
         text, pieces, last, drop = f.text, [], 0, False
         subject_key = subject_keys.get((f.jurisdiction, f.subject)) if subject_keys and f.subject is not None else None
         try:
             for entity, start, end in hits:
                 spec = self._operator(f, entity)
-                new = operators.apply(spec, entity, text[start:end], f.jurisdiction, self.keys, subject_key)
+                if tokens is not None and subject_key is None and spec.operator == "pseudonymize":
+                    new = self._token(tokens, f.jurisdiction, entity, text[start:end])
+                else:
+                    new = operators.apply(spec, entity, text[start:end], f.jurisdiction, self.keys, subject_key)
                 if new is operators.DROP:
                     drop, new = True, operators.redact(entity)
                 self._record(f, entity, spec.operator, report)
