@@ -53,13 +53,14 @@ async def send_with_retry(
 ) -> int:
     """Call `send` until it succeeds; return what it returns (items rejected by partial success)."""
     started = time.monotonic()
-    backoff = Backoff(config)
+    backoff: Backoff | None = None  # made on the first failure: its Random seeds from os.urandom
     while True:
         try:
             return await send()
         except PermanentError as exc:
             raise SendFailed(metrics.PERMANENT, exc) from exc
         except RetryableError as exc:
+            backoff = backoff or Backoff(config)
             delay = _next_delay(exc, config, backoff, started, stopping)
             logger.info("export failed (%s), retrying in %.2fs", exc, delay)
             await _sleep_unless_stopping(delay, stopping, exc)

@@ -285,8 +285,7 @@ class WorkerPool:
             self._batch_sizes.observe(len(items))
         began = loop.time()
         try:
-            answers = await loop.run_in_executor(self._executor, worker.run, handler, [i.payload for i in items],
-                                                 self.config.timeout)
+            answers = await worker.run_on_loop(handler, [i.payload for i in items], self.config.timeout, self._executor)
         except JobError as exc:
             self._fail(handler, items, JobFailed(str(exc)))
             return
@@ -316,7 +315,7 @@ class WorkerPool:
         if not limit or worker.pid is None:
             return
         try:
-            rss = psutil.Process(worker.pid).memory_info().rss
+            rss = worker.rss()
         except psutil.Error:
             return
         if rss > limit * 1024 * 1024:

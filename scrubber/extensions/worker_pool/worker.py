@@ -10,12 +10,19 @@ per message, e.g. texts). `context.shared(key, make)` lets handlers of one worke
 an expensive object (one spaCy model for text detection and request scrubbing).
 
 On an exception the worker sends its type name only, because a message may quote data.
-The parent talks to a worker from a thread, so a blocking pipe read never stalls the
-event loop and a hang is noticed with `poll(timeout)`.
+The parent builds handlers from a thread (`build`, `wait_ready`: blocking, at start). It runs
+jobs from the event loop (`run_on_loop`): the message is written at once (the worker reads
+each message whole before it answers, and one worker has one message in flight, so a write
+of up to INLINE_BYTES finds the socket's buffer empty and never blocks), the answer is awaited
+with `add_reader` and a timer, and read when it is there. That saves a thread hand-off each
+way per job (submit, wake, a cross-thread future and the loop's self-pipe), the largest share
+of the pool's cost in the main process on plain traffic. A larger message goes through a
+thread (`run`), so a big write or read never stalls the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import multiprocessing
@@ -24,7 +31,10 @@ import pickle
 import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable
+
+import psutil
 
 from scrubber.errors import JobError, WorkerFailed, WorkerHung
 from scrubber.heap import release_memory, tune_allocator
@@ -41,6 +51,9 @@ BUILD, RUN = "build", "run"
 #: one BLAS thread per worker: the pool already runs one worker per core, and idle BLAS threads
 #: spin, taking CPU from the other workers and the main process. Read once, when numpy loads.
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: messages (pickled) up to this size are written and answered on the event loop (`run_on_loop`):
+#: well under a Unix socket's default send buffer (~208 KiB on Linux), so the write never blocks
+INLINE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +123,17 @@ def _freeze_loaded() -> None:
     gc.freeze()
 
 
+def _set_ready(future: asyncio.Future, value: bool = True) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _answer(answer: object, error: str | None) -> object:
+    if error is not None:
+        raise JobError(f"worker raised {error}")
+    return answer
+
+
 def _resolve(factory: str | Callable[..., Any]) -> Callable[..., Any]:
     if callable(factory):
         return factory
@@ -127,6 +151,7 @@ class WorkerHandle:
         child.close()
         #: ids of the handlers built in this worker
         self.built: set[str] = set()
+        self._psutil: psutil.Process | None = None
 
     @property
     def pid(self) -> int | None:
@@ -149,20 +174,60 @@ class WorkerHandle:
         self.built.add(handler.id)
 
     def run(self, handler: Handler, payloads: list, timeout: float) -> list:
-        """One message of `payloads` for a built handler; one answer per payload."""
+        """One message of `payloads` for a built handler; one answer per payload (blocking: in a thread)."""
         return self._ask((RUN, handler.id, payloads), timeout)  # type: ignore[return-value]
 
-    def _ask(self, message: tuple, timeout: float) -> object:
+    async def run_on_loop(self, handler: Handler, payloads: list, timeout: float, executor=None) -> list:
+        """`run` from the event loop: the same message, answer and errors (module docstring);
+        a message above INLINE_BYTES is sent and answered through `executor`'s thread."""
+        message = ForkingPickler.dumps((RUN, handler.id, payloads))
+        loop = asyncio.get_running_loop()
+        if len(message) > INLINE_BYTES:
+            answer: Any = await loop.run_in_executor(executor, self._ask_bytes, message, timeout)
+            return answer
         try:
-            self._conn.send(message)
+            self._conn.send_bytes(message)
+            del message
+            await self._answered(loop, timeout)
+            answer, error = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._died() from exc
+        return _answer(answer, error)  # type: ignore[return-value]
+
+    async def _answered(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        """Until the pipe is readable (an answer, or EOF if the worker died); WorkerHung after `timeout`."""
+        fd = self._conn.fileno()
+        ready = loop.create_future()
+        loop.add_reader(fd, _set_ready, ready)
+        timer = loop.call_later(timeout, _set_ready, ready, False)
+        try:
+            if not await ready:
+                raise WorkerHung(f"worker {self.pid} did not answer within {timeout:.1f}s")
+        finally:
+            timer.cancel()
+            loop.remove_reader(fd)
+
+    def rss(self) -> int:
+        """The worker's resident memory in bytes (psutil.Error if it is gone)."""
+        if self._psutil is None:  # one per worker: making one reads /proc twice
+            self._psutil = psutil.Process(self.pid)
+        return self._psutil.memory_info().rss
+
+    def _ask(self, message: tuple, timeout: float) -> object:
+        return self._ask_bytes(ForkingPickler.dumps(message), timeout)
+
+    def _ask_bytes(self, message: bytes | memoryview, timeout: float) -> object:
+        try:
+            self._conn.send_bytes(message)
             if not self._conn.poll(timeout):
                 raise WorkerHung(f"worker {self.pid} did not answer within {timeout:.1f}s")
             answer, error = self._conn.recv()
         except (EOFError, OSError) as exc:
-            raise WorkerFailed(f"worker {self.pid} died (exit code {self.process.exitcode})") from exc
-        if error is not None:
-            raise JobError(f"worker raised {error}")
-        return answer
+            raise self._died() from exc
+        return _answer(answer, error)
+
+    def _died(self) -> WorkerFailed:
+        return WorkerFailed(f"worker {self.pid} died (exit code {self.process.exitcode})")
 
     def kill(self) -> None:
         """SIGKILL and reap; safe to call twice."""

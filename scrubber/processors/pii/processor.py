@@ -22,7 +22,7 @@ from scrubber.consumer import Consumer
 from scrubber.detection.pool import SHARED_NAME, acquire_detection, detection_name
 from scrubber.errors import ConfigError
 from scrubber.extensions.worker_pool.worker import Handler
-from scrubber.pdata import Request, Signal
+from scrubber.pdata import Request, Signal, clone
 from scrubber.processorhelper import ProcessorHelper
 from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.audit import AuditMetrics, ScrubReport
@@ -45,7 +45,9 @@ def load_keys(settings: Settings, config: PIIProcessorConfig) -> KeyStore:
 
 class PIIProcessor(ProcessorHelper):
     def __init__(self, settings: Settings, config: PIIProcessorConfig, signal: Signal, next_consumer: Consumer):
-        super().__init__(settings, signal, next_consumer, self._scrub, mutates_data=True,
+        # with `pool.scope: requests` the request handed in is never changed (scrub_remote and
+        # `_scrub` work on new requests), so fan-out can share it with us instead of copying it
+        super().__init__(settings, signal, next_consumer, self._scrub, mutates_data=config.scope != "requests",
                          start=self._start_pii)
         self.config = config
         #: the detection service (set at start; see acquire_detection)
@@ -87,11 +89,13 @@ class PIIProcessor(ProcessorHelper):
 
     async def _scrub(self, signal: Signal, request: Request) -> Request:
         if self.job is not None and self._whole(request):
-            report, failed = await scrub_remote(self.detection, self.job, self.engine, self.config.detection_timeout,
-                                                signal, request)
+            request, report, failed = await scrub_remote(self.detection, self.job, self.engine,
+                                                         self.config.detection_timeout, signal, request)
             if failed:
                 self.offload_failed.inc()
         else:
+            if not self.mutates_data:  # see __init__: the request given stays as it is
+                request = clone(request)
             report = await self.engine.scrub(signal, request, self.detection)
         self.metrics.record(report)
         if self.keep_report:
