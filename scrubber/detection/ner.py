@@ -201,11 +201,40 @@ _MENTION = re.compile(r"^@[^\W\d_][\w'’\-]*[,.:;!?]?$")
 _CHUNK_TECH = re.compile(r"://|@|[_/\\=<>{}\[\]`]|\w\.\w+\(")
 
 
+#: `looks_technical` verdicts kept, per (span, chunk, casing); when full it starts again
+TECH_MEMO_ENTRIES = 20_000
+#: a chunk longer than this is judged each time: a text without spaces would make keys of any size
+TECH_MEMO_CHUNK = 80
+_tech_memo: dict[tuple[str, str, bool], bool] = {}
+
+
 def looks_technical(span: str, text: str, start: int, end: int, casing: bool = True) -> bool:
     """True for spans that are code, identifiers or machine values rather than names or places.
 
     `casing=False` for names the lexicon found in lower case or ALL CAPS: their case is
-    no evidence there, the lexicon already judged it."""
+    no evidence there, the lexicon already judged it.
+
+    The verdict reads only the span, the whitespace-delimited chunk of `text` around it and
+    `casing` (`_technical`), so it is remembered per such triple: the passes ask it of every
+    occurrence of every name part, model span and city, and those recur."""
+    left = text.rfind(" ", 0, start) + 1
+    right = text.find(" ", end)
+    chunk = text[left:right if right != -1 else len(text)]
+    if len(chunk) > TECH_MEMO_CHUNK:
+        return _technical(span, chunk, casing)
+    key = (span, chunk, casing)
+    try:
+        return _tech_memo[key]
+    except KeyError:
+        pass
+    if len(_tech_memo) >= TECH_MEMO_ENTRIES:
+        _tech_memo.clear()
+    verdict = _tech_memo[key] = _technical(span, chunk, casing)
+    return verdict
+
+
+def _technical(span: str, chunk: str, casing: bool) -> bool:
+    """`looks_technical` of a span, given the whitespace-delimited chunk of the text it lies in."""
     if not any(c.isalpha() for c in span):
         return True
     if _TECH_CHARS.search(span) or _CAMEL.search(span) or _HEXISH.match(span):
@@ -217,9 +246,6 @@ def looks_technical(span: str, text: str, start: int, end: int, casing: bool = T
     if any(w.lower().strip(".,'\"") in TECH_WORDS for w in span.split()):
         return True
     # the whitespace-delimited chunk around the span: inside a URL, path, e-mail or code token?
-    left = text.rfind(" ", 0, start) + 1
-    right = text.find(" ", end)
-    chunk = text[left:right if right != -1 else len(text)]
     if not casing and _MENTION.match(chunk):
         return False  # "@haruto can you check": a chat mention names a person
     if span.islower() and _DOTTED.search(chunk):

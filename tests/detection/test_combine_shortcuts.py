@@ -101,3 +101,48 @@ def test_city_names_on_edges_unchanged():
     text = EDGES[0]
     spans = [text[a:b] for a, b, _ in gazetteer.city_names(text, tokenize(text), lex)]
     assert spans == ["Rio de Janeiro", "Saint-Denis", "Frankfurt am Main"]
+
+
+def _looks_technical_before(span: str, text: str, start: int, end: int, casing: bool = True) -> bool:
+    """`ner.looks_technical` before its verdicts were remembered, verbatim."""
+    if not any(c.isalpha() for c in span):
+        return True
+    if ner._TECH_CHARS.search(span) or ner._CAMEL.search(span) or ner._HEXISH.match(span):
+        return True
+    if casing and (span.islower() or span.isupper() and len(span) > 3):
+        return True
+    if ner._DOTTED.search(span.replace(". ", " ")) and " " not in span:
+        return True
+    if any(w.lower().strip(".,'\"") in ner.TECH_WORDS for w in span.split()):
+        return True
+    left = text.rfind(" ", 0, start) + 1
+    right = text.find(" ", end)
+    chunk = text[left:right if right != -1 else len(text)]
+    if not casing and ner._MENTION.match(chunk):
+        return False
+    if span.islower() and ner._DOTTED.search(chunk):
+        return True
+    return bool(ner._CHUNK_TECH.search(chunk))
+
+
+@pytest.mark.parametrize("memo_entries", [ner.TECH_MEMO_ENTRIES, 7])
+def test_remembered_technical_verdicts_are_the_verdicts(texts, monkeypatch, memo_entries):
+    """Every token, pair of tokens and cue span of the texts, both casings, asked twice (the second
+    time from the memo); a tiny memo is cleared again and again on the way."""
+    monkeypatch.setattr(ner, "TECH_MEMO_ENTRIES", memo_entries)
+    monkeypatch.setattr(ner, "_tech_memo", {})
+    technical = 0
+    extra = ["see a@b.org\n\nJohn", "sys.path os.environ", "@haruto can you check", "x" * 200 + "John" + "y" * 90]
+    for text in texts[:1000] + extra:
+        toks = tokenize(text)
+        spans = [(t.start, t.end) for t in toks] + [(a.start, b.end) for a, b in zip(toks, toks[1:])]
+        spans += [(f.start, f.end) for f in names.cue_names(text)]
+        for _ in range(2):
+            for start, end in spans:
+                for casing in (True, False):
+                    span = text[start:end]
+                    want = _looks_technical_before(span, text, start, end, casing)
+                    assert ner.looks_technical(span, text, start, end, casing) == want, (text, start, end)
+                    technical += want
+    assert technical > 1000
+    assert len(ner._tech_memo) <= memo_entries
