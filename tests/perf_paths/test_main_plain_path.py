@@ -13,7 +13,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from scrubber.connectors.residency_router.split import split_counted
-from scrubber.pdata import Signal, clone
+from scrubber.pdata import Signal, clone, item_count, items
 from scrubber.processors.pii import offload
 from scrubber.processors.pii.offload import ContentCheck
 from scrubber.processors.residency.config import ResidencyConfig
@@ -266,3 +266,9 @@ def test_scope_dimensions_from_the_bytes_equal_the_key_by_key_read(every_request
                         shortcuts += (bool(items) and (reader._others is None or reader._others.search(data) is None)
                                       and reader._stamps_only(data, items) is not None)
     assert shortcuts > 100
+
+
+def test_item_count_counts_what_visiting_every_item_counts(every_request):
+    """`item_count` takes the length of each group's spans and log records instead of visiting them."""
+    for _signal, request in every_request:
+        assert item_count(request) == sum(1 for _ in items(request))

@@ -197,3 +197,32 @@ def test_without_content_fails_closed_on_both_sides(rig, detector):
                 for span in ss.spans for kv in span.attributes if kv.key == "enduser.id"}
     assert user_ids and not [u for u in user_ids if u in out]  # identifiers keyed, never raw
     rig.wait_workers(2)
+
+
+@pytest.mark.parametrize("kill_workers", [False, True])
+def test_request_scope_leaves_the_given_request_as_it_was(rig, detector, kill_workers):
+    """With `pool.scope: requests` the processor declares `mutates_data = False` (fan-out then
+    shares the request instead of copying it for this pipeline): whichever path a request takes
+    (whole on a worker, content here, fail-closed here after a lost job), the request handed in
+    keeps its bytes and what goes on is a new request, scrubbed as the in-process processor
+    scrubs it."""
+    _, plain = _workload_requests("plain")
+    content = fixture_requests(Signal.TRACES)[:5]
+    processor, sink, _ = rig.processor(Signal.TRACES, True, whole_requests="without_content", detection_timeout=60)
+    assert processor.mutates_data is False
+    local = rig.processor(Signal.TRACES, False, detector, detection_timeout=60)
+    assert local[0].mutates_data is True
+    given = _copies(plain) + _copies(content)
+    before = [r.SerializeToString() for r in given]
+    if kill_workers:
+        for pid in rig.pool.worker_pids():
+            os.kill(pid, signals.SIGKILL)
+    got = _scrub_all(rig, processor, sink, given)
+    assert [r.SerializeToString() for r in given] == before
+    assert all(have is not handed for have, handed in zip(got, given))
+    if kill_workers:
+        rig.wait_workers(2)
+        return
+    expected = _scrub_all(rig, local[0], local[1], _copies(given))
+    assert [r.SerializeToString(deterministic=True) for r in got] == \
+        [r.SerializeToString(deterministic=True) for r in expected]
