@@ -189,7 +189,8 @@ def extend(text: str, start: int, end: int) -> tuple[int, int]:
             break
         end = m.end()
     head = text[max(0, start - 64):start]
-    b = _BEFORE.search(head)
+    # `_BEFORE` ends in a comma and blanks: without one the search over every start in `head` finds nothing
+    b = _BEFORE.search(head) if head.rstrip(" \t\r\n").endswith(",") else None
     if b is not None and not glued_to_digits(text, start - (len(head) - b.start())):
         start -= len(head) - b.start()
     return start, end

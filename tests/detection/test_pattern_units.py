@@ -220,3 +220,19 @@ def test_look_around_is_all_a_validator_reads(engine, corpus_texts):
                     assert got == want, (c.spec.name, text[start:end])
                 checked += 1
     assert checked > 2000
+
+
+def test_address_head_shortcut_is_exact(corpus_texts):
+    """`addresses.extend` skips its `_BEFORE` search when the 64 characters before the street line do not
+    end in a comma and blanks: the search can find nothing there."""
+    from scrubber.detection.addresses import _BEFORE
+
+    rng = random.Random(5)
+    heads = ["Flat 4B,", "c/o Jane Roe, \n", "Apt 5,\r\n  ", "12,\n\n", "Unit 3, x", "No. 12 ,\t", ""]
+    for text in corpus_texts[:1500]:
+        for _ in range(4):
+            at = rng.randrange(len(text) + 1)
+            heads.append(text[max(0, at - 64):at])
+    for head in heads:
+        if not head.rstrip(" \t\r\n").endswith(","):
+            assert _BEFORE.search(head) is None, head
