@@ -59,3 +59,26 @@ def test_union_is_the_pairwise_union(found, extra, found_disjoint, extra_disjoin
     a = _disjoint(found, "A") if found_disjoint else _hits(found, "A")
     b = _disjoint(extra, "B") if extra_disjoint else _hits(extra, "B")
     assert _union(a, b) == _union_before(a, b)
+
+
+_BRACKETED = st.builds(lambda body, left, right: left + body + right,
+                       st.text(st.sampled_from(list("AZaz09_.~:-<>%/@?#&= é")), max_size=30),
+                       st.sampled_from(["<", "", "x"]), st.sampled_from([">", "", "y"]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_BRACKETED, st.sampled_from(["path", "query", "host", "fragment", "userinfo"]))
+def test_a_token_in_a_url_piece_is_encoded_as_quote_encodes_it(text, kind):
+    """`urls.encode`'s shortcut for `<...>` texts of token characters is `quote`."""
+    from urllib.parse import quote
+
+    from scrubber.processors.pii import urls
+
+    assert urls.encode(text, kind) == quote(text, safe=urls._SAFE.get(kind, ""))
+
+
+def test_every_token_shape_takes_the_shortcut():
+    from scrubber.processors.pii import urls
+
+    for token in ("<EMAIL_ADDRESS:eu-2026a:5f1c9e07b2a4>", "<USER_ID:s-0123456789abcdef:0a1b2c3d>", "<REDACTED>"):
+        assert urls._TOKEN_BODY.fullmatch(token, 1, len(token) - 1)

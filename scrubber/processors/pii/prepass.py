@@ -52,6 +52,9 @@ class Prepass:
             if not prefilter.always:  # a pattern outside RE2's syntax runs on every text
                 self._prefilter = prefilter
         self._memo: tuple[set[str], set[str]] = (set(), set())  # (patterns only, with NER)
+        #: the memo, read: `text in seen[ner]` is `clean`'s first answer without its call (the
+        #: walker asks it first for every quiet candidate; the sets are cleared, never replaced)
+        self.seen: tuple[set[str], set[str]] = self._memo
 
     def clean(self, text: str, ner: bool) -> bool:
         """True only if detection is known to find nothing in `text` (see the module doc)."""

@@ -160,6 +160,8 @@ def encode(text: str, kind: str) -> str:
     text (every pseudonym token: `<`, `>`, perhaps `:`) has each of its few distinct unsafe
     characters replaced by `str.replace`, `%` first (the replacements add `%` and hex digits,
     which are safe): a tenth of the cost of the regex callback per run."""
+    if text[:1] == "<" and text[-1:] == ">" and kind in _SAFE and _TOKEN_BODY.fullmatch(text, 1, len(text) - 1):
+        return "%3C" + text[1:-1] + "%3E"  # a token or a redaction: only its brackets are unsafe
     unsafe = _UNSAFE.get(kind, _UNSAFE_ELSEWHERE)
     if not text.isascii():
         return unsafe.sub(_percent, text)
@@ -185,6 +187,10 @@ def _percent(match: re.Match[str]) -> str:
 
 
 _UNSAFE = {kind: _unsafe(safe) for kind, safe in _SAFE.items()}
+#: what a pseudonym token or a redaction holds between its brackets (`<TYPE:KEYID:DIGEST>`,
+#: `<TYPE>`): characters every piece kind of `_SAFE` keeps as they are (`:` is in each one)
+_TOKEN_BODY = re.compile(r"[A-Za-z0-9_.~:\-]*")
+assert all(":" in safe for safe in _SAFE.values())
 _UNSAFE_ELSEWHERE = _unsafe("")
 #: an ASCII character as `quote` writes it encoded
 _ASCII_PERCENT = {chr(code): "%{:02X}".format(code) for code in range(128)}

@@ -298,6 +298,7 @@ class Walker:
                 todo.append((kv, key, plan))
         prepass, quiet, fields, subject, identify = self.prepass, self.quiet, self.fields, self.subject, self.identify
         jurisdiction, audit, metric = ctx.jurisdiction, ctx.audit, ctx.metric
+        seen = prepass.seen if prepass is not None else ((), ())  # its memo, read before its call
         for kv, key, plan in todo:
             value, fast = kv.value, plan.fast
             # a non-empty `string_value` is the set member of the oneof (no `WhichOneof` call); an
@@ -312,7 +313,7 @@ class Walker:
                     args: tuple[Any, ...] = (text, plan.role, plan.label, jurisdiction, None, (container, key), plan.entity,
                             plan.operator, audit, False, metric, value, "string_value", plan.sql)
                     if (fast >= QUIET_PATTERNS and prepass is not None and text[:1] != "<"
-                            and prepass.clean(text, fast == QUIET_CONTENT)):
+                            and (text in seen[fast == QUIET_CONTENT] or prepass.clean(text, fast == QUIET_CONTENT))):
                         quiet.append((text, Field, args, subject))
                     else:
                         f = Field(*args)
@@ -323,7 +324,7 @@ class Walker:
                 self.value(value, plan.rule, plan.label, ctx, (container, key))
             probe = plan.probe
             if probe is not None:
-                if prepass is not None and probe[:1] != "<" and prepass.clean(probe, True):
+                if prepass is not None and probe[:1] != "<" and (probe in seen[1] or prepass.clean(probe, True)):
                     quiet.append((probe, self._key_field, (kv, container, ctx, probe), subject))
                 else:
                     self._add(self._key_field(kv, container, ctx, probe))
@@ -453,6 +454,7 @@ class Walker:
         prepass, quiet, subject, piece_field = self.prepass, self.quiet, self.subject, self._piece_field
         decided = self.plans.parameters if self.plans is not None else {}
         identify = self.identify
+        seen = prepass.seen if prepass is not None else ((), ())  # its memo, read before its call
         for piece in pieces:
             _, text, kind, name = piece
             if name:
@@ -467,7 +469,7 @@ class Walker:
             args = (piece, role, where, ctx, rebuild, entity)
             # `_quiet`, inlined: a URL has several pieces, most of them quiet
             if (role in _QUIET_ROLES and prepass is not None and text[:1] != "<"
-                    and prepass.clean(text, role is Role.CONTENT)):
+                    and (text in seen[role is Role.CONTENT] or prepass.clean(text, role is Role.CONTENT))):
                 quiet.append((text, piece_field, args, subject))
             else:
                 self._add(piece_field(*args))
