@@ -138,16 +138,51 @@ class Token:
             self.shape = "lower"
 
 
+_QUOTES_BEFORE = " \t'\"“‘"
+#: word -> its `Token.shape`; bounded like the lexicon's answers (cleared when full)
+_shapes: dict[str, str] = {}
+_SHAPE_MEMO_WORDS = 50_000
+_new_token = object.__new__
+
+
+def _shape(word: str) -> str:
+    return Token(word, 0, 0, False).shape
+
+
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """The word tokens of `text[start:end]`, offsets relative to `start`; whether each opens a
-    sentence is judged on the whole text (a span cut out of a sentence does not open one)."""
-    out = []
+    sentence is judged on the whole text (a span cut out of a sentence does not open one).
+
+    Built without `Token.__init__` (the same fields): the shape is remembered per word, and a token
+    after the first opens a sentence when the gap since the previous token, without its spaces and
+    quotes, ends in an opener; a gap of only those means the character before is the previous
+    token's last, a letter, which opens nothing. Only the first token looks back character by
+    character, possibly before `start`."""
+    out: list[Token] = []
+    append = out.append
+    shapes = _shapes
+    previous_end = -1
     for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
-        i = m.start() - 1
-        while i >= 0 and text[i] in " \t'\"“‘":
-            i -= 1
-        opener = i < 0 or text[i] in _SENTENCE_OPENERS
-        out.append(Token(m.group(), m.start() - start, m.end() - start, opener))
+        a, b = m.span()
+        if previous_end < 0:
+            i = a - 1
+            while i >= 0 and text[i] in _QUOTES_BEFORE:
+                i -= 1
+            opener = i < 0 or text[i] in _SENTENCE_OPENERS
+        else:
+            gap = text[previous_end:a].rstrip(_QUOTES_BEFORE)
+            opener = gap != "" and gap[-1] in _SENTENCE_OPENERS
+        previous_end = b
+        word = m.group()
+        tok = _new_token(Token)
+        tok.text, tok.start, tok.end, tok.opener = word, a - start, b - start, opener
+        shape = shapes.get(word)
+        if shape is None:
+            if len(shapes) >= _SHAPE_MEMO_WORDS:
+                shapes.clear()
+            shape = shapes[word] = _shape(word)
+        tok.shape = shape
+        append(tok)
     return out
 
 

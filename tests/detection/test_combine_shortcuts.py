@@ -146,3 +146,30 @@ def test_remembered_technical_verdicts_are_the_verdicts(texts, monkeypatch, memo
                     technical += want
     assert technical > 1000
     assert len(ner._tech_memo) <= memo_entries
+
+
+def _tokenize_before(text: str, start: int = 0, end: int | None = None) -> list:
+    """`persons.tokenize` before it built tokens without `Token.__init__`, verbatim."""
+    from scrubber.detection.persons import _SENTENCE_OPENERS, _TOKEN, Token
+
+    out = []
+    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
+        i = m.start() - 1
+        while i >= 0 and text[i] in " \t'\"“‘":
+            i -= 1
+        opener = i < 0 or text[i] in _SENTENCE_OPENERS
+        out.append(Token(m.group(), m.start() - start, m.end() - start, opener))
+    return out
+
+
+def test_tokens_are_the_tokens_before(texts):
+    def fields(toks):
+        return [(t.text, t.start, t.end, t.shape, t.opener) for t in toks]
+
+    rng = random.Random(3)
+    for text in texts + ["'\"“‘ Hi. “Bob” said: ‘ok’ (Ana) - • x", "\t'İstanbul'", "", "ß ẞ ǅ 漢字 ά"]:
+        assert fields(tokenize(text)) == fields(_tokenize_before(text)), repr(text)
+        for _ in range(3):  # spans cut anywhere, as `judge_span` and `is_personal_place` ask
+            a = rng.randint(0, len(text))
+            b = rng.randint(a, len(text))
+            assert fields(tokenize(text, a, b)) == fields(_tokenize_before(text, a, b)), (text, a, b)
