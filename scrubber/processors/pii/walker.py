@@ -187,11 +187,13 @@ class Walker:
                 if normalized != name:  # written only when it changed
                     span.name = name = normalized
         self._text(span, "name", Role.CONTENT, "span:<name>", ctx, name)
-        for event in span.events:
+        events, links = span.events, span.links
+        # tested before iterating: an iterator over an empty repeated field costs more than its length
+        for event in events if events else ():
             event_ctx = Context("span.event", ctx.jurisdiction, ctx.audit)
             self._text(event, "name", Role.CONTENT, "span.event:<name>", event_ctx)
             self.attributes(event.attributes, event_ctx)
-        for link in span.links:
+        for link in links if links else ():
             self.attributes(link.attributes, Context("span.link", ctx.jurisdiction, ctx.audit))
         if span.status.message:
             self._text(span.status, "message", Role.CONTENT, "span:<status.message>", ctx)
