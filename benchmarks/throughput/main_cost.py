@@ -149,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"round {r} {side.name:6s} {row['spans_per_s']:8.0f} spans/s  main {row['main_us']:6.1f} us/span  "
                           f"edge {row['edge_us']:5.1f}  workers {row['workers_us']:6.1f}  {row['codes']}", flush=True)
             print()
+            ratios = sorted(a["main_us"] / b["main_us"] for b, a in zip(sides[0].rounds, sides[1].rounds))
+            print(f"after / before, main CPU per span, paired by round: median {ratios[len(ratios) // 2]:.3f} "
+                  f"(range {ratios[0]:.3f} .. {ratios[-1]:.3f})")
             for side in sides:
                 best = min(side.rounds, key=lambda row: row["main_us"])
                 median = sorted(row["main_us"] for row in side.rounds)[len(side.rounds) // 2]

@@ -140,6 +140,64 @@ def test_the_content_check_with_plain_keys_kept_gives_the_verdicts_of_the_rule_p
     assert offload.carries_content(every_request[0][1], lookup) == verdicts[0]
 
 
+def _content_cases(every_request) -> list:
+    """Trace requests whose spans share key lists with other spans but not their verdict: a
+    content key in an event, the same keys in another order, an event with no attributes."""
+    plain = [("http.request.method", "GET"), ("enduser.id", "u-1")]
+    extra = [
+        _traces([(J, "in")], [plain, plain], events={1: [[]]}),
+        _traces([(J, "in")], [plain, list(reversed(plain))], events={0: [[("exception.type", "E")]]}),
+        _traces([(J, "in")], [plain], events={0: [[("gen_ai.prompt", "hi")]]}),
+        _traces([(J, "in")], [plain, plain, [*plain, ("gen_ai.completion", "x")]]),
+        _traces([("llm.input_messages", "x")], [plain]),
+    ]
+    return [request for signal, request in every_request if signal == Signal.TRACES] + extra
+
+
+@pytest.mark.parametrize(("max_plain_keys", "max_plain_spans"), [(offload.MAX_PLAIN_KEYS, offload.MAX_PLAIN_SPANS),
+                                                                 (3, 1), (8192, 2)])
+def test_the_content_check_from_span_key_blobs_gives_the_verdicts_of_the_rule_per_key(
+        every_request, monkeypatch, max_plain_keys, max_plain_spans):
+    """`ContentCheck.traces(bytes)` (keys read through `span_keys`, spans' key lists kept) decides
+    every trace request as the rule per key did, cold and warm, with its memos starting afresh often."""
+    monkeypatch.setattr(offload, "MAX_PLAIN_KEYS", max_plain_keys)
+    monkeypatch.setattr(offload, "MAX_PLAIN_SPANS", max_plain_spans)
+    lookup = _lookup()
+    check = ContentCheck(lookup)
+    requests = _content_cases(every_request)
+    expected = [before.carries_content(request, lookup) for request in requests]
+    for round_ in ("cold", "warm"):
+        assert [check.traces(request.SerializeToString()) for request in requests] == expected, round_
+    assert True in expected and False in expected
+    assert len(check.plain_spans) <= max(max_plain_spans, 1)
+
+
+def test_the_span_keys_schema_keeps_exactly_the_keys_the_content_check_reads(every_request):
+    """Every key of a resource, scope, span and span event, in order, and nothing else (no value)."""
+    from scrubber.processors.pii.span_keys import trace_keys
+
+    for request in _content_cases(every_request):
+        view = trace_keys(request.SerializeToString())
+        assert len(view.resource_spans) == len(request.resource_spans)
+        for group, ours in zip(request.resource_spans, view.resource_spans):
+            assert [kv.key for kv in group.resource.attributes] == [k.key for k in ours.resource.attributes]
+            for scope, our_scope in zip(group.scope_spans, ours.scope_spans, strict=True):
+                assert [kv.key for kv in scope.scope.attributes] == [k.key for k in our_scope.scope.attributes]
+                for span, our_span in zip(scope.spans, our_scope.spans, strict=True):
+                    assert [kv.key for kv in span.attributes] == [k.key for k in our_span.attributes]
+                    assert [[kv.key for kv in e.attributes] for e in span.events] == \
+                        [[k.key for k in e.attributes] for e in our_span.events]
+                    # the blob is the keys and nothing else: the same as a span built from the keys alone
+                    alone = type(our_span)()
+                    for kv in span.attributes:
+                        alone.attributes.add(key=kv.key)
+                    for event in span.events:
+                        our_event = alone.events.add()
+                        for kv in event.attributes:
+                            our_event.attributes.add(key=kv.key)
+                    assert our_span.SerializeToString() == alone.SerializeToString()
+
+
 def _stamped_pair(request) -> tuple[object, object, dict, dict]:
     resolver = make_resolver(ResidencyConfig(default_jurisdiction="us"))
     fast, slow = clone(request), clone(request)

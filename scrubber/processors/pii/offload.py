@@ -38,6 +38,7 @@ from scrubber.processors.pii.audit import ScrubReport
 from scrubber.processors.pii.catalog import Role, Rule
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
+from scrubber.processors.pii.span_keys import trace_keys
 
 FACTORY = "scrubber.processors.pii.offload:RequestScrubber"
 
@@ -100,6 +101,8 @@ _CONTENT_ROLES = frozenset({Role.CONTENT, Role.STRUCTURED})
 MAX_PLAIN_KEYS = 8192
 #: items whose keys are read and compared at once (`ContentCheck._items_content`)
 CHUNK = 16
+#: key lists of spans (`span_keys` blobs) found plain that are kept at most; beyond, afresh
+MAX_PLAIN_SPANS = 4096
 
 
 def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
@@ -121,6 +124,8 @@ class ContentCheck:
     def __init__(self, lookup: Callable[[str], Rule]):
         self.lookup = lookup
         self.plain: set[str] = set()
+        #: spans' serialized key lists (`span_keys`) whose every key was found plain
+        self.plain_spans: set[bytes] = set()
 
     def __call__(self, request: Request) -> bool:
         for group in resource_groups(request):
@@ -131,6 +136,34 @@ class ContentCheck:
                     return True
                 if self._items_content(scope_items(scope_group)):
                     return True
+        return False
+
+    def traces(self, data: bytes) -> bool:
+        """`self(request)` for the trace request serialized as `data`, read through `span_keys`:
+        the same verdict, from the same keys. Each span is its key list's blob; a scope group
+        whose blobs were all found plain before costs one set comparison, a new blob has its
+        keys looked at as `_any_content` does and is kept if they are all plain."""
+        seen = self.plain_spans
+        for group in trace_keys(data).resource_spans:
+            if self._any_content([kv.key for kv in group.resource.attributes]):
+                return True
+            for scope_group in group.scope_spans:
+                if self._any_content([kv.key for kv in scope_group.scope.attributes]):
+                    return True
+                spans = scope_group.spans
+                blobs = [span.SerializeToString() for span in spans]
+                if seen.issuperset(blobs):
+                    continue
+                for span, blob in zip(spans, blobs):
+                    if blob in seen:
+                        continue
+                    keys = [kv.key for kv in span.attributes]
+                    keys += [kv.key for event in span.events for kv in event.attributes]
+                    if self._any_content(keys):
+                        return True
+                    if len(seen) >= MAX_PLAIN_SPANS:
+                        seen.clear()
+                    seen.add(blob)
         return False
 
     def _items_content(self, items) -> bool:
@@ -168,14 +201,15 @@ class ContentCheck:
 
 
 async def scrub_remote(pool, job: Handler, engine, timeout: float, signal: Signal,
-                       request: Request) -> tuple[Request, ScrubReport, bool]:
+                       request: Request, data: bytes | None = None) -> tuple[Request, ScrubReport, bool]:
     """`request` scrubbed on a pool worker, as a new request: (scrubbed, report, False), or after
     a lost job the in-process fail-closed scrub of a copy: (copy, report, True). `request` itself
     is never changed (the processor says so to fan-out, which then need not copy it for us), and
     the worker's bytes are parsed into an empty message, which costs about half as much as
     parsing them over the old one (that clears it field by field first). ResourceExhaustedError
-    propagates."""
-    data = request.SerializeToString()
+    propagates. `data`: `request` serialized already."""
+    if data is None:
+        data = request.SerializeToString()
     try:
         scrubbed, report = await asyncio.wait_for(pool.run_job(job, (signal.value, data), len(data)), timeout)
     except (JobFailed, asyncio.TimeoutError) as exc:

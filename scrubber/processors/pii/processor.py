@@ -88,9 +88,11 @@ class PIIProcessor(ProcessorHelper):
             await self.detection.start()
 
     async def _scrub(self, signal: Signal, request: Request) -> Request:
-        if self.job is not None and self._whole(request):
-            request, report, failed = await scrub_remote(self.detection, self.job, self.engine,
-                                                         self.config.detection_timeout, signal, request)
+        job = self.job
+        data = request.SerializeToString() if job is not None else b""
+        if job is not None and self._whole(signal, request, data):
+            request, report, failed = await scrub_remote(self.detection, job, self.engine,
+                                                         self.config.detection_timeout, signal, request, data)
             if failed:
                 self.offload_failed.inc()
         else:
@@ -102,10 +104,13 @@ class PIIProcessor(ProcessorHelper):
             self.report.add(report)
         return request
 
-    def _whole(self, request: Request) -> bool:
-        """Whether this request is scrubbed whole in a worker (`whole_requests`, offload.py)."""
+    def _whole(self, signal: Signal, request: Request, data: bytes) -> bool:
+        """Whether this request (serialized: `data`, for the worker) is scrubbed whole in a worker
+        (`whole_requests`, offload.py); spans are told from their keys read off `data` (`span_keys`)."""
         if self.config.whole_requests == "all":
             return True
+        if signal == Signal.TRACES:
+            return not self.content.traces(data)
         return not self.content(request)
 
 
