@@ -46,7 +46,8 @@ def _span_ok(span) -> bool:
         return False
     if not SPAN_KIND[0] <= span.kind <= SPAN_KIND[1] or not STATUS_CODE[0] <= span.status.code <= STATUS_CODE[1]:
         return False
-    return all(len(link.trace_id) == 16 and len(link.span_id) == 8 for link in span.links)
+    links = span.links
+    return not links or all(len(link.trace_id) == 16 and len(link.span_id) == 8 for link in links)
 
 
 def _span(span, path: str) -> None:
