@@ -26,6 +26,13 @@ def engine() -> PatternEngine:
     return PatternEngine(DetectionConfig())
 
 
+@pytest.fixture(scope="module", params=["default", "re", "wide"])
+def any_engine(request) -> PatternEngine:
+    """The default table, without the RE2 prefilter, and with a wider context window and a lower threshold."""
+    return PatternEngine({"default": DetectionConfig(), "re": DetectionConfig(engine="re"),
+                          "wide": DetectionConfig(context_window=200, score_threshold=0.3)}[request.param])
+
+
 @pytest.fixture(scope="module")
 def corpus_texts() -> list[str]:
     items = load("dev") + load("tune")
@@ -119,8 +126,8 @@ JUNCTIONS = [
 
 
 @pytest.mark.parametrize("sep", ["\n\n", "\n\n\n", "\n \n", "  \n\n", "\n\n\t"])
-def test_adversarial_junctions_identical(engine, sep):
-    units = PatternUnits(engine)
+def test_adversarial_junctions_identical(any_engine, sep):
+    units = PatternUnits(any_engine)
     filler = "Our support team answers within a day."
     texts = []
     for left, right in JUNCTIONS:
@@ -137,9 +144,9 @@ def test_adversarial_junctions_do_reach_across(engine):
     assert len(reaching) >= 10, reaching
 
 
-def test_random_junctions_identical(engine, corpus_texts):
+def test_random_junctions_identical(any_engine, corpus_texts):
     """Junction pieces and corpus sentences shuffled into paragraphs, with numbers at their edges."""
-    units = PatternUnits(engine)
+    units = PatternUnits(any_engine)
     rng = random.Random(7)
     pieces = [p for pair in JUNCTIONS for p in pair if p] + [t for t in corpus_texts if len(t) < 200][:400]
     texts = []
