@@ -219,15 +219,14 @@ class _Split:
     by_context: bool
     scores: dict[tuple[bool | None, bool | None, bool | None], float | None]
 
-    def score(self, cut_before: bool, cut_after: bool, context: Callable[[], bool]) -> float | None:
+    def scores_for(self, cut_before: bool, cut_after: bool) -> tuple[float | None, float | None]:
+        """(score without a context word near, score with one) where the paragraph stands."""
         left = cut_before if self.before else None
         right = cut_after if self.after else None
         if not self.by_context:
-            return self.scores[(left, right, None)]
-        if_not, if_near = self.scores[(left, right, False)], self.scores[(left, right, True)]
-        if if_not == if_near:
-            return if_not
-        return if_near if context() else if_not
+            score = self.scores[(left, right, None)]
+            return score, score
+        return self.scores[(left, right, False)], self.scores[(left, right, True)]
 
 
 #: per pattern index (ascending), what the paragraph contributes: findings and candidates, in order
@@ -316,7 +315,10 @@ class PatternUnits:
                 if found is not None:
                     out.append(found)
                 continue
-            score = e.score(cut_before, cut_after, lambda: near(c.context, text, start, end, engine.window))
+            if_not, if_near = e.scores_for(cut_before, cut_after)
+            score = if_not
+            if if_not != if_near and near(c.context, text, start, end, engine.window):
+                score = if_near
             if score is not None:
                 out.append(Finding(c.spec.entity, start, end, score, "pattern"))
 
@@ -389,5 +391,7 @@ class PatternUnits:
         if distinct == {None}:
             return None
         if len(distinct) == 1:
-            return Finding(self.engine.compiled[i].spec.entity, start, end, distinct.pop(), "pattern")
+            only = distinct.pop()
+            assert only is not None
+            return Finding(self.engine.compiled[i].spec.entity, start, end, only, "pattern")
         return _Split(start, end, before, after, by_context, scores)
