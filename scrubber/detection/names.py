@@ -61,11 +61,22 @@ _FOLLOWED = re.compile(
     rf"complained|replied|is very|is my|is our|hat|ist|sagte|schrieb|a dit|a écrit|est|dijo|escribió|es|disse|"
     rf"escreveu|ha detto|ha scritto|zei|schreef|ne kaha|ne bola|ji|can I|can you|could you|(?:\())"
 )
-def _clean(span: str) -> str | None:
-    words = span.split()
-    while words and words[0].strip(",.").casefold() in NOT_NAME_WORDS:
-        words = words[1:]
-    return " ".join(words) if words else None
+_WORD_RUN = re.compile(r"\S+")
+
+
+def _clean(span: str) -> tuple[int, int, int] | None:
+    """(start, end, words) of what is left of a frame's span once leading words that are not
+    names are dropped, as offsets into `span`; None if nothing is left.
+
+    Offsets, not a re-joined string: a frame's `\s` can take a newline or two spaces
+    ("Hi Anna\nJr."), and a joined "Anna Jr." is then nowhere in the text."""
+    words = list(_WORD_RUN.finditer(span))
+    first = 0
+    while first < len(words) and words[first].group().strip(",.").casefold() in NOT_NAME_WORDS:
+        first += 1
+    if first == len(words):
+        return None
+    return words[first].start(), words[-1].end(), len(words) - first
 
 
 def cue_names(text: str) -> list[Finding]:
@@ -87,12 +98,16 @@ def cue_names(text: str) -> list[Finding]:
             matches = _matches(regex, loose, encoded)
         for m in matches:
             start, end = m.span(group)
-            name = text[start:end] if kind == "honorific" else _clean(text[start:end])
-            if not name:
+            if kind == "honorific":
+                several = " " in text[start:end]
+            else:
+                kept = _clean(text[start:end])
+                if kept is None:
+                    continue
+                start, end, several = start + kept[0], start + kept[1], kept[2] > 1
+            if start >= end:
                 continue
-            start = text.index(name, start)
-            end = start + len(name)
-            score = multi if " " in name else single
+            score = multi if several else single
             if score > 0:
                 out.append(Finding("PERSON", start, end, score, kind))
     return out

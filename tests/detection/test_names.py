@@ -93,3 +93,16 @@ def test_lexicon_weighs_names_against_words() -> None:
     assert lex.name_like("Priya") and lex.name_like("Okafor") and lex.name_like("John")
     assert not lex.name_like("Can", strict=True) and not lex.name_like("Will")
     assert not lex.name_like("Customer") and not lex.name_like("Severity")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Hi Anna\nJr. thanks", "Anna\nJr."),  # a frame's \s took the newline: once a ValueError, detection failed
+    ("Dear  Maria  Lopez, your order is late", "Maria  Lopez"),  # two spaces between the words
+    ("Thanks,\tRavi Kumar\nSupport", "Ravi Kumar"),
+])
+def test_a_cue_name_across_other_whitespace_is_found_where_it_is(text: str, name: str) -> None:
+    from scrubber.detection import DetectionConfig, Detector
+
+    found = Detector(DetectionConfig()).detect([text], [True])[0]
+    persons = [text[f.start:f.end] for f in found if f.entity_type == "PERSON"]
+    assert any(name in p or p in name and len(p) > 3 for p in persons), persons
