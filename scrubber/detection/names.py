@@ -65,7 +65,7 @@ _WORD_RUN = re.compile(r"\S+")
 
 
 def _clean(span: str) -> tuple[int, int, int] | None:
-    """(start, end, words) of what is left of a frame's span once leading words that are not
+    r"""(start, end, words) of what is left of a frame's span once leading words that are not
     names are dropped, as offsets into `span`; None if nothing is left.
 
     Offsets, not a re-joined string: a frame's `\s` can take a newline or two spaces
