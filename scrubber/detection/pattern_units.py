@@ -168,6 +168,7 @@ Reach = Callable[[str, int, int], tuple[int, int]]
 #: a cut has two newlines at least: a validator reading this far beyond its paragraph reads only those
 PAD = 2
 _NEWLINES = "\n" * PAD
+_UNKNOWN = object()
 _UNBOUNDED = -(1 << 62)
 
 
@@ -208,9 +209,11 @@ class _Edge:
 class _Split:
     """A candidate whose verdict depends on a few known things beyond its paragraph: whether a cut
     or the text's edge lies before and after it (its validator reads at most `PAD` characters past
-    the paragraph: at a cut, newlines) and whether a context word is near in the whole text. The
-    score (None: rejected) for each case, keyed (cut before, cut after, context word near), with
-    None in a place that does not matter."""
+    the paragraph: at a cut, newlines) and whether a context word is near in the whole text. Each
+    case is judged in the paragraph the first time a text needs it, then remembered: `scores`, keyed
+    (cut before, cut after, context word near), None in a place that does not matter, holds the
+    score (None: rejected). Lazily, because judging a case no text needs can cost more than the
+    whole text (a phone number with a context word is tried in all 245 regions)."""
 
     start: int
     end: int
@@ -218,15 +221,6 @@ class _Split:
     after: bool
     by_context: bool
     scores: dict[tuple[bool | None, bool | None, bool | None], float | None]
-
-    def scores_for(self, cut_before: bool, cut_after: bool) -> tuple[float | None, float | None]:
-        """(score without a context word near, score with one) where the paragraph stands."""
-        left = cut_before if self.before else None
-        right = cut_after if self.after else None
-        if not self.by_context:
-            score = self.scores[(left, right, None)]
-            return score, score
-        return self.scores[(left, right, False)], self.scores[(left, right, True)]
 
 
 #: per pattern index (ascending), what the paragraph contributes: findings and candidates, in order
@@ -257,6 +251,9 @@ class PatternUnits:
         self.hits = 0
         self.misses = 0
         self._data: OrderedDict[tuple[str, bytes], _UnitResult] = OrderedDict()
+        #: paragraphs seen once, in texts of which no paragraph was known: a text is scanned per paragraph
+        #: (and its paragraphs cached) from the second time one of its paragraphs shows up
+        self._seen: OrderedDict[tuple[str, bytes], None] = OrderedDict()
         self._ready = False
 
     def _prepare(self) -> None:
@@ -287,18 +284,25 @@ class PatternUnits:
         bounds = cuts(text) if "\n\n" in text else None
         if bounds is None or len(bounds) == 1:
             return self.engine.detect(text)
+        if self.max_entries <= 0:
+            return self.engine.detect(text)
+        keys = [(self.fingerprint, hashlib.sha256(text[start:end].encode("utf-8", "surrogatepass")).digest())
+                for start, end in bounds]
+        if not any(key in self._data or key in self._seen for key in keys):
+            self._note_seen(keys)  # nothing recurs (yet): the whole text costs less than its paragraphs
+            return self.engine.detect(text)
         if not self._ready:
             self._prepare()
         per_pattern: dict[int, list[Finding]] = {}
         last = len(bounds) - 1
-        for k, (start, end) in enumerate(bounds):
-            for i, entries in self._unit(text[start:end]):
-                self._place(i, entries, text, start, k > 0, k < last, per_pattern.setdefault(i, []))
+        for k, ((start, end), key) in enumerate(zip(bounds, keys)):
+            for i, entries in self._unit(key, text[start:end]):
+                self._place(i, entries, text, start, end, k > 0, k < last, per_pattern.setdefault(i, []))
         for i in self._whole_hits(text):
             per_pattern[i] = self.engine._run(self.engine.compiled[i], text)
         return [f for i in sorted(per_pattern) for f in per_pattern[i]]
 
-    def _place(self, i: int, entries, text: str, offset: int, cut_before: bool, cut_after: bool,
+    def _place(self, i: int, entries, text: str, offset: int, unit_end: int, cut_before: bool, cut_after: bool,
                out: list[Finding]) -> None:
         """The paragraph's contribution to pattern `i` at `offset` in `text`, appended to `out` in order."""
         engine = self.engine
@@ -315,22 +319,54 @@ class PatternUnits:
                 if found is not None:
                     out.append(found)
                 continue
-            if_not, if_near = e.scores_for(cut_before, cut_after)
-            score = if_not
-            if if_not != if_near and near(c.context, text, start, end, engine.window):
-                score = if_near
+            score = self._split_score(i, e, text, offset, unit_end, cut_before, cut_after)
             if score is not None:
                 out.append(Finding(c.spec.entity, start, end, score, "pattern"))
+
+    def _split_score(self, i: int, e: _Split, text: str, offset: int, unit_end: int, cut_before: bool,
+                     cut_after: bool) -> float | None:
+        """The score of a `_Split` candidate where its paragraph stands in `text` (see `_Split`)."""
+        left = cut_before if e.before else None
+        right = cut_after if e.after else None
+        context: bool | None = None
+        if e.by_context:
+            if_not, if_near = e.scores.get((left, right, False), _UNKNOWN), e.scores.get((left, right, True), _UNKNOWN)
+            if if_not is not _UNKNOWN and if_not == if_near:
+                return if_not  # type: ignore[return-value]
+            c = self.engine.compiled[i]
+            context = near(c.context, text, e.start + offset, e.end + offset, self.engine.window)
+        key = (left, right, context)
+        if key not in e.scores:
+            e.scores[key] = self._judge_case(i, text[offset:unit_end], e.start, e.end, left, right, context)
+            if e.by_context and not self.engine.compiled[i].validator_wants_context:
+                # a validator that does not read the context decides alike in both cases: judge the other too,
+                # so that texts where both agree need no context search at all
+                other = (left, right, not context)
+                e.scores[other] = self._judge_case(i, text[offset:unit_end], e.start, e.end, left, right, not context)
+        return e.scores[key]
+
+    def _judge_case(self, i: int, unit: str, start: int, end: int, left: bool | None, right: bool | None,
+                    context: bool | None) -> float | None:
+        """The candidate judged in its paragraph with what lies beyond it made known: `PAD` newlines on a
+        side where a cut is, nothing at the text's edge, and whether a context word is near."""
+        view = (_NEWLINES if left else "") + unit + (_NEWLINES if right else "")
+        shift = PAD if left else 0
+        found = self.engine._judge(self.engine.compiled[i], view, start + shift, end + shift, context)
+        return None if found is None else found.score
 
     def _whole_hits(self, text: str) -> list[int]:
         if self._whole_prefilter is None:
             return self.whole
         return [self.whole[j] for j in sorted(self._whole_prefilter.hits(text))]
 
-    def _unit(self, unit: str) -> _UnitResult:
-        if self.max_entries <= 0:
-            return self._scan(unit)
-        key = (self.fingerprint, hashlib.sha256(unit.encode("utf-8", "surrogatepass")).digest())
+    def _note_seen(self, keys: list[tuple[str, bytes]]) -> None:
+        for key in keys:
+            self._seen[key] = None
+            self._seen.move_to_end(key)
+        while len(self._seen) > self.max_entries:
+            self._seen.popitem(last=False)
+
+    def _unit(self, key: tuple[str, bytes], unit: str) -> _UnitResult:
         value = self._data.get(key)
         if value is not None:
             self._data.move_to_end(key)
@@ -366,7 +402,8 @@ class PatternUnits:
         return tuple(out)
 
     def _candidate(self, i: int, unit: str, start: int, end: int) -> Finding | _Edge | _Split | None:
-        """What a candidate contributes, judged in the paragraph for every case beyond it that matters."""
+        """What a candidate contributes: its finding when the paragraph decides it, else what the whole
+        text must still tell (`_Split`: a few known facts; `_Edge`: anything)."""
         reach = self.reach[i]
         if reach is None:
             return _Edge(start, end)
@@ -379,19 +416,4 @@ class PatternUnits:
         before, after = lo < 0, hi > size
         if not (by_context or before or after):
             return self.engine._judge(self.engine.compiled[i], unit, start, end)
-        scores = {}
-        for left in ((False, True) if before else (None,)):
-            for right in ((False, True) if after else (None,)):
-                view = (_NEWLINES if left else "") + unit + (_NEWLINES if right else "")
-                shift = PAD if left else 0
-                for context in ((False, True) if by_context else (None,)):
-                    found = self.engine._judge(self.engine.compiled[i], view, start + shift, end + shift, context)
-                    scores[(left, right, context)] = None if found is None else found.score
-        distinct = set(scores.values())
-        if distinct == {None}:
-            return None
-        if len(distinct) == 1:
-            only = distinct.pop()
-            assert only is not None
-            return Finding(self.engine.compiled[i].spec.entity, start, end, only, "pattern")
-        return _Split(start, end, before, after, by_context, scores)
+        return _Split(start, end, before, after, by_context, {})

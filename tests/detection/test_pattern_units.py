@@ -40,8 +40,12 @@ def corpus_texts() -> list[str]:
 
 
 def _assert_same(units: PatternUnits, texts: list[str]) -> None:
+    """Each text twice: the first time a text whose paragraphs are all new goes whole, the second time
+    through its paragraphs (scanned then, or from the cache)."""
     for text in texts:
-        assert units.detect(text) == units.engine.detect(text), f"findings differ on a text of {len(text)} chars"
+        want = units.engine.detect(text)
+        assert units.detect(text) == want, f"findings differ on a text of {len(text)} chars"
+        assert units.detect(text) == want, f"findings differ on a text of {len(text)} chars, paragraphs cached"
 
 
 def _naive(engine: PatternEngine, text: str) -> list[Finding]:
@@ -134,6 +138,7 @@ def test_adversarial_junctions_identical(any_engine, sep):
         texts += [left + sep + right, filler + "\n\n" + left + sep + right + "\n\n" + filler,
                   right + sep + left, left + sep + right + sep + left + sep + right]
     _assert_same(units, texts)
+    assert units.misses > 40, "the junctions did not go through the paragraphs"
 
 
 def test_adversarial_junctions_do_reach_across(engine):
@@ -164,7 +169,8 @@ def test_custom_patterns_that_anchor_or_look_around_run_on_the_whole_text():
     ])
     engine = PatternEngine(config)
     units = PatternUnits(engine)
-    units.detect("a\n\nb")  # classifies the patterns
+    units.detect("a\n\nb")
+    units.detect("a\n\nb")  # a paragraph seen before: the patterns are classified
     names = {engine.compiled[i].spec.name for i in units.whole}
     assert {"ticket_line", "after_word"} <= names and "local_code" not in names
     texts = ["intro\n\nticket 12345\n\nend", "intro\n\nticket 12345", "member\n\n123456 here", "code\n\nZX123456",
