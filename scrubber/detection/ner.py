@@ -148,7 +148,7 @@ def _maxout_for_inference(model, X, is_train: bool):
 
 
 def _no_backprop(d_best):
-    raise RuntimeError("scrubber's NER pipeline is inference-only: Maxout was built without its backward pass")
+    raise NotImplementedError("scrubber's NER pipeline is inference-only: Maxout was built without its backward pass")
 
 
 def presidio_default_nlp_configuration(model: str) -> dict:

@@ -159,3 +159,23 @@ def test_custom_pattern_outside_re2_syntax_still_runs() -> None:
         patterns=[PatternSpec(name="badge", entity="BADGE_ID", regex=r"(?<=badge )\d{5}\b", score=0.9)],
     )
     assert spans(Detector(config), "my badge 12345 expired") == [("BADGE_ID", "12345")]
+
+
+def test_prefilter_still_sees_a_value_after_a_long_run_of_noise() -> None:
+    """RE2's `Set::Match` answers "no match" when its DFA runs out of memory, and the Python binding
+    cannot tell that from a true no: every pattern would then be skipped (a leak). 400 000 characters
+    of varied noise before a phone number and an e-mail must not exhaust the shipped budget."""
+    import random
+
+    from scrubber.detection.config import DetectionConfig
+    from scrubber.detection.patterns import PatternEngine
+
+    rng = random.Random(1)
+    noise = "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789 .,-+@:/()[]#\n\tüéß€")
+                    for _ in range(400_000))
+    engine = PatternEngine(DetectionConfig())
+    tail = " call me at +44 20 7946 0958 or jane.doe@example.com"
+    assert engine.prefilter is not None
+    assert engine.prefilter.hits(tail) <= engine.prefilter.hits(noise + tail)
+    found = {f.entity_type for f in engine.detect(noise + tail) if f.start > len(noise)}
+    assert {"EMAIL_ADDRESS", "PHONE_NUMBER"} <= found
