@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,9 +17,39 @@ from pathlib import Path
 
 import yaml
 
+#: ports handed out in this test process: never twice, even if the first taker has not bound it yet
+_handed_out: set[int] = set()
+_pick = random.Random()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A loopback port free now, below the kernel's ephemeral range, never handed out before here.
+
+    Why not `bind(0)`: that port is ephemeral, and between this check and the server's bind any
+    outgoing connection of the test run (gRPC clients, HTTP probes) may take it as its source port:
+    CI once saw "address already in use" for such a port. Outgoing connections never use ports
+    below the range, so only another listener could take this one."""
+    high = _ephemeral_low()
+    low = max(1024, high - 12_000)
+    for _ in range(200):
+        port = _pick.randrange(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as sock:  # the range is crowded: what the kernel gives
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
