@@ -182,6 +182,23 @@ def _make_engine(model: str):
                 self._get_entities(doc), self._get_scores_for_entities(doc))
             return LazyNlpArtifacts(doc, entities, scores, self, self.keyword_memos[language])
 
+        def process_batch(self, texts, language, batch_size=1, n_process=1, as_tuples=False):
+            """Presidio's `process_batch` for a list of texts, each text paired with its artifacts
+            as given rather than as `Doc.text` rebuilds it.
+
+            Why: `Doc.text` joins a `Token` object per token (~7% of spaCy's time on new chat
+            text), and spaCy's tokenizer never changes a character, so the text given is the
+            text Presidio would yield. Tuples and several processes take Presidio's own path."""
+            if as_tuples or n_process != 1:
+                yield from super().process_batch(texts, language, batch_size, n_process, as_tuples)
+                return
+            if not self.nlp:
+                raise ValueError("NLP engine is not loaded. Consider calling .load()")
+            texts = [str(text) for text in texts]
+            docs = self.nlp[language].pipe(texts, batch_size=batch_size)
+            for text, doc in zip(texts, docs):
+                yield text, self._doc_to_nlp_artifact(doc, language)
+
     conf = presidio_default_nlp_configuration(model)
     ner_conf = NerModelConfiguration.from_dict(conf["ner_model_configuration"])
     engine = SharedModelSpacyEngine(models=conf["models"], ner_model_configuration=ner_conf)

@@ -152,3 +152,15 @@ def test_whole_detector_identical_to_the_eager_path(texts):
     for i in range(0, len(texts), 64):
         part = texts[i:i + 64]
         assert lazy.detect(part, [True] * len(part)) == eager.detect(part, [True] * len(part))
+
+
+def test_process_batch_yields_presidios_texts_and_artifacts(ner, texts):
+    """The engine's `process_batch` (no `Doc.text`) pairs each run with the text and the artifacts
+    that Presidio's own `process_batch` yields for it."""
+    runs = list(dict.fromkeys(piece for _, _, piece in ner._gated(ner._pieces(texts)))) + EDGE_TEXTS
+    ours = list(ner.engine.process_batch(runs, "en", batch_size=64))
+    presidios = list(SpacyNlpEngine.process_batch(ner.engine, runs, "en", batch_size=64))
+    assert len(ours) == len(presidios) == len(runs)
+    for run, (text, artifacts), (p_text, p_artifacts) in zip(runs, ours, presidios):
+        assert text == p_text == run
+        assert artifacts.to_json() == p_artifacts.to_json()
