@@ -26,6 +26,9 @@ from scrubber.processors.pii.keynames import probe_text
 #: plans kept per `where` (resource, span, log...), and span names kept normalized
 MAX_KEYS = 4096
 MAX_NAMES = 4096
+#: attribute lists' shapes kept (`KeyPlans.shape`), and the longest list whose shape is kept
+MAX_SHAPES = 4096
+MAX_SHAPE_KEYS = 128
 
 #: `Plan.fast` values: how the walker's attribute loop treats a string value under the key.
 #: From IDENTIFIER on, a string value becomes one `Field` (or `Quiet` entry) made in the loop itself;
@@ -47,6 +50,22 @@ class Plan(NamedTuple):
     entity: str
     operator: object
     sql: bool
+    #: the `WhichOneof` kinds of a value the generic `Walker.value` does nothing with under this rule
+    #: (no string, or an empty one; bytes; numbers, unless the rule is an identifier's)
+    inert: frozenset
+
+
+class Shape(NamedTuple):
+    """What the walker does with one attribute list, given its keys in order (`KeyPlans.shape`)."""
+
+    #: (position, key, plan) of every attribute whose plan is not SKIP, in order
+    todo: tuple
+    #: position of the last attribute named as the jurisdiction attribute, -1 if none
+    jurisdiction: int
+
+
+_INERT = frozenset({None, "string_value", "bytes_value"})
+_INERT_NUMBERS = _INERT | {"int_value", "double_value", "bool_value"}
 
 
 class KeyPlans:
@@ -56,6 +75,7 @@ class KeyPlans:
         self._names: dict[str, str] = {}
         #: (URL key label, query parameter name) -> (role, entity, report label); see `Walker._parameter`
         self.parameters: dict[tuple[str, str], tuple[Role, str, str]] = {}
+        self._shapes: dict[tuple[str, str, tuple[str, ...]], Shape] = {}
 
     def table(self, where: str) -> dict[str, Plan]:
         """The plans of one `where`, filled by `plan` (read with `.get(key)` in the hot loop)."""
@@ -69,8 +89,28 @@ class KeyPlans:
         rule = self.catalog.lookup(key)
         sql = rule.role is Role.SQL
         plan = Plan(rule, f"{where}:{rule.label}", _FAST.get(rule.role, GENERIC), None if rule.known else probe_text(key),
-                    Role.PATTERNS if sql else rule.role, rule.entity, rule.operator or None, sql)
+                    Role.PATTERNS if sql else rule.role, rule.entity, rule.operator or None, sql,
+                    _INERT if rule.role is Role.IDENTIFIER else _INERT_NUMBERS)
         return _kept(self.table(where), key, plan, MAX_KEYS)
+
+    def shape(self, where: str, keys: tuple[str, ...], jurisdiction_key: str) -> Shape:
+        """The `Shape` of an attribute list under `where` with these `keys`, kept: a service sends
+        the same few key lists in every span, so the per-key loop (a plan look-up and two tests
+        per attribute, SKIP ones included) runs once per list, not once per span."""
+        found = self._shapes.get((where, jurisdiction_key, keys))
+        if found is not None:
+            return found
+        table, todo, jurisdiction = self.table(where), [], -1
+        for index, key in enumerate(keys):
+            if key == jurisdiction_key:
+                jurisdiction = index
+            plan = table.get(key) or self.plan(where, key)
+            if plan.fast != SKIP:
+                todo.append((index, key, plan))
+        shape = Shape(tuple(todo), jurisdiction)
+        if len(keys) <= MAX_SHAPE_KEYS:
+            _kept(self._shapes, (where, jurisdiction_key, keys), shape, MAX_SHAPES)
+        return shape
 
     def span_name(self, name: str) -> str:
         """`normalize_route(name)`, kept: span names are few and recur in every request."""

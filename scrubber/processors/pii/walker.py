@@ -289,19 +289,15 @@ class Walker:
         a URL rule goes straight to `_url`; every other value takes the generic path."""
         plans = self.plans
         assert plans is not None  # only called with plans
-        table, where, jurisdiction_key = plans.table(ctx.where), ctx.where, self.jurisdiction_attribute
-        todo = []
-        for kv in container:
-            key = kv.key
-            if item and key == jurisdiction_key:
-                ctx.jurisdiction = read_jurisdiction(kv.value)
-            plan = table.get(key) or plans.plan(where, key)
-            if plan.fast != SKIP:
-                todo.append((kv, key, plan))
+        kvs = list(container)
+        shape = plans.shape(ctx.where, tuple([kv.key for kv in kvs]), self.jurisdiction_attribute)
+        if item and shape.jurisdiction >= 0:
+            ctx.jurisdiction = read_jurisdiction(kvs[shape.jurisdiction].value)
         prepass, quiet, fields, subject, identify = self.prepass, self.quiet, self.fields, self.subject, self.identify
         jurisdiction, audit, metric = ctx.jurisdiction, ctx.audit, ctx.metric
         seen = prepass.seen if prepass is not None else ((), ())  # its memo, read before its call
-        for kv, key, plan in todo:
+        for index, key, plan in shape.todo:
+            kv = kvs[index]
             value, fast = kv.value, plan.fast
             # a non-empty `string_value` is the set member of the oneof (no `WhichOneof` call); an
             # empty one, or another kind, takes the generic path, which does nothing for ""
@@ -322,7 +318,7 @@ class Walker:
                         if subject is not None:
                             f.subject = subject
                         fields.append(f)
-            else:
+            elif fast < URL or value.WhichOneof("value") not in plan.inert:
                 self.value(value, plan.rule, plan.label, ctx, (container, key))
             probe = plan.probe
             if probe is not None:
