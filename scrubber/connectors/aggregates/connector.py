@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from operator import itemgetter
 from typing import Any, Callable, Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
-from scrubber.connectors.aggregates.derive import STATIC_VALUES, Deriver, attributes, memo_items
+from scrubber.connectors.aggregates.derive import SPAN_ROW, STATIC_VALUES, Deriver, attributes, memo_items
 from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.otlp import to_request
 from scrubber.connectors.aggregates.passthrough import Passthrough, resource_identity
@@ -127,15 +128,21 @@ class AggregatesCore:
         await self._vet(lambda: (values, names))
         now = _now()
         try:
-            for resource, resource_memo, spans in groups:
-                self.deriver.spans_memoised(spans, resource, resource_memo, now)
+            for resource, resource_memo, runs in groups:
+                for spans, rows, shared in runs:
+                    if rows is None:
+                        self.deriver.spans_memoised(spans, resource, resource_memo, now)
+                    else:
+                        self.deriver.spans_shared(spans, rows, shared, resource, resource_memo, now)
         except Exception as exc:  # noqa: BLE001 - see the module docstring
             self._failures.labels(str(self.settings.id), "consume").inc()
             self.log.error("aggregates %s: cannot aggregate %s: %s", self.settings.id, Signal.TRACES, type(exc).__name__)
 
     def _read_spans(self, request: Request) -> tuple[list, set[str], set[str]]:
-        """Per resource group: (resource dimensions, their memo key, [(span, span dimensions)]);
-        and every string that may become a label, as `_label_inputs` gives them."""
+        """Per resource group: (resource dimensions, their memo key, runs), a run per scope group:
+        (spans, their `SPAN_ROW`s, the dimensions all of them have) when the bytes proved those,
+        else ([(span, span dimensions)], None, None); and every string that may become a label,
+        as `_label_inputs` gives them."""
         wanted = self.deriver.wanted
         values: set[str] = set()
         names: set[str] = set()
@@ -143,15 +150,24 @@ class AggregatesCore:
         for group in resource_groups(request):
             resource = attributes(group.resource.attributes, wanted)
             values.update(v for v in resource.values() if isinstance(v, str))
-            spans = []
+            runs: list[tuple] = []
             for scope in group.scope_spans:
                 scope_spans = scope.spans
-                for span, item in zip(scope_spans, self.deriver.scope_dimensions.of(scope, scope_spans)):
+                shared, each = self.deriver.scope_dimensions.read(scope, scope_spans)
+                if shared is not None:
+                    rows = list(map(SPAN_ROW, scope_spans))
+                    names.update(map(itemgetter(0), rows))
+                    values.update(v for v in shared.values() if isinstance(v, str))
+                    runs.append((scope_spans, rows, shared))
+                    continue
+                pairs = []
+                for span, item in zip(scope_spans, each):  # type: ignore[arg-type]
                     names.add(span.name)
                     if item:
                         values.update(v for v in item.values() if isinstance(v, str))
-                    spans.append((span, item))
-            groups.append((resource, memo_items(resource), spans))
+                    pairs.append((span, item))
+                runs.append((pairs, None, None))
+            groups.append((resource, memo_items(resource), runs))
         return groups, values, names
 
     def _label_inputs(self, signal: Signal, request: Request) -> tuple[set[str], set[str]]:

@@ -11,6 +11,8 @@ and no detector finding, else `{redacted}`), cut to `max_value_length`.
 
 from __future__ import annotations
 
+from itertools import groupby, repeat
+from operator import attrgetter, itemgetter, sub, truediv
 from typing import Any, Iterable, Mapping, NamedTuple
 
 import re2
@@ -94,24 +96,33 @@ class ScopeDimensions:
         self._skip = 0  # groups left to read key by key without trying the bytes first
 
     def of(self, scope_group, items) -> list[dict[str, object]]:
+        shared, each = self.read(scope_group, items)
+        return each if shared is None else [dict(shared) for _ in items]
+
+    def read(self, scope_group, items) -> tuple[dict[str, object] | None, list[dict[str, object]] | None]:
+        """`of`, as (dimensions every item has, None) when the bytes prove the items all have the
+        same ones (a caller may then read each item's other fields only), else (None, `of`)."""
         if self._skip:
             self._skip -= 1
         elif items:
             data = scope_group.SerializeToString()
             if self._others is None or self._others.search(data) is None:
                 found = self._stamps_only(data, items)
+                if isinstance(found, dict):
+                    return found, None
                 if found is not None:
-                    return found
+                    return None, found
             # GenAI groups fail the check and are large to serialize: try again only later
             self._skip = SKIP_AFTER_MISS
         wanted = self.wanted
-        return [attributes(item.attributes, wanted) for item in items]
+        return None, [attributes(item.attributes, wanted) for item in items]
 
-    def _stamps_only(self, data: bytes, items) -> list[dict[str, object]] | None:
-        """Each item's dimensions when no other wanted key is in `data`, or None (read them)."""
+    def _stamps_only(self, data: bytes, items) -> dict[str, object] | list[dict[str, object]] | None:
+        """When no other wanted key is in `data`: the dimensions every item has (a dict), or each
+        item's (a list); None if the bytes do not prove them (read them)."""
         stamps = data.count(DECLARING_KEY) if self._stamp_wanted else 0
         if stamps == 0:
-            return [{} for _ in items]
+            return {}
         if stamps != len(items):
             return None
         lasts = last_attributes(items)
@@ -121,8 +132,8 @@ class ScopeDimensions:
         # equal string stamps give equal dimensions: one comparison in C per item (a string,
         # because equality of other values, such as 0.0 and -0.0, is not sameness of labels)
         if (first.key == ATTRIBUTE and first.value.WhichOneof("value") == "string_value"
-                and all(kv == first for kv in lasts)):
-            return [{ATTRIBUTE: first.value.string_value} for _ in lasts]
+                and lasts.count(first) == len(lasts)):
+            return {ATTRIBUTE: first.value.string_value}
         if any(kv.key != ATTRIBUTE for kv in lasts):
             return None
         return [{} if (value := scalar(kv.value)) is None else {ATTRIBUTE: value} for kv in lasts]
@@ -130,6 +141,11 @@ class ScopeDimensions:
 
 #: memoised span plans kept at most (distinct label combinations; beyond, start afresh)
 MAX_PLANS = 4096
+#: a span's fields that pick its plan and give its duration (`Deriver.spans_shared`), read in C
+SPAN_ROW = attrgetter("name", "kind", "status.code", "start_time_unix_nano", "end_time_unix_nano")
+_PLAN_FIELDS, _START, _END = itemgetter(0, 1, 2), itemgetter(3), itemgetter(4)
+#: distinct (name, kind, status) of one scope group `spans_shared` groups at most (beyond: span by span)
+MAX_SHARED_PLANS = 32
 
 
 def memo_items(values: Mapping[str, object], leave_out: frozenset[str] = frozenset()) -> tuple:
@@ -258,6 +274,46 @@ class Deriver:
             observe_in(bounds, plan.duration, max(0, span.end_time_unix_nano - span.start_time_unix_nano) / 1e6, now)
             if plan.genai is not None:
                 self._genai_counts(plan.genai, item, now)
+
+    def spans_shared(self, spans, rows: list[tuple], item: dict[str, object], resource: Mapping[str, object],
+                     resource_memo: tuple, now: int) -> None:
+        """`spans_memoised` for spans that all have the dimensions `item` (`ScopeDimensions.read`
+        proved it), with `rows = list(map(SPAN_ROW, spans))`: each distinct (name, kind, status)
+        gets its plan once, in the order `spans_memoised` would make them, then its spans are
+        measured together in C. Same points, same values: each histogram still adds its spans'
+        durations one by one in span order. Span by span where that order could change (two
+        plans on one point: the overflow series, or names vetted into one label), where a plan
+        needs each span's counts (GenAI) and for very varied groups."""
+        plain_keys = list(map(_PLAN_FIELDS, rows))
+        plans: dict[tuple, SpanPlan | None] = dict.fromkeys(plain_keys)
+        if len(plans) > MAX_SHARED_PLANS:
+            self.spans_memoised(zip(spans, repeat(item)), resource, resource_memo, now)
+            return
+        item_memo = memo_items(item, self.counts_only) if item else ()
+        for fields in plans:
+            memo = (resource_memo, item_memo, *fields)
+            plan = self._plans.get(memo) if self._plans_generation == self.vetter.generation else None
+            if plan is None:
+                plan = self._plan(spans[plain_keys.index(fields)], item, resource, memo, now)
+            plans[fields] = plan
+        chosen = plans.values()
+        if (any(plan.genai is not None for plan in chosen)  # type: ignore[union-attr]
+                or len({id(plan.duration[0]) for plan in chosen}) < len(plans)):  # type: ignore[union-attr]
+            self.spans_memoised(zip(spans, repeat(item)), resource, resource_memo, now)
+            return
+        if len(plans) > 1:
+            rows = sorted(rows, key=_PLAN_FIELDS)  # stable: each plan's spans stay in span order
+        for fields, group in groupby(rows, _PLAN_FIELDS):
+            self._measure(plans[fields], list(group), now)  # type: ignore[arg-type]
+
+    def _measure(self, plan: SpanPlan, rows: list[tuple], now: int) -> None:
+        """What `spans_memoised` measures for each of `rows` (non-GenAI spans of one plan)."""
+        store = self.store
+        store.add_to(plan.calls, len(rows), now, len(rows))
+        if plan.errors is not None:
+            store.add_to(plan.errors, len(rows), now, len(rows))
+        durations = list(map(truediv, map(max, repeat(0), map(sub, map(_END, rows), map(_START, rows))), repeat(1e6)))
+        store.observe_all_in(self.duration.bounds, plan.duration, durations, now)
 
     def _plan(self, span, item: dict[str, object], resource: Mapping[str, object], memo: tuple,
               now: int) -> "SpanPlan":

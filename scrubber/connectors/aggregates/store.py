@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left
+from collections import Counter
+from functools import reduce
+from itertools import repeat
+from operator import add
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Iterator
@@ -116,10 +120,11 @@ class Store:
             metric = self.metrics[definition] = Metric(definition, self.limit)
         return metric.point(key, now)
 
-    def add_to(self, series: tuple[Point, bool], value: float, now: int) -> None:
-        """`add`, on a series from `series`."""
+    def add_to(self, series: tuple[Point, bool], value: float, now: int, measurements: int = 1) -> None:
+        """`add`, on a series from `series`; `value` may sum several `measurements` (integers:
+        their sum is the same in any order)."""
         point, overflowed = series
-        self.overflowed += overflowed
+        self.overflowed += overflowed * measurements
         point.time_ns = now
         point.value += value
 
@@ -131,6 +136,20 @@ class Store:
         point.count += 1
         point.total += value
         point.buckets[bisect_left(bounds, value)] += 1
+
+    def observe_all_in(self, bounds: tuple[float, ...], series: tuple[Point, bool], values: list[float],
+                       now: int) -> None:
+        """`observe_in` for each of `values`, in order, in C: the same count, buckets and total
+        (the total still adds them one by one, in order: float addition is not associative,
+        and `sum` rounds differently from Python 3.12 on)."""
+        point, overflowed = series
+        self.overflowed += overflowed * len(values)
+        point.time_ns = now
+        point.count += len(values)
+        point.total = reduce(add, values, point.total)
+        buckets = point.buckets
+        for index, n in Counter(map(bisect_left, repeat(bounds), values)).items():
+            buckets[index] += n
 
     def add(self, definition: MetricDef, key: SeriesKey, value: float, now: int) -> None:
         """Sum: add an increment."""
