@@ -97,7 +97,9 @@ class ScopeDimensions:
 
     def of(self, scope_group, items) -> list[dict[str, object]]:
         shared, each = self.read(scope_group, items)
-        return each if shared is None else [dict(shared) for _ in items]
+        if each is not None:
+            return each
+        return [dict(shared or {}) for _ in items]
 
     def read(self, scope_group, items) -> tuple[dict[str, object] | None, list[dict[str, object]] | None]:
         """`of`, as (dimensions every item has, None) when the bytes prove the items all have the

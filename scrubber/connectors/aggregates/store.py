@@ -14,11 +14,11 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left
 from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import reduce
 from itertools import repeat
 from operator import add
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Iterator
 
 Attrs = tuple[tuple[str, object], ...]
