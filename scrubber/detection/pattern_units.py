@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Callable
 from scrubber.detection.context import near
 from scrubber.detection.finding import Finding
 from scrubber.detection.validators import LOOK_AROUND
+from scrubber.detection.patterns import encoded_for_re2, matches
 
 if TYPE_CHECKING:
     from scrubber.detection.patterns import PatternEngine, _Compiled
@@ -381,14 +382,16 @@ class PatternUnits:
     def _scan(self, unit: str) -> _UnitResult:
         """The local patterns on one paragraph, each candidate judged here as far as the paragraph tells."""
         engine = self.engine
-        indices = engine.prefilter.hits(unit) if engine.prefilter else range(len(engine.compiled))
+        encoded = encoded_for_re2(unit) if engine.prefilter else None
+        indices = engine.prefilter.hits(unit, encoded and encoded.data) if engine.prefilter \
+            else range(len(engine.compiled))
         out = []
         for i in sorted(indices):
             if not self.local[i]:
                 continue
             c = engine.compiled[i]
             entries: list[Finding | _Edge | _Split] = []
-            for m in c.regex.finditer(unit):
+            for m in matches(c, unit, encoded):
                 start, end = m.span(c.spec.group)
                 if start >= end:
                     continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import re2
 
@@ -26,6 +26,7 @@ from scrubber.detection.config import DetectionConfig, PatternSpec
 from scrubber.detection.context import ContextWords, compile_words, near
 from scrubber.detection.finding import Finding
 from scrubber.detection.phones import make_phone_validator
+from scrubber.detection.re2_scan import Encoded, ascii_loose_re2, guided_matches
 from scrubber.detection.validators import VALIDATORS, Validator
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class _Compiled:
     validator_wants_context: bool = False
     #: the validator's cheap shape test (`value -> bool`), if it has one
     plausible: Validator | None = None
+    #: an RE2 form matching wherever `regex` does (`re2_scan`): where to try `regex`; None: `finditer`
+    loose: object | None = None
 
 
 def active_specs(config: DetectionConfig) -> list[PatternSpec]:
@@ -54,6 +57,11 @@ def active_specs(config: DetectionConfig) -> list[PatternSpec]:
 
 
 PREFILTER_MAX_MEM = 32 << 20
+#: a pattern this long is read from where RE2 finds a start (`matches`): measured per pattern on the
+#: first-seen paragraphs of world-multi-turn, world-rag-concat and genai-chat, `finditer` costs ~2-4x the
+#: guided read for the street and city alternations (250+ characters of pattern), while for the short
+#: ones (e-mail, phone, ids) the calls into RE2 cost more than `re`'s own scan
+GUIDED_MIN_CHARS = 250
 
 
 class Re2SetPrefilter:
@@ -85,12 +93,34 @@ class Re2SetPrefilter:
         if self._compiled:
             self._set.Compile()
 
-    def hits(self, text: str) -> set[int]:
+    def hits(self, text: str, data: bytes | None = None) -> set[int]:
+        """`data`: the text's bytes (`encode("utf-8", "surrogatepass")`), when the caller has them already."""
         found = set(self.always)
         if self._compiled:
-            for j in self._set.Match(text.encode("utf-8", "surrogatepass")) or ():
+            for j in self._set.Match(text.encode("utf-8", "surrogatepass") if data is None else data) or ():
                 found.add(self._ids[j])
         return found
+
+
+def encoded_for_re2(text: str) -> Encoded | None:
+    """`text` with its UTF-8 bytes for `matches`, or None when it is no valid UTF-8 (lone surrogates):
+    RE2 would read those bytes otherwise than `re` reads the characters."""
+    try:
+        return Encoded(text, text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
+
+
+def matches(c: _Compiled, text: str, encoded: Encoded | None = None) -> Iterator[re.Match]:
+    """Exactly `c.regex.finditer(text)`: read from where `c.loose` can start a match when it can
+    (`re2_scan.guided_matches`). `encoded`: `encoded_for_re2(text)`, when the caller made it already."""
+    if c.loose is None:
+        return c.regex.finditer(text)
+    if encoded is None or encoded.text is not text:
+        encoded = encoded_for_re2(text)
+        if encoded is None:
+            return c.regex.finditer(text)
+    return guided_matches(c.regex, c.loose, encoded)
 
 
 class PatternEngine:
@@ -102,35 +132,40 @@ class PatternEngine:
         self.window = config.context_window
         regions = tuple(config.phone_regions)
         phones: dict[str, Validator] = {"phone": make_phone_validator(regions), "phone_bare": make_phone_validator(regions, bare=True)}
-        self.compiled = [self._compile(s, phones) for s in active_specs(config)]
+        guided = config.engine != "re"  # the `re` engine is the plain reference: no RE2 anywhere
+        self.compiled = [self._compile(s, phones, guided) for s in active_specs(config)]
         self.prefilter = None
         if config.engine != "re":
             self.prefilter = Re2SetPrefilter([(c.spec.regex, c.spec.ignore_case) for c in self.compiled])
 
     @staticmethod
-    def _compile(spec: PatternSpec, phones: dict[str, Validator]) -> _Compiled:
+    def _compile(spec: PatternSpec, phones: dict[str, Validator], guided: bool = True) -> _Compiled:
         flags = re.ASCII | (re.IGNORECASE if spec.ignore_case else 0)
         validator = None
         if spec.validator:
             validator = phones.get(spec.validator) or VALIDATORS[spec.validator]
         wants = bool(getattr(validator, "wants_context", False))
+        loose = ascii_loose_re2(spec.regex, spec.ignore_case) if guided and len(spec.regex) >= GUIDED_MIN_CHARS else None
         return _Compiled(spec, re.compile(spec.regex, flags), validator, compile_words(tuple(spec.context)), wants,
-                         getattr(validator, "plausible", None))
+                         getattr(validator, "plausible", None), loose)
 
     def detect(self, text: str) -> list[Finding]:
         """Every validated candidate scoring at or above the threshold (overlaps not yet resolved)."""
         if not text:
             return []
-        indices = self.prefilter.hits(text) if self.prefilter else range(len(self.compiled))
+        if not self.prefilter:
+            return [f for c in self.compiled for f in self._run(c, text)]
+        encoded = encoded_for_re2(text)
+        indices = self.prefilter.hits(text, encoded.data if encoded is not None else None)
         out: list[Finding] = []
         for i in sorted(indices):
-            out.extend(self._run(self.compiled[i], text))
+            out.extend(self._run(self.compiled[i], text, encoded))
         return out
 
-    def _run(self, c: _Compiled, text: str) -> list[Finding]:
+    def _run(self, c: _Compiled, text: str, encoded: Encoded | None = None) -> list[Finding]:
         out = []
         plausible = c.plausible
-        for m in c.regex.finditer(text):
+        for m in matches(c, text, encoded):
             start, end = m.span(c.spec.group)
             if start >= end:
                 continue

@@ -338,9 +338,13 @@ def _opens_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in _SENTENCE_OPENERS
 
 
+#: the word after a span (`followed_by_infrastructure`), compiled once: it is asked of every candidate
+_NEXT_WORD = re.compile(r"[\s\-]*([\w\-]+)")
+
+
 def followed_by_infrastructure(text: str, end: int) -> bool:
     """'Frankfurt region', 'Mumbai on-call': the place names a machine or a rota, not a person."""
-    m = re.match(r"[\s\-]*([\w\-]+)", text[end:end + 24])
+    m = _NEXT_WORD.match(text[end:end + 24])
     return m is not None and m.group(1).casefold() in INFRA_WORDS
 
 

@@ -1,0 +1,156 @@
+"""`regex.finditer(text)` with the same matches, read only from where an RE2 form of the regex can start one.
+
+Why: Python's `re` tries a pattern at every position of the text, and the large patterns of the
+table (street names, city alternations, cue words) cost tens of microseconds per paragraph even
+where they match once. RE2 scans in linear time (its DFA), so it finds the next place where a
+match can start at a fraction of that; `re` then matches there, as `finditer` would.
+
+Why the matches are the same (`guided_matches`): `finditer` yields, from where its search starts
+(0, then each match's end), the match at the leftmost position where `regex` matches. The RE2 form
+(`loose`) matches at every position where `regex` does (and maybe at more), so its leftmost match
+from there starts at or before that position; `regex.match` at each such start, in order, finds
+it (`match` at a position still reads the characters before it, as `finditer` does).
+
+The RE2 form is only made where that superset is sure (`ascii_loose_re2`), else the caller keeps
+`finditer`; a text that is not valid UTF-8 once encoded (lone surrogates) is read by `finditer`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import re2
+
+#: what Python's ASCII `\s` matches; RE2's `\s` leaves out the vertical tab
+_ASCII_SPACES = r"\t\n\x0b\f\r "
+#: escapes that mean the same in Python (re.ASCII) and in RE2, or where RE2 matches more (`\S`)
+_SAME_ESCAPES = frozenset("bBdDwWSntrfv")
+#: the same, inside a character class (`\b` is a backspace there in Python, a word bound nowhere in RE2)
+_SAME_CLASS_ESCAPES = frozenset("dDwWntrfv")
+#: group openings both read alike
+_SAME_GROUPS = ("(?:", "(?P<", "(?i:", "(?i)")
+#: RE2's budget per regex: the large alternations outgrow the 8 MB default, and RE2 then leaves its
+#: DFA for the NFA (slower, same matches). A budget for the state cache, not an allocation.
+LOOSE_MAX_MEM = 32 << 20
+
+
+class Encoded:
+    """A text with its UTF-8 bytes, and character offsets to byte offsets and back (RE2 reads bytes).
+
+    An ASCII text's offsets are the same in both; otherwise the conversions decode or encode only
+    what lies between the last offset converted and the next, since `guided_matches` asks in order."""
+
+    __slots__ = ("text", "data", "ascii", "_char", "_byte")
+
+    def __init__(self, text: str, data: bytes | None = None):
+        self.text = text
+        self.data = text.encode("utf-8", "surrogatepass") if data is None else data
+        self.ascii = len(self.data) == len(text)
+        self._char = self._byte = 0  # the last pair converted: character offset, byte offset
+
+    def byte_of(self, char: int) -> int:
+        if self.ascii:
+            return char
+        if char < self._char:
+            self._char = self._byte = 0
+        self._byte += len(self.text[self._char:char].encode("utf-8", "surrogatepass"))
+        self._char = char
+        return self._byte
+
+    def char_of(self, byte: int) -> int:
+        if self.ascii:
+            return byte
+        if byte < self._byte:
+            self._char = self._byte = 0
+        self._char += len(self.data[self._byte:byte].decode("utf-8", "surrogatepass"))
+        self._byte = byte
+        return self._char
+
+
+def guided_matches(regex: re.Pattern, loose, encoded: Encoded) -> Iterator[re.Match]:
+    """`regex.finditer(encoded.text)`, trying `regex` only where `loose` (a superset RE2 form) finds a match."""
+    text, data = encoded.text, encoded.data
+    at = 0  # byte offset where the next candidate is looked for
+    while True:
+        found = loose.search(data, at)
+        if found is None:
+            return
+        start = encoded.char_of(found.start())
+        m = regex.match(text, start)
+        if m is None:
+            at = encoded.byte_of(start + 1)
+            continue
+        if m.end() == start:  # an empty match: `finditer` goes on from there alike
+            yield from regex.finditer(text, start)
+            return
+        yield m
+        at = encoded.byte_of(m.end())
+        if at >= len(data):
+            return
+
+
+def ascii_loose_re2(pattern: str, ignore_case: bool):
+    """An RE2 regex matching wherever `re.compile(pattern, re.ASCII | (re.IGNORECASE if ignore_case))`
+    does, or None when that cannot be made sure of.
+
+    Under `re.ASCII`, `\\b \\d \\w` and their negations are ASCII in both engines; `\\s` is written
+    out (RE2's lacks the vertical tab); RE2's case folding is a superset of ASCII's. Refused: `^`
+    and `$` (Python's `$` also matches before a final newline), look-arounds and other `(?` groups
+    but `(?:`, `(?P<name>` and `(?i`, possessive or atomic forms, `{,n}` (a literal in RE2), and any
+    escape not listed as read alike (back-references, `\\A`, `\\Z`, `\\x`, `\\u`...)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n:
+                return None
+            nxt = pattern[i + 1]
+            if nxt == "s":
+                out.append(_ASCII_SPACES if in_class else f"[{_ASCII_SPACES}]")
+            elif nxt.isalnum() and nxt not in (_SAME_CLASS_ESCAPES if in_class else _SAME_ESCAPES):
+                return None
+            elif not nxt.isascii():
+                return None
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "[" and pattern.startswith(("[:", "[=", "[."), i):
+                return None  # POSIX classes mean something in RE2, nothing in Python
+            if ch == "]":
+                in_class = False
+            out.append(ch)
+            i += 1
+            continue
+        if ch == "[":
+            in_class = True
+            j = i + 1
+            if pattern.startswith("^", j):
+                j += 1
+            if pattern.startswith("]", j):
+                j += 1  # a leading "]" is a literal in both
+            out.append(pattern[i:j])
+            i = j
+            continue
+        if ch in "^$":
+            return None
+        if ch == "(" and pattern.startswith("(?", i) and not pattern.startswith(_SAME_GROUPS, i):
+            return None
+        if ch in "*+?}" and i + 1 < n and pattern[i + 1] == "+":
+            return None  # possessive
+        if ch == "{" and pattern.startswith("{,", i):
+            return None
+        out.append(ch)
+        i += 1
+    if in_class:
+        return None
+    options = re2.Options()
+    options.max_mem = LOOSE_MAX_MEM
+    try:
+        return re2.compile(("(?i)" if ignore_case else "") + "".join(out), options)
+    except Exception:  # noqa: BLE001 -- outside RE2's syntax: the pattern keeps `finditer`
+        return None
