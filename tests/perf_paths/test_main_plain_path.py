@@ -330,3 +330,80 @@ def test_item_count_counts_what_visiting_every_item_counts(every_request):
     """`item_count` takes the length of each group's spans and log records instead of visiting them."""
     for _signal, request in every_request:
         assert item_count(request) == sum(1 for _ in items(request))
+
+
+def test_last_attributes_in_c_gives_what_the_loop_gave(every_request):
+    """`last_attributes` (two `map`s) against the loop it replaced: the same attributes, None
+    as soon as one item has none (the router's and the aggregates' stamp proof)."""
+    from scrubber.pdata import resource_groups, scope_groups, scope_items
+    from scrubber.residency.resolve import last_attributes
+
+    def loop(group_items):
+        lasts = []
+        for item in group_items:
+            if not item.attributes:
+                return None
+            lasts.append(item.attributes[-1])
+        return lasts
+
+    nones = 0
+    for _, request in every_request:
+        for candidate in (request, _stamped_pair(request)[0]):
+            for group in resource_groups(candidate):
+                for scope in scope_groups(group):
+                    group_items = list(scope_items(scope))
+                    got, expected = last_attributes(group_items), loop(group_items)
+                    assert (got is None) == (expected is None)
+                    nones += got is None
+                    if got is not None:
+                        assert [kv.SerializeToString() for kv in got] == [kv.SerializeToString() for kv in expected]
+    assert nones > 0
+
+
+def test_scope_dimensions_shared_by_every_item_are_each_items_own(every_request, monkeypatch):
+    """`ScopeDimensions.read` says "every item has these dimensions" only when the key-by-key
+    read gives exactly them for each item (`Deriver.spans_shared` then reads no attribute)."""
+    from scrubber.connectors.aggregates import derive
+    from scrubber.connectors.aggregates.derive import ScopeDimensions, attributes
+    from scrubber.pdata import resource_groups, scope_groups, scope_items
+
+    monkeypatch.setattr(derive, "SKIP_AFTER_MISS", 0)
+    shared_groups = 0
+    for wanted in _wanted_sets():
+        reader = ScopeDimensions(wanted)
+        for i, (_, request) in enumerate(_dimension_cases() + every_request):
+            for candidate in (request, _stamped_pair(request)[0]):
+                for group in resource_groups(candidate):
+                    for scope in scope_groups(group):
+                        group_items = list(scope_items(scope))
+                        shared, each = reader.read(scope, group_items)
+                        expected = [repr(list(attributes(item.attributes, wanted).items())) for item in group_items]
+                        got = [repr(list(d.items())) for d in each] if shared is None \
+                            else [repr(list(shared.items()))] * len(group_items)
+                        assert got == expected, f"case {i}"
+                        shared_groups += shared is not None and bool(group_items)
+    assert shared_groups > 100
+
+
+def test_the_aggregates_store_is_the_same_on_every_request(every_request):
+    """The aggregates core, shared path and span by span (`memoised_spans = False`), on every
+    trace request above, raw and stamped, each twice (memoised plans): the whole store."""
+    import asyncio
+
+    from benchmarks.throughput.routing_cost import Answered
+    from tests.aggregates.test_aggregates_connector import make
+    from tests.aggregates.test_shared_spans import _store_rows
+
+    detection = Answered()
+    traces = [request for signal, request in every_request if signal == Signal.TRACES]
+    stores = []
+    for memoised in (True, False):
+        connectors, _sink, _settings = make()
+        core = connectors[Signal.TRACES].core
+        core.detection, core.memoised_spans = detection, memoised
+        for request in traces:
+            for candidate in (request, _stamped_pair(request)[0], request):
+                asyncio.run(core.consume(Signal.TRACES, clone(candidate)))
+        stores.append(_store_rows(core))
+    assert stores[0] == stores[1]
+    assert len(stores[0][0]) > 20

@@ -110,7 +110,7 @@ def _stamped_last(scope_group, group_items: list) -> list[str] | None:
     if lasts is None:
         return None
     first = lasts[0]
-    if first.key == ATTRIBUTE and all(kv == first for kv in lasts):  # one comparison in C per item
+    if first.key == ATTRIBUTE and lasts.count(first) == len(lasts):  # the comparisons in C
         return [read(first.value)] * len(lasts)
     if any(kv.key != ATTRIBUTE for kv in lasts):
         return None
