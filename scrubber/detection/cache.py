@@ -117,7 +117,7 @@ class RunCache:
             else:
                 found[run] = cached
         if misses:
-            with spacy_memory_zone(ner, "en"):  # every Doc is read to its findings inside the zone
+            with spacy_memory_zone(ner, "en", sum(map(len, misses))):  # every Doc read to its findings inside
                 artifacts = ner.engine.process_batch(misses, "en", batch_size=ner.config.batch_size)
                 for run, (_, nlp_artifacts) in zip(misses, artifacts):
                     found[run] = ner._findings(run, 0, nlp_artifacts)
@@ -129,19 +129,14 @@ class RunCache:
         return [self.units.combine(ner, fingerprint, text, model) for text, model in zip(texts, out)]
 
 
-def spacy_memory_zone(ner, language: str):
-    """spaCy's `memory_zone()` for the pipeline of `language`: the strings and lexemes that the
-    texts inside it add to the vocabulary are freed when it ends.
+def spacy_memory_zone(ner, language: str, chars: int = 0):
+    """The block in which spaCy's pipeline for `language` may run: its `RollingZone`
+    (`spacy_zone.py`), so the vocabulary stays bounded however long the process lives and the
+    tokenizer stays warm from call to call. Every Doc must be read to its findings inside it."""
+    from scrubber.detection.spacy_zone import zone_of
 
-    Why: spaCy keeps every token string it has ever seen. A pool worker lives for days and reads
-    user turns full of names, e-mails, numbers and ids that never recur: without the zone its
-    StringStore grew by ~2.3 KB of resident memory per unique text (72 MiB after 32 000 chat turns,
-    linearly), with it the process stays flat. Nothing read from a Doc may outlive the zone:
-    findings hold offsets and Python strings only. A pipeline without zones (spaCy < 3.8) gets none.
-    """
     nlp = getattr(ner.engine, "nlp", {}).get(language)
-    zone = getattr(nlp, "memory_zone", None)
-    return zone() if zone is not None else contextlib.nullcontext()
+    return zone_of(nlp).reading(chars) if nlp is not None else contextlib.nullcontext()
 
 
 def _shifted(f: Finding, offset: int) -> Finding:

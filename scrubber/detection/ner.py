@@ -449,11 +449,14 @@ class NerDetector:
             return out
         pieces = list(self._gated(self._pieces(texts)))
         if pieces:
-            artifacts = self.engine.process_batch(
-                [p[2] for p in pieces], "en", batch_size=self.config.batch_size
-            )
-            for (index, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts):
-                out[index].extend(self._findings(piece, offset, nlp_artifacts))
+            from scrubber.detection.cache import spacy_memory_zone
+
+            with spacy_memory_zone(self, "en", sum(len(p[2]) for p in pieces)):  # Docs read inside it
+                artifacts = self.engine.process_batch(
+                    [p[2] for p in pieces], "en", batch_size=self.config.batch_size
+                )
+                for (index, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts):
+                    out[index].extend(self._findings(piece, offset, nlp_artifacts))
         return [self._combine(text, found) for text, found in zip(texts, out)]
 
     def _judged_model(self, text: str, model: list[Finding]) -> tuple[list[Finding], list[Finding]]:

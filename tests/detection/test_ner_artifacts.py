@@ -16,6 +16,7 @@ from scrubber.detection.config import CacheConfig
 from scrubber.detection.finding import Finding
 from scrubber.detection.ner import NerDetector, enhancer_may_change, looks_technical
 from scrubber.detection.ner_artifacts import KeywordMemo
+from scrubber.detection.spacy_zone import zone_of
 
 EDGE_TEXTS = [
     "", " ", "\n\n", ":", "a:b", "Call me at 10:30, Mr. O'Neil!", "İstanbul'da Straße, ß and ǅemal.",
@@ -69,6 +70,7 @@ def docs(ner, texts) -> list[tuple[str, object]]:
     """(run, spaCy doc) for every gated run of `texts`, as `NerDetector.detect` sends them to spaCy."""
     runs = list(dict.fromkeys(piece for _, _, piece in ner._gated(ner._pieces(texts))))
     runs += [t for t in EDGE_TEXTS if t not in runs]
+    zone_of(ner.engine.nlp["en"]).close()  # these Docs outlive any zone block: made outside a zone
     return list(zip(runs, ner.engine.nlp["en"].pipe(runs, batch_size=64)))
 
 

@@ -2,7 +2,8 @@
 
 spaCy adds each new token string to its StringStore for good. Pool workers run for days on user
 turns whose names, e-mails and ids never recur, so `RunCache.detect` runs spaCy inside
-`nlp.memory_zone()` (cache.py: `spacy_memory_zone`)."""
+`nlp.memory_zone()`, one per pipeline kept open across calls and renewed by size
+(`scrubber/detection/spacy_zone.py`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from benchmarks.throughput.world import _Voices
 from scrubber.detection import DetectionConfig, Detector
 from scrubber.detection.ner import load_nlp
+from scrubber.detection.spacy_zone import zone_of
 
 
 def _unique_turns(n: int) -> list[str]:
@@ -32,8 +34,48 @@ def test_unique_texts_leave_spacy_vocabulary_as_it_was() -> None:
         found += detector.detect(batch, [True] * len(batch))
     persons = sum(f.entity_type == "PERSON" for text in found for f in text)
     assert persons >= 60  # spaCy really read these texts (each has a name in it)
+    zone_of(nlp).close()  # what the next renewal does
     # a few thousand new strings without the zone (every surname, e-mail piece, number, order id)
     assert len(nlp.vocab.strings) - before < 20
+
+
+def test_the_zone_is_renewed_once_it_has_read_its_characters() -> None:
+    """Between renewals the zone holds what it has read: bounded by `max_chars`, not by uptime."""
+    detector = Detector(DetectionConfig())
+    nlp = load_nlp(DetectionConfig().ner.model)
+    detector.detect(["warm up: Jane Doe lives in Berlin"], [True])
+    zone = zone_of(nlp)
+    zone.close()
+    before, renewals, saved = len(nlp.vocab.strings), zone.renewals, zone.max_chars
+    zone.max_chars = 3_000
+    try:
+        peak = 0
+        for text in _unique_turns(120):
+            detector.detect([text], [True])
+            peak = max(peak, len(nlp.vocab.strings) - before)
+        assert zone.renewals - renewals >= 10
+        assert 0 < peak < 2_000  # a few hundred strings per 3,000 characters; 120 turns hold thousands
+    finally:
+        zone.max_chars = saved
+        zone.close()
+    assert len(nlp.vocab.strings) - before < 20
+
+
+def test_the_tokenizer_stays_warm_between_calls() -> None:
+    """Why the zone is kept open: what one call tokenized is still known to the next one. With a
+    zone per call, spaCy made every lexeme of the text again on each call (`len(vocab)` counts
+    the lexemes it has made)."""
+    detector = Detector(DetectionConfig())
+    nlp = load_nlp(DetectionConfig().ner.model)
+    texts = _unique_turns(2)
+    detector.detect(["warm up: Jane Doe lives in Berlin"], [True])
+    zone_of(nlp).close()
+    detector.detect(texts[:1], [True])
+    made = len(nlp.vocab)
+    Detector(DetectionConfig()).detect(texts[:1], [True])  # another detector (no run cache hit), same words
+    assert len(nlp.vocab) == made
+    Detector(DetectionConfig()).detect(texts[1:], [True])  # new words are still made
+    assert len(nlp.vocab) > made
 
 
 def test_findings_inside_the_zone_equal_those_outside(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,7 +84,8 @@ def test_findings_inside_the_zone_equal_those_outside(monkeypatch: pytest.Monkey
 
     texts = _unique_turns(30)
     zoned = Detector(DetectionConfig()).detect(texts, [True] * len(texts))
-    monkeypatch.setattr(cache_module, "spacy_memory_zone", lambda ner, language: contextlib.nullcontext())
+    zone_of(load_nlp(DetectionConfig().ner.model)).close()  # below, spaCy runs outside any zone
+    monkeypatch.setattr(cache_module, "spacy_memory_zone", lambda ner, language, chars=0: contextlib.nullcontext())
     unzoned = Detector(DetectionConfig()).detect(texts, [True] * len(texts))
     assert sum(map(len, zoned)) > 100
     assert zoned == unzoned
