@@ -76,6 +76,9 @@ class Engine:
         self.identify_in_walk = True
         #: tokens remembered per request (`_token`); False: each one computed (the tests' reference)
         self.remember_tokens = True
+        #: walk-time identifiers replaced in one loop after the walk (`_identify_pending`) rather than
+        #: one `_identify` call each; only where no operator can drop one. False: the tests' reference
+        self.identify_after_walk = not _may_drop_identifiers(config)
 
     async def scrub(self, signal: Signal, request: Request, detection: Detection) -> ScrubReport:
         """Scrub `request` in place; the report says what was found (never values)."""
@@ -90,6 +93,8 @@ class Engine:
                         prepass=self.prepass, plans=self.plans)
         if self.identify_in_walk and self.subjects is None:
             walker.identify = partial(self._identify, report, tokens)
+            if self.identify_after_walk:
+                walker.pending = []
         try:
             await self._scrub_with(walker, signal, request, detection, report, tokens)
         finally:
@@ -99,6 +104,8 @@ class Engine:
     async def _scrub_with(self, walker: Walker, signal: Signal, request: Request, detection: Detection,
                           report: ScrubReport, tokens: dict | None) -> None:
         walker.walk(request)
+        if walker.pending is not None:
+            self._identify_pending(walker, report, tokens)
         for f in walker.invalid_json:
             self._fail_closed(f, "invalid_json", report)
         hits = await self._detect(walker, detection, report)
@@ -289,6 +296,55 @@ class Engine:
             audit.keys.add(label)
         return new
 
+    def _identify_pending(self, walker: Walker, report: ScrubReport, tokens: dict | None) -> None:
+        """What `_identify` makes of each identifier the walk listed (`Walker.pending`), in one loop:
+        the same operator, token, report and audit entries, without its calls per value (a plain
+        span has about three). Attribute values go to `walker.writes`, as `_identify` had them
+        written; URL pieces into their URL's pieces. Never a drop: only used where none can be."""
+        resolve, metric_spec, writes = self._resolve, self._metric_identifiers, walker.writes
+        for target, text, entity, label, operator, jurisdiction, audit, metric in walker.pending or ():
+            spec = operator if operator is not None else metric_spec if metric else resolve("identifier", entity)
+            writes.append((target, self._pending_text(spec, text, entity, label, jurisdiction, audit, report, tokens)))
+        encode = urls.encode
+        for rebuild, piece, entity, label, jurisdiction, audit, metric in walker.pending_pieces:
+            spec = metric_spec if metric else resolve("identifier", entity)
+            new = self._pending_text(spec, piece.text, entity, label, jurisdiction, audit, report, tokens)
+            rebuild.raw[piece.index] = encode(new, piece.kind)
+            rebuild.changed = True
+
+    def _pending_text(self, spec: OperatorSpec, text: str, entity: str, label: str, jurisdiction: str, audit,
+                      report: ScrubReport, tokens: dict | None) -> str:
+        """`_identify`'s replacement of one listed value, with its report entries (never a drop)."""
+        name = spec.operator
+        if tokens is not None and name == "pseudonymize":  # `_token`, inlined: nearly every identifier
+            token = tokens.get((jurisdiction, entity, text))
+            if token is None:
+                try:
+                    token = self.keys.pseudonym(jurisdiction, entity, text)
+                except KeyUnavailable:
+                    return self._pending_no_key(operators.NoKey.reason, audit, report)
+                tokens[(jurisdiction, entity, text)] = token
+            new = token
+        else:
+            try:
+                new = operators.apply(spec, entity, text, jurisdiction, self.keys)
+            except operators.NoKey as missing:
+                return self._pending_no_key(missing.reason, audit, report)
+            if new is operators.DROP:  # a URL piece, where nothing can be dropped (no config here has one)
+                new = operators.redact(entity)
+        report.detections[(label, entity, name, "identifier", jurisdiction)] += 1
+        if audit is not None:
+            audit.types[entity] += 1
+            audit.keys.add(label)
+        return new
+
+    @staticmethod
+    def _pending_no_key(reason: str, audit, report: ScrubReport) -> str:
+        report.fail_closed[reason] += 1
+        if audit is not None:
+            audit.fail_closed += 1
+        return operators.REDACTED
+
     async def _subject_keys(self, fields: list[Field]) -> dict | None:
         """{(jurisdiction, subject): SubjectKey or UNAVAILABLE} for the subjects of this batch."""
         if self.subjects is None:
@@ -367,6 +423,16 @@ class Engine:
         report.fail_closed[reason] += 1
         if f.audit is not None:
             f.audit.fail_closed += 1
+
+
+def _may_drop_identifiers(config: PIIProcessorConfig) -> bool:
+    """Whether any operator of `config` an identifier can get is `drop` (a key rule's, the
+    operators for identifiers or any entity, the default, the metric identifiers')."""
+    ops = config.operators
+    specs = [ops.default, *ops.entities.values(), *(r.operator for r in config.rules)]
+    for by_role in ops.roles.values():
+        specs += [by_role.default, *by_role.entities.values()]
+    return config.metrics.identifiers == "drop" or any(spec is not None and spec.operator == "drop" for spec in specs)
 
 
 class KnownValues:

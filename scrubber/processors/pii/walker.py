@@ -129,6 +129,14 @@ class Walker:
         #: (AnyValue, new text) of replaced attribute values: written by the engine where it applies
         #: the fields, so a request refused by detection is left as untouched as before
         self.writes: list[tuple[Any, str]] = []
+        #: not None: identifier values the walk would give `identify` are listed here instead, and the
+        #: engine replaces them all in one loop right after the walk (`Engine._identify_pending`), as
+        #: `identify` would have, call for call; only where no operator drops an identifier (a drop
+        #: must become a `Field` during the walk). Attribute values as (AnyValue, text, entity, label,
+        #: operator, jurisdiction, audit, metric); URL pieces in `pending_pieces` as (Rebuild, Piece,
+        #: entity, label, jurisdiction, audit, metric)
+        self.pending: list[tuple] | None = None
+        self.pending_pieces: list[tuple] = []
 
     def release(self) -> None:
         """Drop what the walk built, once the engine is done with it. Quiet entries hold bound
@@ -136,7 +144,7 @@ class Walker:
         made (about 50 objects per plain span) was a reference cycle left to the cyclic
         collector: each gen-0 collection walked it again and it was promoted before it died."""
         for built in (self.fields, self.quiet, self.finalizers, self.invalid_json, self.items, self.renames,
-                      self.key_renames, self.identified, self.writes):
+                      self.key_renames, self.identified, self.writes, self.pending_pieces, self.pending or []):
             built.clear()
         self.drops.clear()
         self.identify = None
@@ -334,6 +342,10 @@ class Walker:
         if text[:1] == "<" and TOKEN_RE.fullmatch(text) is not None:  # a token already: left as it is
             self.identified.append((len(self.fields), text, entity))
             return True
+        if self.pending is not None:  # replaced right after the walk, never dropped
+            self.identified.append((len(self.fields), text, entity))
+            self.pending.append((target, text, entity, label, operator, jurisdiction, audit, metric))
+            return True
         assert self.identify is not None  # only called with one
         new = self.identify(text, entity, label, operator, jurisdiction, audit, metric, True)
         if new is None:
@@ -477,6 +489,9 @@ class Walker:
         text = piece.text
         self.identified.append((len(self.fields), text, entity))
         if text[:1] == "<" and TOKEN_RE.fullmatch(text) is not None:  # a token already: left as it is
+            return
+        if self.pending is not None:  # replaced right after the walk
+            self.pending_pieces.append((rebuild, piece, entity, where, ctx.jurisdiction, ctx.audit, ctx.metric))
             return
         assert self.identify is not None  # only called with one
         new = self.identify(text, entity, where, None, ctx.jurisdiction, ctx.audit, ctx.metric, False)
