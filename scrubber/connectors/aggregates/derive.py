@@ -11,7 +11,7 @@ and no detector finding, else `{redacted}`), cut to `max_value_length`.
 
 from __future__ import annotations
 
-from itertools import groupby, repeat
+from itertools import repeat
 from operator import attrgetter, itemgetter, sub, truediv
 from typing import Any, Iterable, Mapping, NamedTuple
 
@@ -303,18 +303,22 @@ class Deriver:
                 or len({id(plan.duration[0]) for plan in chosen}) < len(plans)):  # type: ignore[union-attr]
             self.spans_memoised(zip(spans, repeat(item)), resource, resource_memo, now)
             return
-        if len(plans) > 1:
-            rows = sorted(rows, key=_PLAN_FIELDS)  # stable: each plan's spans stay in span order
-        for fields, group in groupby(rows, _PLAN_FIELDS):
-            self._measure(plans[fields], list(group), now)  # type: ignore[arg-type]
-
-    def _measure(self, plan: SpanPlan, rows: list[tuple], now: int) -> None:
-        """What `spans_memoised` measures for each of `rows` (non-GenAI spans of one plan)."""
-        store = self.store
-        store.add_to(plan.calls, len(rows), now, len(rows))
-        if plan.errors is not None:
-            store.add_to(plan.errors, len(rows), now, len(rows))
         durations = list(map(truediv, map(max, repeat(0), map(sub, map(_END, rows), map(_START, rows))), repeat(1e6)))
+        if len(plans) == 1:
+            self._measure(next(iter(chosen)), durations, now)  # type: ignore[arg-type]
+            return
+        per_plan: dict[tuple, list[float]] = {fields: [] for fields in plans}
+        for fields, duration in zip(plain_keys, durations):  # each plan's spans in span order
+            per_plan[fields].append(duration)
+        for fields, plan_durations in per_plan.items():
+            self._measure(plans[fields], plan_durations, now)  # type: ignore[arg-type]
+
+    def _measure(self, plan: SpanPlan, durations: list[float], now: int) -> None:
+        """What `spans_memoised` measures for spans of one plan (not GenAI) with these durations."""
+        store, n = self.store, len(durations)
+        store.add_to(plan.calls, n, now, n)
+        if plan.errors is not None:
+            store.add_to(plan.errors, n, now, n)
         store.observe_all_in(self.duration.bounds, plan.duration, durations, now)
 
     def _plan(self, span, item: dict[str, object], resource: Mapping[str, object], memo: tuple,
