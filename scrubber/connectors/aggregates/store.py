@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left
-from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
@@ -139,7 +138,7 @@ class Store:
 
     def observe_all_in(self, bounds: tuple[float, ...], series: tuple[Point, bool], values: list[float],
                        now: int) -> None:
-        """`observe_in` for each of `values`, in order, in C: the same count, buckets and total
+        """`observe_in` for each of `values`, in order: the same count, buckets and total
         (the total still adds them one by one, in order: float addition is not associative,
         and `sum` rounds differently from Python 3.12 on)."""
         point, overflowed = series
@@ -148,8 +147,8 @@ class Store:
         point.count += len(values)
         point.total = reduce(add, values, point.total)
         buckets = point.buckets
-        for index, n in Counter(map(bisect_left, repeat(bounds), values)).items():
-            buckets[index] += n
+        for index in map(bisect_left, repeat(bounds), values):  # cheaper than a Counter per plan
+            buckets[index] += 1
 
     def add(self, definition: MetricDef, key: SeriesKey, value: float, now: int) -> None:
         """Sum: add an increment."""
