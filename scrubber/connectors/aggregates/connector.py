@@ -81,8 +81,10 @@ class AggregatesCore:
                 self.consumers.append(consumer)
 
     # -- input ----------------------------------------------------------------
-    #: spans take the memoised path (`Deriver.span_memoised`, attributes read once per span);
-    #: False: the straightforward one, kept as the reference the tests compare it with
+    #: spans take the memoised path: a scope group whose spans the bytes prove to share their
+    #: dimensions (plain services: the residency stamp alone) is measured per plan
+    #: (`Deriver.spans_shared`), any other span by span (`Deriver.spans_memoised`, attributes
+    #: read once per span); False: the straightforward path, the reference the tests compare with
     memoised_spans = True
 
     async def consume(self, signal: Signal, request: Request) -> None:
