@@ -364,7 +364,7 @@ def test_scope_dimensions_shared_by_every_item_are_each_items_own(every_request,
     """`ScopeDimensions.read` says "every item has these dimensions" only when the key-by-key
     read gives exactly them for each item (`Deriver.spans_shared` then reads no attribute)."""
     from scrubber.connectors.aggregates import derive
-    from scrubber.connectors.aggregates.derive import ScopeDimensions, attributes
+    from scrubber.connectors.aggregates.derive import SPAN_ROW, ScopeDimensions, attributes
     from scrubber.pdata import resource_groups, scope_groups, scope_items
 
     monkeypatch.setattr(derive, "SKIP_AFTER_MISS", 0)
@@ -382,6 +382,12 @@ def test_scope_dimensions_shared_by_every_item_are_each_items_own(every_request,
                             else [repr(list(shared.items()))] * len(group_items)
                         assert got == expected, f"case {i}"
                         shared_groups += shared is not None and bool(group_items)
+                        if hasattr(scope, "spans"):  # the spans' reading, with their rows
+                            shared_too, each_too, rows = reader.read_spans(scope, scope.spans)
+                            assert (repr(shared_too), each_too) == (repr(shared), each), f"case {i}"
+                            assert (rows is None) == (shared is None)
+                            if rows is not None:
+                                assert [row[:5] for row in rows] == list(map(SPAN_ROW, group_items))
     assert shared_groups > 100
 
 

@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping
 
 from scrubber.component import Host, Settings
 from scrubber.connectors.aggregates.config import AggregatesConfig
-from scrubber.connectors.aggregates.derive import SPAN_ROW, STATIC_VALUES, Deriver, attributes, memo_items
+from scrubber.connectors.aggregates.derive import STATIC_VALUES, Deriver, attributes, memo_items
 from scrubber.connectors.aggregates.labels import LabelVetter
 from scrubber.connectors.aggregates.otlp import to_request
 from scrubber.connectors.aggregates.passthrough import Passthrough, resource_identity
@@ -155,9 +155,8 @@ class AggregatesCore:
             runs: list[tuple] = []
             for scope in group.scope_spans:
                 scope_spans = scope.spans
-                shared, each = self.deriver.scope_dimensions.read(scope, scope_spans)
-                if shared is not None:
-                    rows = list(map(SPAN_ROW, scope_spans))
+                shared, each, rows = self.deriver.scope_dimensions.read_spans(scope, scope_spans)
+                if shared is not None and rows is not None:
                     names.update(map(itemgetter(0), rows))
                     values.update(v for v in shared.values() if isinstance(v, str))
                     runs.append((scope_spans, rows, shared))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import repeat
 from operator import attrgetter, itemgetter, sub, truediv
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 import re2
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
@@ -101,15 +101,18 @@ class ScopeDimensions:
             return each
         return [dict(shared or {}) for _ in items]
 
-    def read(self, scope_group, items) -> tuple[dict[str, object] | None, list[dict[str, object]] | None]:
+    def read(self, scope_group, items,
+             lasts_of: Callable[[Any], list | None] = last_attributes) -> tuple[dict[str, object] | None,
+                                                                             list[dict[str, object]] | None]:
         """`of`, as (dimensions every item has, None) when the bytes prove the items all have the
-        same ones (a caller may then read each item's other fields only), else (None, `of`)."""
+        same ones (a caller may then read each item's other fields only), else (None, `of`).
+        `lasts_of`: how the items' last attributes are read (`last_attributes`, or `read_spans`')."""
         if self._skip:
             self._skip -= 1
         elif items:
             data = scope_group.SerializeToString()
             if self._others is None or self._others.search(data) is None:
-                found = self._stamps_only(data, items)
+                found = self._stamps_only(data, items, lasts_of)
                 if isinstance(found, dict):
                     return found, None
                 if found is not None:
@@ -119,7 +122,28 @@ class ScopeDimensions:
         wanted = self.wanted
         return None, [attributes(item.attributes, wanted) for item in items]
 
-    def _stamps_only(self, data: bytes, items) -> dict[str, object] | list[dict[str, object]] | None:
+    def read_spans(self, scope_group, spans) -> tuple[dict[str, object] | None, list[dict[str, object]] | None,
+                                                      list[tuple] | None]:
+        """`read` for a scope group of spans, with every span's `SPAN_ROW` when their dimensions
+        are shared (for `Deriver.spans_shared`): read in the pass that reads their last
+        attributes, which then creates each span's wrapper once instead of twice."""
+        rows: list[tuple] | None = None
+
+        def lasts_with_rows(items) -> list | None:
+            nonlocal rows
+            rows = list(map(_SPAN_ROW_AND_ATTRIBUTES, items))
+            try:
+                return list(map(_LAST, map(_ROW_ATTRIBUTES, rows)))
+            except IndexError:  # a span without attributes
+                return None
+
+        shared, each = self.read(scope_group, spans, lasts_with_rows)
+        if shared is None:
+            return None, each, None
+        return shared, None, rows if rows is not None else list(map(SPAN_ROW, spans))
+
+    def _stamps_only(self, data: bytes, items, lasts_of: Callable[[Any], list | None] = last_attributes,
+                     ) -> dict[str, object] | list[dict[str, object]] | None:
         """When no other wanted key is in `data`: the dimensions every item has (a dict), or each
         item's (a list); None if the bytes do not prove them (read them)."""
         stamps = data.count(DECLARING_KEY) if self._stamp_wanted else 0
@@ -127,7 +151,7 @@ class ScopeDimensions:
             return {}
         if stamps != len(items):
             return None
-        lasts = last_attributes(items)
+        lasts = lasts_of(items)
         if lasts is None:
             return None
         first = lasts[0]
@@ -145,6 +169,10 @@ class ScopeDimensions:
 MAX_PLANS = 4096
 #: a span's fields that pick its plan and give its duration (`Deriver.spans_shared`), read in C
 SPAN_ROW = attrgetter("name", "kind", "status.code", "start_time_unix_nano", "end_time_unix_nano")
+#: `SPAN_ROW` and the span's attributes, whose last one `ScopeDimensions.read_spans` checks
+_SPAN_ROW_AND_ATTRIBUTES = attrgetter("name", "kind", "status.code", "start_time_unix_nano", "end_time_unix_nano",
+                                      "attributes")
+_ROW_ATTRIBUTES, _LAST = itemgetter(5), itemgetter(-1)
 _PLAN_FIELDS, _START, _END = itemgetter(0, 1, 2), itemgetter(3), itemgetter(4)
 #: distinct (name, kind, status) of one scope group `spans_shared` groups at most (beyond: span by span)
 MAX_SHARED_PLANS = 32
@@ -279,8 +307,8 @@ class Deriver:
 
     def spans_shared(self, spans, rows: list[tuple], item: dict[str, object], resource: Mapping[str, object],
                      resource_memo: tuple, now: int) -> None:
-        """`spans_memoised` for spans that all have the dimensions `item` (`ScopeDimensions.read`
-        proved it), with `rows = list(map(SPAN_ROW, spans))`: each distinct (name, kind, status)
+        """`spans_memoised` for spans that all have the dimensions `item`, with `rows` their
+        `SPAN_ROW`s (`ScopeDimensions.read_spans` proved and read both): each distinct (name, kind, status)
         gets its plan once, in the order `spans_memoised` would make them, then its spans are
         measured together in C. Same points, same values: each histogram still adds its spans'
         durations one by one in span order. Span by span where that order could change (two
