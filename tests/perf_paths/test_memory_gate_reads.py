@@ -63,3 +63,26 @@ def test_the_gate_refuses_at_its_soft_limit_and_admits_below_it(monkeypatch):
     at.add_limits(used // 2, used, check_interval=2.0)
     assert below.refusal() is None
     assert at.refusal() == 2.0
+
+
+def test_descendants_from_the_kernels_lists_equal_psutils():
+    """Children and grandchildren, as `psutil.Process.children(recursive=True)` finds them."""
+    code = ("import subprocess, sys, time; c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            "print('ready', flush=True); time.sleep(60)")
+    parents = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        for parent in parents:
+            assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+        me = psutil.Process()
+        ours = {p.pid for p in gate_module.descendants(me)}
+        theirs = {p.pid for p in me.children(recursive=True)}
+        grandchildren = {c.pid for parent in parents for c in psutil.Process(parent.pid).children()}
+        assert len(grandchildren) == 2
+        assert {p.pid for p in parents} | grandchildren <= ours
+        assert ours == theirs
+    finally:
+        for parent in parents:
+            for child in psutil.Process(parent.pid).children():
+                child.kill()
+            parent.kill()
+            parent.wait()
