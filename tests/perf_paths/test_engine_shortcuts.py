@@ -9,7 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrubber.processors.pii.engine import Hit, _union, word_runs
+from scrubber.processors.pii.engine import Hit, _union, _word_runs_of_each, word_runs
 
 _WORD = re.compile(r"\w+")
 _CHARS = st.sampled_from(list("aZ09_ -.@:/<>'\t\n\x1f\x85\xa0éß’—中😀") + [chr(c) for c in range(0, 128, 7)])
@@ -82,3 +82,11 @@ def test_every_token_shape_takes_the_shortcut():
 
     for token in ("<EMAIL_ADDRESS:eu-2026a:5f1c9e07b2a4>", "<USER_ID:s-0123456789abcdef:0a1b2c3d>", "<REDACTED>"):
         assert urls._TOKEN_BODY.fullmatch(token, 1, len(token) - 1)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.text(_CHARS, max_size=20) | st.text(st.sampled_from("ab_-.@\0 9"), max_size=12), max_size=12))
+def test_word_runs_of_each_are_the_word_runs_of_each(texts):
+    """`KnownValues`' word runs of all known values in one translation: a NUL inside a value, a
+    non-ASCII one, empty values and no values at all take the per-value path, with the same runs."""
+    assert _word_runs_of_each(texts) == [_WORD.findall(text) for text in texts]

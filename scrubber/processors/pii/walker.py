@@ -302,7 +302,7 @@ class Walker:
         if item and shape.jurisdiction >= 0:
             ctx.jurisdiction = read_jurisdiction(kvs[shape.jurisdiction].value)
         prepass, quiet, fields, subject, identify = self.prepass, self.quiet, self.fields, self.subject, self.identify
-        jurisdiction, audit, metric = ctx.jurisdiction, ctx.audit, ctx.metric
+        jurisdiction, audit, metric, pending = ctx.jurisdiction, ctx.audit, ctx.metric, self.pending
         seen = prepass.seen if prepass is not None else ((), ())  # its memo, read before its call
         for index, key, plan in shape.todo:
             kv = kvs[index]
@@ -312,6 +312,9 @@ class Walker:
             if fast >= URL and (text := value.string_value):
                 if fast == URL:
                     self._url(text, plan.rule, plan.label, ctx, _attr_setter(value))
+                elif fast == IDENTIFIER and pending is not None and text[:1] != "<":  # `_identified`, inlined
+                    self.identified.append((len(fields), text, plan.entity))
+                    pending.append((value, text, plan.entity, plan.label, plan.operator, jurisdiction, audit, metric))
                 elif fast == IDENTIFIER and identify is not None and self._identified(
                         text, plan.entity, plan.label, plan.operator, jurisdiction, audit, metric, value):
                     pass
@@ -463,7 +466,7 @@ class Walker:
         self.finalizers.append(rebuild)
         prepass, quiet, subject, piece_field = self.prepass, self.quiet, self.subject, self._piece_field
         decided = self.plans.parameters if self.plans is not None else {}
-        identify = self.identify
+        identify, pending_pieces = self.identify, self.pending_pieces if self.pending is not None else None
         seen = prepass.seen if prepass is not None else ((), ())  # its memo, read before its call
         for piece in pieces:
             _, text, kind, name = piece
@@ -474,7 +477,11 @@ class Walker:
             else:
                 role, entity, where = Role.PATTERNS, "", label
             if role is Role.IDENTIFIER and identify is not None:
-                self._identified_piece(piece, entity, where, ctx, rebuild)
+                if pending_pieces is not None and text[:1] != "<":  # `_identified_piece`, inlined
+                    self.identified.append((len(self.fields), text, entity))
+                    pending_pieces.append((rebuild, piece, entity, where, ctx.jurisdiction, ctx.audit, ctx.metric))
+                else:
+                    self._identified_piece(piece, entity, where, ctx, rebuild)
                 continue
             args = (piece, role, where, ctx, rebuild, entity)
             # `_quiet`, inlined: a URL has several pieces, most of them quiet
