@@ -9,7 +9,9 @@ the router's part. The optimised stages and the straightforward ones (`stamp_ref
 `memoised_spans = False`) run in alternating rounds on the same requests; their outputs (every
 downstream request's bytes, every aggregate series) are checked equal; the best round of each
 is compared (the least disturbed by other load). `--profile` prints a cProfile of the
-optimised stages instead of timing. A second line per workload times the two other per-span
+optimised stages instead of timing. A second line times the aggregates core alone on the
+router's aggregates parts: its shared path (`Deriver.spans_shared`), the memoised path span by
+span and the straightforward one, series checked equal. A third line times the two other per-span
 checks of the main process on the same requests: the receiver's validation and the pii
 processor's content check (`whole_requests: without_content`, one `ContentCheck` kept across
 requests, as the processor keeps it).
@@ -169,6 +171,38 @@ def checks_rounds(signal: Signal, payloads: list[bytes], rounds: int) -> dict[st
     return best
 
 
+def aggregates_rounds(signal: Signal, payloads: list[bytes], detection, rounds: int) -> dict[str, float]:
+    """Best CPU seconds of the aggregates core alone on the router's aggregates parts of
+    `payloads` (parsed afresh each round, outside the timing): the shared path, the memoised
+    path span by span (`shared_spans = False`) and the straightforward one, alternating; the
+    three stores are checked equal."""
+    stages = Stages(signal, detection)
+    asyncio.run(stages.run(payloads))
+    parts = [r.SerializeToString() for r in stages.sinks[f"{signal.value}/aggregates"].received]
+    variants = {"shared": (True, True), "span by span": (True, False), "straightforward": (False, False)}
+    best = dict.fromkeys(variants, float("inf"))
+    loop = asyncio.new_event_loop()
+    try:
+        for _ in range(rounds):
+            stores = []
+            for name, (memoised, shared) in variants.items():
+                core = Stages(signal, detection).core
+                core.memoised_spans, core.shared_spans = memoised, shared
+                requests = [signal.new_request().FromString(part) for part in parts]
+                gc.collect()
+                began = time.process_time()
+                for request in requests:
+                    loop.run_until_complete(core.consume(signal, request))
+                best[name] = min(best[name], time.process_time() - began)
+                stores.append(sorted((d.name, repr(k), p.value, p.count, p.total, tuple(p.buckets))
+                                     for d, k, p in core.store.cumulative()))
+            if any(store != stores[0] for store in stores):
+                raise AssertionError("the aggregates paths gave different series")
+    finally:
+        loop.close()
+    return best
+
+
 def batches_for(workload: str, n_requests: int, jurisdiction: str | None):
     batches = generate(workload, n_requests, SPANS_PER_REQUEST[workload], 7)
     return [stamp_batch(b, jurisdiction) for b in batches] if jurisdiction else batches
@@ -201,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{workload:<12} stamp+route+aggregates CPU per span: optimised {best[False] / spans * 1e6:6.1f} us, "
               f"straightforward {best[True] / spans * 1e6:6.1f} us, x{best[True] / best[False]:.2f} "
               "(outputs identical)", flush=True)
+        alone = aggregates_rounds(signal, payloads, detection, args.rounds)
+        print(f"{workload:<12} aggregates core alone CPU per span: " + ", ".join(
+            f"{name} {seconds / spans * 1e6:.1f} us" for name, seconds in alone.items()) + " (series identical)", flush=True)
         checks = checks_rounds(signal, payloads, args.rounds)
         print(f"{workload:<12} " + ", ".join(f"{name} {seconds / spans * 1e6:.1f} us" for name, seconds in checks.items())
               + " CPU per span", flush=True)

@@ -86,6 +86,8 @@ class AggregatesCore:
     #: (`Deriver.spans_shared`), any other span by span (`Deriver.spans_memoised`, attributes
     #: read once per span); False: the straightforward path, the reference the tests compare with
     memoised_spans = True
+    #: False: the memoised path without `spans_shared` (every group span by span), for timing it
+    shared_spans = True
 
     async def consume(self, signal: Signal, request: Request) -> None:
         if signal == Signal.TRACES and self.memoised_spans:
@@ -155,7 +157,9 @@ class AggregatesCore:
             runs: list[tuple] = []
             for scope in group.scope_spans:
                 scope_spans = scope.spans
-                shared, each, rows = self.deriver.scope_dimensions.read_spans(scope, scope_spans)
+                reader = self.deriver.scope_dimensions
+                shared, each, rows = (reader.read_spans(scope, scope_spans) if self.shared_spans
+                                      else (None, reader.of(scope, scope_spans), None))
                 if shared is not None and rows is not None:
                     names.update(map(itemgetter(0), rows))
                     values.update(v for v in shared.values() if isinstance(v, str))
