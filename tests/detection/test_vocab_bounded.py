@@ -89,3 +89,76 @@ def test_findings_inside_the_zone_equal_those_outside(monkeypatch: pytest.Monkey
     unzoned = Detector(DetectionConfig()).detect(texts, [True] * len(texts))
     assert sum(map(len, zoned)) > 100
     assert zoned == unzoned
+
+
+def test_two_detectors_in_threads_renewing_the_zone_give_their_own_findings() -> None:
+    """Two detectors of one model in two threads (two pii processors in one process), the zone
+    renewed every few calls: each thread's findings are those of a detector running alone."""
+    import threading
+
+    texts = _unique_turns(40)
+    alone = Detector(DetectionConfig(cache={"max_entries": 0})).detect(texts, [True] * len(texts))
+    zone = zone_of(load_nlp(DetectionConfig().ner.model))
+    saved, renewals = zone.max_chars, zone.renewals
+    zone.max_chars = 1_500
+    results: dict[int, list] = {}
+    errors: list[BaseException] = []
+
+    def run(slot: int) -> None:
+        detector = Detector(DetectionConfig(cache={"max_entries": 0}))
+        try:
+            results[slot] = [detector.detect([text], [True])[0] for text in texts]
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        zone.max_chars = saved
+        zone.close()
+    assert not errors
+    assert zone.renewals - renewals >= 10
+    assert results[0] == alone and results[1] == alone
+
+
+def test_a_renewal_waits_for_the_block_of_another_thread() -> None:
+    """The zone's lock: while one thread reads Docs inside the zone, another thread that would
+    renew it (freeing those Docs' strings) waits until the first block ends."""
+    import threading
+
+    zone = zone_of(load_nlp(DetectionConfig().ner.model))
+    zone.close()
+    saved, renewals = zone.max_chars, zone.renewals
+    zone.max_chars = 10
+    inside, leave, done = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with zone.reading(100):  # past max_chars: the next block renews
+            inside.set()
+            leave.wait(10)
+
+    def second() -> None:
+        with zone.reading(1):
+            done.set()
+
+    try:
+        a = threading.Thread(target=first)
+        a.start()
+        assert inside.wait(10)
+        b = threading.Thread(target=second)
+        b.start()
+        assert not done.wait(0.3)  # blocked: no renewal under the first thread's Docs
+        assert zone.renewals == renewals
+        leave.set()
+        assert done.wait(10)
+        a.join(10)
+        b.join(10)
+        assert zone.renewals == renewals + 1
+    finally:
+        leave.set()
+        zone.max_chars = saved
+        zone.close()
