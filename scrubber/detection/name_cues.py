@@ -16,6 +16,7 @@ Each regex is matched against the text just before (ending at the token) or just
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _THANKS = (
@@ -64,7 +65,8 @@ _RELATIONS = (
 _QUESTIONS = r"who is|who's|wer ist|qui est|quién es|quem é|chi è|wie is"
 
 #: the cue words of STRONG_BEFORE without the spaces after them
-_STRONG_CUE = rf"(?:^|[^\w'’])(?:{_THANKS}|{_GREETINGS}|{_REQUESTS}|{_IDENTITY}|{_RELATIONS}|{_QUESTIONS})[:,.!]?"
+_STRONG_WORDS = rf"(?:{_THANKS}|{_GREETINGS}|{_REQUESTS}|{_IDENTITY}|{_RELATIONS}|{_QUESTIONS})[:,.!]?"
+_STRONG_CUE = rf"(?:^|[^\w'’]){_STRONG_WORDS}"
 #: a person's name comes next (the regex ends where the token starts)
 STRONG_BEFORE = re.compile(rf"(?:{_STRONG_CUE}[ \t]+|@)$", re.IGNORECASE)
 #: a reply that turns to the person: "Sure, hamza." (with its comma: "ok mark the task done" is no address)
@@ -73,15 +75,18 @@ _REPLIES = (
     r"klar|natürlich|genau|gerne|bien sûr|d'accord|parfait|claro|por supuesto|vale|perfecto|certo|"
     r"com certeza|beleza|certamente|perfetto|zeker|prima|oké|haan|ji haan|theek hai|thik hai"
 )
-_REPLY_CUE = rf"(?:^|[^\w'’])(?:{_REPLIES}),"
+_REPLY_WORDS = rf"(?:{_REPLIES}),"
+_REPLY_CUE = rf"(?:^|[^\w'’]){_REPLY_WORDS}"
 REPLY_BEFORE = re.compile(rf"{_REPLY_CUE}[ \t]+$", re.IGNORECASE)
 #: these precede names and things alike; one-letter words only in lower case ("com o joão", "a fernanda
 #: disse"), and never across a line break ("Tesla Model Y\ntowing capacity")
-WEAK_BEFORE = re.compile(
-    r"(?:^|[^\w'’])(?:(?i:with|w/|to|from|by|for|cc|attn|owner|assignee|reviewer|mit|von|für|an|avec|pour|"
+_WEAK_WORDS = (
+    r"(?:(?i:with|w/|to|from|by|for|cc|attn|owner|assignee|reviewer|mit|von|für|an|avec|pour|"
     r"par|de|con|para|por|com|per|da|met|aan|voor|van|door|ko|se|ke|ki|ka|"
-    r"says|said|wrote|asked|sagt|dit|dice|diz|dijo|disse|zegt)|o|a)[:,]?[ \t]+$"
+    r"says|said|wrote|asked|sagt|dit|dice|diz|dijo|disse|zegt)|o|a)[:,]?"
 )
+_WEAK_CUE = rf"(?:^|[^\w'’]){_WEAK_WORDS}"
+WEAK_BEFORE = re.compile(rf"{_WEAK_CUE}[ \t]+$")
 #: what follows a person (the regex starts right after the token)
 AFTER = re.compile(
     r"(?:'s\b|’s\b|\s+(?:said|says|asked|called|wrote|told|wants|wanted|needs|replied|mentioned|complained|"
@@ -112,7 +117,117 @@ def widest(pattern: str, flags: int = 0) -> int | None:
     return width if width < 1000 else None
 
 
-def ends_with_cue(regex: re.Pattern, cue_width: int | None, before: str, spaces: str | None = " \t") -> bool:
+#: non-ASCII characters that Python's case-insensitive matching equates with ASCII letters (ı, ſ, K, İ):
+#: a cue holding one could match ASCII text that `CueEnds` would not compare equal
+_ASCII_LOOK_ALIKES = frozenset("\u0131\u017f\u212a\u0130")
+
+
+def _spelled(pattern: str, flags: int = 0, limit: int = 50_000) -> list[str] | None:
+    """Every string `pattern` matches, assertions (`^`, `\\b`) read as nothing; None when the pattern is
+    not a finite set of at most `limit` strings made of literals, small classes, alternations and
+    bounded repeats (a negated class, a category such as `\\w`, an unbounded repeat)."""
+    try:
+        tree = re._parser.parse(pattern, flags)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 -- an internal of `re`: without it, no gate
+        return None
+    return _spell(tree, limit)
+
+
+def _spell(sequence, limit: int) -> list[str] | None:
+    parser = re._parser  # type: ignore[attr-defined]
+    out = [""]
+    for op, arg in sequence:
+        if op is parser.LITERAL:
+            options = [chr(arg)]
+        elif op is parser.IN:
+            options = []
+            for kind, value in arg:
+                if kind is parser.LITERAL:
+                    options.append(chr(value))
+                elif kind is parser.RANGE and value[1] - value[0] < 64:
+                    options.extend(chr(c) for c in range(value[0], value[1] + 1))
+                else:
+                    return None
+        elif op is parser.BRANCH:
+            options = []
+            for branch in arg[1]:
+                spelled = _spell(branch, limit)
+                if spelled is None:
+                    return None
+                options += spelled
+        elif op is parser.SUBPATTERN:
+            options = _spell(arg[3], limit)
+        elif op in (parser.MAX_REPEAT, parser.MIN_REPEAT) and arg[1] <= 3:
+            once = _spell(arg[2], limit)
+            if once is None:
+                return None
+            options = ["".join(p) for k in range(arg[0], arg[1] + 1) for p in itertools.product(once, repeat=k)]
+        elif op is parser.AT:
+            options = [""]  # an assertion reads no character: the strings without it are a superset
+        else:
+            return None
+        if options is None:
+            return None
+        out = [a + b for a in out for b in options]
+        if len(out) > limit:
+            return None
+    return out
+
+
+#: how many of a spelling's last characters `CueEnds` compares: enough to tell most words apart
+SPELLING_END = 12
+
+
+class CueEnds:
+    """Whether a cue of a known, finite set of spellings can end at a position: the spellings' last
+    `SPELLING_END` characters (spaces included), in lower case, compared with the text just before it.
+
+    Why: the searches for a cue before a lower-case name candidate (`ends_with_cue`) cost ~10 us each
+    against a few hundred cue words, and the word before a candidate is rarely a cue. A match of the
+    cue that ends at `end` ends with its spelling's end, so where none ends there (case-insensitively),
+    no search can succeed. Compared only where those characters are ASCII: there Python's
+    case-insensitive matching is ASCII lower case (`_ASCII_LOOK_ALIKES` aside, refused at build), and a
+    chunk with other characters cannot match; elsewhere the answer is "maybe"."""
+
+    __slots__ = ("longest", "_by_length")
+
+    def __init__(self, chunks: frozenset[str], longest: int):
+        """`chunks`: the ASCII spelling ends; `longest`: the longest end of any spelling, ASCII or not
+        (the window read: where it is ASCII, no end with another character can match)."""
+        by_length: dict[int, set[str]] = {}
+        for chunk in chunks:
+            by_length.setdefault(len(chunk), set()).add(chunk)
+        self._by_length = tuple((n, frozenset(by_length[n])) for n in sorted(by_length))
+        self.longest = longest
+
+    @classmethod
+    def of(cls, pattern: str, flags: int = 0) -> CueEnds | None:
+        """The gate of a cue pattern (without what comes after it), or None when it cannot be made sure of."""
+        spellings = _spelled(pattern, flags)
+        if not spellings or any(c in _ASCII_LOOK_ALIKES for s in spellings for c in s):
+            return None
+        if any(s[-1:].isspace() for s in spellings):
+            return None  # its match could end inside the run of spaces after it, not where that run starts
+        ends = {s[-SPELLING_END:] for s in spellings}
+        ascii_ends = frozenset(end.lower() for end in ends if end.isascii())  # "" (an empty spelling) lets all by
+        return cls(ascii_ends, max(map(len, ends)))
+
+    def may_end_at(self, text: str, end: int) -> bool:
+        window = text[max(0, end - self.longest):end]
+        if not window.isascii():
+            return True
+        window = window.lower()
+        size = len(window)
+        for n, chunks in self._by_length:
+            if n > size:
+                return False
+            if window[size - n:] in chunks:
+                return True
+        return False
+
+
+def ends_with_cue(regex: re.Pattern, cue_width: int | None, before: str, spaces: str | None = " \t",
+                  gate: CueEnds | None = None) -> bool:
     """`regex.search(before)` for a regex that is a cue of at most `cue_width` characters, then a run of
     `spaces` (None: any whitespace, `\\s`), then `$`; the same answer, from the end of `before` only.
 
@@ -124,23 +239,36 @@ def ends_with_cue(regex: re.Pattern, cue_width: int | None, before: str, spaces:
     tail = before[:-1] if before.endswith("\n") and spaces is not None else before
     if not tail or not (tail[-1] in spaces if spaces is not None else tail[-1].isspace()):
         return False
+    cue_end = len(tail.rstrip(spaces))
+    if gate is not None and not gate.may_end_at(tail, cue_end):
+        return False  # no spelling of the cue ends where the spaces start (`CueEnds`)
     if cue_width is None:
         return regex.search(before) is not None
-    cue_end = len(tail.rstrip(spaces))
     return regex.search(before, max(0, cue_end - cue_width)) is not None
 
 
 _STRONG_WIDTH = widest(_STRONG_CUE, re.IGNORECASE)
 _REPLY_WIDTH = widest(_REPLY_CUE, re.IGNORECASE)
+#: where a cue can end (`CueEnds`): the cue words without the bound before them, which reads one
+#: character more or none and so changes no spelling's last chunk
+_STRONG_ENDS = CueEnds.of(_STRONG_WORDS, re.IGNORECASE)
+_REPLY_ENDS = CueEnds.of(_REPLY_WORDS, re.IGNORECASE)
+_WEAK_WIDTH = widest(_WEAK_CUE)
+_WEAK_ENDS = CueEnds.of(_WEAK_WORDS)  # its one-letter words are case-sensitive: lower case compares more
 
 
 def strong_before(before: str) -> bool:
     """`STRONG_BEFORE.search(before)`, from the end of `before` (`ends_with_cue`); "@" is its other ending."""
     if before.endswith("@") or before.endswith("@\n"):
         return STRONG_BEFORE.search(before) is not None
-    return ends_with_cue(STRONG_BEFORE, _STRONG_WIDTH, before)
+    return ends_with_cue(STRONG_BEFORE, _STRONG_WIDTH, before, gate=_STRONG_ENDS)
 
 
 def reply_before(before: str) -> bool:
     """`REPLY_BEFORE.search(before)`, from the end of `before` (`ends_with_cue`)."""
-    return ends_with_cue(REPLY_BEFORE, _REPLY_WIDTH, before)
+    return ends_with_cue(REPLY_BEFORE, _REPLY_WIDTH, before, gate=_REPLY_ENDS)
+
+
+def weak_before(before: str) -> bool:
+    """`WEAK_BEFORE.search(before)`, from the end of `before` (`ends_with_cue`)."""
+    return ends_with_cue(WEAK_BEFORE, _WEAK_WIDTH, before, gate=_WEAK_ENDS)

@@ -62,6 +62,8 @@ _FOLLOWED = re.compile(
     rf"escreveu|ha detto|ha scritto|zei|schreef|ne kaha|ne bola|ji|can I|can you|could you|(?:\())"
 )
 _WORD_RUN = re.compile(r"\S+")
+#: the first letter of `_WORD`: each frame's name starts with one (case-sensitive frames, no IGNORECASE)
+_CAPITAL = re.compile(rf"[{_UP}]")
 
 
 def _clean(span: str) -> tuple[int, int, int] | None:
@@ -88,6 +90,8 @@ def cue_names(text: str) -> list[Finding]:
     like a name.
     """
     out = []
+    if not _CAPITAL.search(text):
+        return out  # every frame names a capitalised word (`_WORD`): a text without a capital holds none
     encoded: _Encoded | None = None
     for regex, loose, group, multi, single, kind in _FRAMES:
         if loose is None:

@@ -98,14 +98,22 @@ _STRONG_CUE = (
 )
 _STRONG_CUES_BEFORE = re.compile(rf"(?:{_STRONG_CUE}\s+)$", re.IGNORECASE)
 _STRONG_CUE_WIDTH = name_cues.widest(_STRONG_CUE, re.IGNORECASE)
+_STRONG_CUE_ENDS = name_cues.CueEnds.of(_STRONG_CUE, re.IGNORECASE)
 #: what follows a person's name in casual lower-case text: "ravi said", "meera's order", "aarav ko"
 _CUES_AFTER = re.compile(
     r"(?:'s|’s|\s+(?:said|says|asked|called|wrote|told|wants|wanted|replied|mentioned|complained|will|has|had|"
     r"ne|ko|ki|ka|ke|ji|sagte|hat|a dit|dijo|disse|ha detto|zei)\b)",
 )
 
-_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|that|these|those|some|any|no|every)\s+$",
-                                re.IGNORECASE)
+_DETERMINER = r"\b(?:the|a|an|my|your|his|her|our|their|this|that|these|those|some|any|no|every)"
+_DETERMINER_BEFORE = re.compile(_DETERMINER + r"\s+$", re.IGNORECASE)
+_DETERMINER_WIDTH = name_cues.widest(_DETERMINER, re.IGNORECASE)
+_DETERMINER_ENDS = name_cues.CueEnds.of(_DETERMINER, re.IGNORECASE)
+
+
+def _determiner_before(before: str) -> bool:
+    """`_DETERMINER_BEFORE.search(before)`, from the end of `before` (`name_cues.ends_with_cue`)."""
+    return name_cues.ends_with_cue(_DETERMINER_BEFORE, _DETERMINER_WIDTH, before, spaces=None, gate=_DETERMINER_ENDS)
 
 
 T = TypeVar("T")
@@ -446,19 +454,20 @@ def _lower_name_in_context(text: str, start: int, end: int, word: str, lex: Lexi
     if _popular_first_name(lex, word):
         return True
     before = text[max(0, start - 40):start]
-    if _CUES_AFTER.match(text, end) and not _DETERMINER_BEFORE.search(before):
+    if _CUES_AFTER.match(text, end) and not _determiner_before(before):
         return True
     if name_cues.reply_before(before) or name_cues.strong_before(before) \
-            or name_cues.ends_with_cue(_STRONG_CUES_BEFORE, _STRONG_CUE_WIDTH, before, spaces=None):
+            or name_cues.ends_with_cue(_STRONG_CUES_BEFORE, _STRONG_CUE_WIDTH, before, spaces=None,
+                                       gate=_STRONG_CUE_ENDS):
         return True
     if not _reads_as_first_name(lex, word):
         return False  # the weaker cues below also surround plain words and surnames-that-are-words
     if _reads_as_first_name_widely(lex, word) and name_cues.AFTER.match(text, end) \
-            and not _DETERMINER_BEFORE.search(before):
+            and not _determiner_before(before):
         return True  # any noun comes before "is" or "hat": a wider margin than the cues before a name
     if name_cues.SPEAKER_AFTER.match(text, end) and name_cues.LINE_START_BEFORE.search(before):
         return True
-    return bool(name_cues.WEAK_BEFORE.search(before)) or bool(_rare_name(lex, word) and _NAME_CUES_BEFORE.search(before))
+    return name_cues.weak_before(before) or bool(_rare_name(lex, word) and _NAME_CUES_BEFORE.search(before))
 
 
 @_per_word
