@@ -78,7 +78,7 @@ def _traces(rng: random.Random, shapes: list[list[str]]) -> bytes:
         group.resource.attributes.extend(_attributes(rng, shapes))
         scope = group.scope_spans.add()
         scope.scope.attributes.extend(_attributes(rng, shapes))
-        for i in range(rng.randint(1, 8)):
+        for _ in range(rng.randint(1, 8)):
             span = scope.spans.add(name=rng.choice(["GET /users/ada-obi-42", "SELECT", ""]))
             span.attributes.extend(_attributes(rng, shapes))
             if rng.random() < 0.3:

@@ -22,7 +22,7 @@ from scrubber.processors.pii import structured, urls
 from scrubber.processors.pii.catalog import Catalog, FieldNames, Role, Rule
 from scrubber.processors.pii.config import OperatorSpec
 from scrubber.processors.pii.keynames import probe_text
-from scrubber.processors.pii.plans import IDENTIFIER, QUIET_CONTENT, QUIET_PATTERNS, SKIP, URL, KeyPlans
+from scrubber.processors.pii.plans import IDENTIFIER, QUIET_CONTENT, QUIET_PATTERNS, URL, KeyPlans
 from scrubber.processors.pii.prepass import Prepass, Quiet
 from scrubber.pseudonym import TOKEN_RE
 from scrubber.residency.resolve import read as read_jurisdiction
