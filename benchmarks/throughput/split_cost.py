@@ -28,7 +28,7 @@ from scrubber.pdata import Signal
 from scrubber.processors.pii.assemble import build_engine
 from scrubber.processors.pii.config import PIIProcessorConfig
 from scrubber.processors.pii.keys import KeyStore
-from scrubber.processors.pii.offload import ContentCheck
+from scrubber.processors.pii.offload import ContentCheck, collector_paused
 
 
 class Side:
@@ -64,11 +64,12 @@ class Side:
         return main, worker, outs
 
     async def _worker(self, signal: Signal, data: bytes):
-        """What `RequestScrubber.run` does in the worker (offload.py)."""
-        request = signal.new_request()
-        request.ParseFromString(data)
-        report = await self.worker_engine.scrub(signal, request, self.detection)
-        return request.SerializeToString(), report
+        """What `RequestScrubber.run` does in the worker (offload.py), the collector paused alike."""
+        with collector_paused():
+            request = signal.new_request()
+            request.ParseFromString(data)
+            report = await self.worker_engine.scrub(signal, request, self.detection)
+            return request.SerializeToString(), report
 
 
 def measure(workload: str, n_requests: int, rounds: int, detection: Answered, config: PIIProcessorConfig) -> dict:

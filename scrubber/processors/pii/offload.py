@@ -25,9 +25,11 @@ identifiers are still pseudonymized; nothing is forwarded raw.
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from scrubber.detection.worker import worker_detector
 from scrubber.errors import JobFailed
@@ -89,10 +91,30 @@ class RequestScrubber:
     def run(self, payload: tuple[str, bytes]) -> tuple[bytes, ScrubReport]:
         name, data = payload
         signal = Signal(name)
-        request = signal.new_request()
-        request.ParseFromString(data)
-        report = self.loop.run_until_complete(self.engine.scrub(signal, request, self.detection))
-        return request.SerializeToString(), report
+        with collector_paused():
+            request = signal.new_request()
+            request.ParseFromString(data)
+            report = self.loop.run_until_complete(self.engine.scrub(signal, request, self.detection))
+            return request.SerializeToString(), report
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a worker scrubs one request, on again after (also
+    on an error; left off if it was off). A request's walk makes about a hundred tracked objects
+    per span (fields, quiet entries, pieces) that all die by reference counting when it ends
+    (`Walker.release` breaks its cycles): the generation-0 passes the allocations trigger
+    meanwhile only traverse and promote them, ~5% of a plain span's instructions (callgrind).
+    Cycles made during the scrub are collected by the first pass after it. Output is unchanged
+    (nothing in the engine runs code on collection; tests compare)."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 #: roles whose values are free text or documents worth the main process's shared findings cache
