@@ -137,6 +137,7 @@ def _spell(sequence, limit: int) -> list[str] | None:
     parser = re._parser  # type: ignore[attr-defined]
     out = [""]
     for op, arg in sequence:
+        options: list[str] | None
         if op is parser.LITERAL:
             options = [chr(arg)]
         elif op is parser.IN:

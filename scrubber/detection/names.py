@@ -17,6 +17,8 @@ import re2
 
 from scrubber.detection.finding import Finding
 from scrubber.detection.persons import NOT_NAME_WORDS
+from scrubber.detection.re2_scan import Encoded as _Encoded
+from scrubber.detection.re2_scan import guided_matches as _matches
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zà-öø-ÿß'’"
@@ -89,7 +91,7 @@ def cue_names(text: str) -> list[Finding]:
     ("with X", "customer X"), which only add evidence to a token that already looks
     like a name.
     """
-    out = []
+    out: list[Finding] = []
     if not _CAPITAL.search(text):
         return out  # every frame names a capitalised word (`_WORD`): a text without a capital holds none
     encoded: _Encoded | None = None
@@ -115,69 +117,6 @@ def cue_names(text: str) -> list[Finding]:
             if score > 0:
                 out.append(Finding("PERSON", start, end, score, kind))
     return out
-
-
-class _Encoded:
-    """A text with its UTF-8 bytes, and character offsets to byte offsets and back (RE2 reads bytes).
-
-    An ASCII text's offsets are the same in both; otherwise the conversions decode or encode only
-    what lies between the last offset converted and the next, since `_matches` asks in order."""
-
-    __slots__ = ("text", "data", "ascii", "_char", "_byte")
-
-    def __init__(self, text: str):
-        self.text = text
-        self.data = text.encode("utf-8", "surrogatepass")
-        self.ascii = len(self.data) == len(text)
-        self._char = self._byte = 0  # the last pair converted: character offset, byte offset
-
-    def byte_of(self, char: int) -> int:
-        if self.ascii:
-            return char
-        if char < self._char:
-            self._char = self._byte = 0
-        self._byte += len(self.text[self._char:char].encode("utf-8", "surrogatepass"))
-        self._char = char
-        return self._byte
-
-    def char_of(self, byte: int) -> int:
-        if self.ascii:
-            return byte
-        if byte < self._byte:
-            self._char = self._byte = 0
-        self._char += len(self.data[self._byte:byte].decode("utf-8", "surrogatepass"))
-        self._byte = byte
-        return self._char
-
-
-def _matches(regex: re.Pattern, loose: re2._Regexp, encoded: _Encoded) -> Iterator[re.Match]:
-    """`regex.finditer(text)`, trying `regex` only where its loose RE2 form (`loose_re2`) finds a match.
-
-    Why the same matches: `finditer` yields the match at the leftmost position, from where its
-    search starts (0, then each match's end), at which `regex` matches. `loose` matches at every
-    position where `regex` does (and at more), reading no character before it, so its leftmost
-    match from there starts at or before that position; `regex.match` at each such start, in order,
-    finds it (`match` at a position still reads the characters before it, as `finditer` does).
-    Why: most texts hold a cue word somewhere and almost no frame; `finditer` from the first cue
-    word tried every later position against a hundred cue words, RE2 jumps to the next candidate."""
-    text, data = encoded.text, encoded.data
-    at = 0  # byte offset where the next candidate is looked for
-    while True:
-        found = loose.search(data, at)
-        if found is None:
-            return
-        start = encoded.char_of(found.start())
-        m = regex.match(text, start)
-        if m is None:
-            at = encoded.byte_of(start + 1)
-            continue
-        if m.end() == start:  # an empty match (no frame has one): `finditer` goes on from there alike
-            yield from regex.finditer(text, start)
-            return
-        yield m
-        at = encoded.byte_of(m.end())
-        if at >= len(data):
-            return
 
 
 def loose_re2(regex: re.Pattern) -> re2._Regexp | None:

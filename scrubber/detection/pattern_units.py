@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Callable
 
 from scrubber.detection.context import near
 from scrubber.detection.finding import Finding
-from scrubber.detection.validators import LOOK_AROUND
 from scrubber.detection.patterns import encoded_for_re2, matches
+from scrubber.detection.validators import LOOK_AROUND
 
 if TYPE_CHECKING:
     from scrubber.detection.patterns import PatternEngine, _Compiled
@@ -383,7 +383,7 @@ class PatternUnits:
         """The local patterns on one paragraph, each candidate judged here as far as the paragraph tells."""
         engine = self.engine
         encoded = encoded_for_re2(unit) if engine.prefilter else None
-        indices = engine.prefilter.hits(unit, encoded and encoded.data) if engine.prefilter \
+        indices = engine.prefilter.hits(unit, encoded.data if encoded is not None else None) if engine.prefilter \
             else range(len(engine.compiled))
         out = []
         for i in sorted(indices):
