@@ -105,6 +105,8 @@ class _Maker:
         self.pool = _Pool() if workload != "world-unique" else None
         self.t = 1_770_000_000_000_000_000
         self.chats: list[dict] = []
+        self._seed = seed
+        self._chats_made = 0
 
     def chat(self, max_turns: int = 6) -> dict:
         """One of eight conversations in flight; a finished one is replaced."""
@@ -112,7 +114,10 @@ class _Maker:
         while len(self.chats) < 8:
             system = (self.rng.choice(self.pool.system) if self.pool else
                       f"You are an assistant. {self.voices.any().paragraph(nb_sentences=4)} Escalate to {self.voices.person()}.")
-            self.chats.append({"system": system, "history": [], "turn": 0, "turns": self.rng.randint(1, max_turns)})
+            self._chats_made += 1
+            self.chats.append({"system": system, "history": [], "turn": 0, "turns": self.rng.randint(1, max_turns),
+                               # 12 hex digits, from the seed and a count: the same in every process (not id())
+                               "id": f"{((self._seed << 24) | self._chats_made) % 16**12:012x}"})
         chat = self.rng.choice(self.chats)
         chat["turn"] += 1
         return chat
@@ -144,7 +149,7 @@ class _Maker:
                                                      ensure_ascii=False, separators=(",", ":"))),
             _kv("gen_ai.usage.input_tokens", self.rng.randint(500, 6000)),
             _kv("gen_ai.usage.output_tokens", self.rng.randint(20, 400)),
-            _kv("gen_ai.conversation.id", f"conv-{id(chat):x}")])
+            _kv("gen_ai.conversation.id", f"conv-{chat['id']}")])
 
     def rag_docs(self) -> Span:
         docs = self.docs(4)

@@ -41,8 +41,8 @@ _RULES = [{"key": "enduser.id", "role": "identifier", "operator": {"operator": "
           {"key": "server.address", "role": "identifier", "operator": {"operator": "redact"}}]
 CONFIGS = {"default": {}, "audit": {"audit": {"attributes": True}}, "rules": {"rules": _RULES},
            "nokey": {}, "exemplars": {"metrics": {"exemplars": "scrub"}}}
-#: the world-* generators name conversations by `id()` (differs per process): made stable here,
-#: at the same length (the protobuf length prefixes stay right)
+#: the world-* generators named conversations by `id()` (it differed per process; now from the seed,
+#: 12 hex digits like the id()s the hashes were recorded with): kept stable here, at the same length
 _CONVERSATION = re.compile(rb"conv-[0-9a-f]+")
 
 
