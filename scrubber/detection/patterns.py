@@ -26,7 +26,7 @@ from scrubber.detection.config import DetectionConfig, PatternSpec
 from scrubber.detection.context import ContextWords, compile_words, near
 from scrubber.detection.finding import Finding
 from scrubber.detection.phones import make_phone_validator
-from scrubber.detection.re2_scan import Encoded, ascii_loose_re2, guided_matches
+from scrubber.detection.re2_scan import Encoded, ascii_loose_re2, guided_matches, spaces_written_out
 from scrubber.detection.validators import VALIDATORS, Validator
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,8 @@ class Re2SetPrefilter:
     """Which patterns have at least one match in a text, in one RE2 `Set` scan.
 
     RE2's `\\b`, `\\d` and `\\w` are ASCII, as are ours (patterns compile with
-    `re.ASCII`), so the set never misses a pattern that `re` would match. A
+    `re.ASCII`); its `\\s` lacks the vertical tab, so `\\s` is written out (`spaces_written_out`):
+    the set never misses a pattern that `re` would match. A
     pattern RE2 cannot compile (look-around in a custom pattern) always runs.
     """
 
@@ -83,7 +84,7 @@ class Re2SetPrefilter:
         self._ids: list[int] = []
         for i, (regex, ignore_case) in enumerate(regexes):
             try:
-                self._set.Add(("(?i)" if ignore_case else "") + regex)
+                self._set.Add(("(?i)" if ignore_case else "") + spaces_written_out(regex))
             except Exception:  # re2 raises a bare error type per failure
                 log.info("pattern outside RE2 syntax runs without prefilter")
                 self.always.add(i)

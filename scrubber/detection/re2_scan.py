@@ -90,6 +90,32 @@ def guided_matches(regex: re.Pattern, loose, encoded: Encoded) -> Iterator[re.Ma
             return
 
 
+def spaces_written_out(pattern: str) -> str:
+    """`pattern` with each `\\s` written out as Python's ASCII whitespace, for RE2 (whose `\\s` lacks the
+    vertical tab), so that RE2 matches a vertical tab wherever `re.ASCII` does. Nothing else changes."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            out.append((_ASCII_SPACES if in_class else f"[{_ASCII_SPACES}]") if pattern[i + 1] == "s" else pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            j = i + 1
+            j += pattern.startswith("^", j)
+            j += pattern.startswith("]", j)  # a leading "]" is a literal in both
+            out.append(pattern[i:j])
+            in_class, i = True, j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def ascii_loose_re2(pattern: str, ignore_case: bool):
     """An RE2 regex matching wherever `re.compile(pattern, re.ASCII | (re.IGNORECASE if ignore_case))`
     does, or None when that cannot be made sure of.
