@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from scrubber.detection.finding import Finding
@@ -117,7 +117,7 @@ class RunCache:
             else:
                 found[run] = cached
         if misses:
-            with spacy_memory_zone(ner, "en", sum(map(len, misses))):  # every Doc read to its findings inside
+            with spacy_memory_zone(ner, "en", misses):  # every Doc read to its findings inside
                 artifacts = ner.engine.process_batch(misses, "en", batch_size=ner.config.batch_size)
                 for run, (_, nlp_artifacts) in zip(misses, artifacts):
                     found[run] = ner._findings(run, 0, nlp_artifacts)
@@ -129,14 +129,15 @@ class RunCache:
         return [self.units.combine(ner, fingerprint, text, model) for text, model in zip(texts, out)]
 
 
-def spacy_memory_zone(ner, language: str, chars: int = 0):
-    """The block in which spaCy's pipeline for `language` may run: its `RollingZone`
+def spacy_memory_zone(ner, language: str, texts: Sequence[str] = ()):
+    """The block in which spaCy's pipeline for `language` runs on `texts`: its `RollingZone`
     (`spacy_zone.py`), so the vocabulary stays bounded however long the process lives and the
-    tokenizer stays warm from call to call. Every Doc must be read to its findings inside it."""
+    lexemes and tokenizer cache stay warm from call to call. Every Doc must be read to its
+    findings inside it."""
     from scrubber.detection.spacy_zone import zone_of
 
     nlp = getattr(ner.engine, "nlp", {}).get(language)
-    return zone_of(nlp).reading(chars) if nlp is not None else contextlib.nullcontext()
+    return zone_of(nlp).reading(texts) if nlp is not None else contextlib.nullcontext()
 
 
 def _shifted(f: Finding, offset: int) -> Finding:

@@ -451,7 +451,7 @@ class NerDetector:
         if pieces:
             from scrubber.detection.cache import spacy_memory_zone
 
-            with spacy_memory_zone(self, "en", sum(len(p[2]) for p in pieces)):  # Docs read inside it
+            with spacy_memory_zone(self, "en", [p[2] for p in pieces]):  # Docs read inside it
                 artifacts = self.engine.process_batch(
                     [p[2] for p in pieces], "en", batch_size=self.config.batch_size
                 )

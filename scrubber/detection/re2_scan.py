@@ -90,30 +90,55 @@ def guided_matches(regex: re.Pattern, loose, encoded: Encoded) -> Iterator[re.Ma
             return
 
 
-def spaces_written_out(pattern: str) -> str:
-    """`pattern` with each `\\s` written out as Python's ASCII whitespace, for RE2 (whose `\\s` lacks the
-    vertical tab), so that RE2 matches a vertical tab wherever `re.ASCII` does. Nothing else changes."""
-    out: list[str] = []
+def pattern_pieces(pattern: str) -> Iterator[tuple[int, str, bool]]:
+    """`(position, piece, inside a class)` for each piece of a regex, then `(len, "", a class is
+    still open)`. A piece is an escape (a backslash and the character after it; a lone trailing
+    backslash alone), a class opener (`[` or `[^`, with a leading `]`, a literal in both engines),
+    or one character. The one walk of a pattern that `spaces_written_out` and `ascii_loose_re2`
+    both read, so they agree on what is inside a class."""
     i, n = 0, len(pattern)
     in_class = False
     while i < n:
         ch = pattern[i]
         if ch == "\\" and i + 1 < n:
-            out.append((_ASCII_SPACES if in_class else f"[{_ASCII_SPACES}]") if pattern[i + 1] == "s" else pattern[i:i + 2])
+            yield i, pattern[i:i + 2], in_class
             i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
+        elif ch == "[" and not in_class:
             j = i + 1
             j += pattern.startswith("^", j)
-            j += pattern.startswith("]", j)  # a leading "]" is a literal in both
-            out.append(pattern[i:j])
+            j += pattern.startswith("]", j)
+            yield i, pattern[i:j], False
             in_class, i = True, j
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+        else:
+            yield i, ch, in_class
+            in_class = in_class and ch != "]"
+            i += 1
+    yield n, "", in_class
+
+
+def _spaces(piece: str, in_class: bool) -> str:
+    """`\\s` as Python's ASCII whitespace (the bare characters inside a class, a class of them outside);
+    any other piece as it is."""
+    if piece != "\\s":
+        return piece
+    return _ASCII_SPACES if in_class else f"[{_ASCII_SPACES}]"
+
+
+def spaces_written_out(pattern: str) -> str:
+    """`pattern` with each `\\s` written out as Python's ASCII whitespace, for RE2 (whose `\\s` lacks the
+    vertical tab), so that RE2 matches a vertical tab wherever `re.ASCII` does. Nothing else changes."""
+    return "".join(_spaces(piece, in_class) for _, piece, in_class in pattern_pieces(pattern))
+
+
+def _loose_char_allowed(pattern: str, i: int, ch: str) -> bool:
+    """Whether `ch`, at `i` outside a class, means the same in RE2 (see `ascii_loose_re2`)."""
+    if ch in "^$":
+        return False
+    if ch == "(" and pattern.startswith("(?", i) and not pattern.startswith(_SAME_GROUPS, i):
+        return False
+    if ch in "*+?}" and pattern.startswith("+", i + 1):
+        return False  # possessive
+    return not (ch == "{" and pattern.startswith("{,", i))
 
 
 def ascii_loose_re2(pattern: str, ignore_case: bool):
@@ -126,54 +151,28 @@ def ascii_loose_re2(pattern: str, ignore_case: bool):
     but `(?:`, `(?P<name>` and `(?i`, possessive or atomic forms, `{,n}` (a literal in RE2), and any
     escape not listed as read alike (back-references, `\\A`, `\\Z`, `\\x`, `\\u`...)."""
     out: list[str] = []
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            if i + 1 >= n:
+    for i, piece, in_class in pattern_pieces(pattern):
+        if not piece:  # the end
+            if in_class:
                 return None
-            nxt = pattern[i + 1]
-            if nxt == "s":
-                out.append(_ASCII_SPACES if in_class else f"[{_ASCII_SPACES}]")
-            elif nxt.isalnum() and nxt not in (_SAME_CLASS_ESCAPES if in_class else _SAME_ESCAPES):
+            break
+        if piece[0] == "\\":
+            nxt = piece[1:]
+            if not nxt or not nxt.isascii():
                 return None
-            elif not nxt.isascii():
+            if nxt != "s" and nxt.isalnum() and nxt not in (_SAME_CLASS_ESCAPES if in_class else _SAME_ESCAPES):
                 return None
-            else:
-                out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            if ch == "[" and pattern.startswith(("[:", "[=", "[."), i):
+            out.append(_spaces(piece, in_class))
+        elif in_class:
+            if piece == "[" and pattern.startswith(("[:", "[=", "[."), i):
                 return None  # POSIX classes mean something in RE2, nothing in Python
-            if ch == "]":
-                in_class = False
-            out.append(ch)
-            i += 1
-            continue
-        if ch == "[":
-            in_class = True
-            j = i + 1
-            if pattern.startswith("^", j):
-                j += 1
-            if pattern.startswith("]", j):
-                j += 1  # a leading "]" is a literal in both
-            out.append(pattern[i:j])
-            i = j
-            continue
-        if ch in "^$":
+            out.append(piece)
+        elif piece[0] == "[":
+            out.append(piece)
+        elif not _loose_char_allowed(pattern, i, piece):
             return None
-        if ch == "(" and pattern.startswith("(?", i) and not pattern.startswith(_SAME_GROUPS, i):
-            return None
-        if ch in "*+?}" and i + 1 < n and pattern[i + 1] == "+":
-            return None  # possessive
-        if ch == "{" and pattern.startswith("{,", i):
-            return None
-        out.append(ch)
-        i += 1
-    if in_class:
-        return None
+        else:
+            out.append(piece)
     options = re2.Options()
     options.max_mem = LOOSE_MAX_MEM
     try:
