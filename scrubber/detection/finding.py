@@ -16,6 +16,11 @@ class Finding:
     score: float
     detector: str  # "pattern" | "ner"
 
+    def __reduce__(self):
+        """Pickled as a call of the constructor. The slots dataclass' own state functions call
+        `fields()` on every finding: ~3.5 us a finding each way on the pool's pipe, against ~1."""
+        return (Finding, (self.entity_type, self.start, self.end, self.score, self.detector))
+
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Non-overlapping findings, sorted by start, covering every character any finding covered.

@@ -108,3 +108,16 @@ def test_in_process_service(ner_detector: Detector) -> None:
 
     out = asyncio.run(run())
     assert out == ner_detector.detect(TEXTS[:2], [True, True]) + ner_detector.detect(TEXTS[3:4], [False])
+
+
+def test_findings_cross_a_pickle_as_they_were() -> None:
+    """Findings travel from the pool's workers pickled (`Finding.__reduce__`): equal, hashable,
+    frozen, and of the same type after the trip."""
+    import pickle
+
+    findings = [Finding("PERSON", 8, 19, 0.87, "ner"), Finding("CREDIT_CARD", 26, 45, 1.0, "pattern")]
+    back = pickle.loads(pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == findings and [type(f) for f in back] == [Finding, Finding]
+    assert {hash(f) for f in back} == {hash(f) for f in findings}
+    with pytest.raises(AttributeError):
+        back[0].start = 0  # type: ignore[misc]
