@@ -107,19 +107,24 @@ class RollingZone:
         return self._chars >= limit
 
     def _read(self, texts: Sequence[str]) -> None:
+        counting = len(self.warmed) < WARM_LIMIT
         for text in texts:
             self._chars += len(text)
-            if len(self._counts) < COUNTED_CHUNKS:
+            if counting and len(self._counts) < COUNTED_CHUNKS:
                 self._counts.update(text.split())
 
     def _warm(self) -> None:
         """Tokenize, outside any zone, the lower-case chunks the last zone read often (see above)."""
         room = WARM_LIMIT - len(self.warmed)
-        chunks = [c for c, n in self._counts.most_common() if n >= WARM_COUNT and c not in self.warmed and warmable(c)]
-        self._counts = Counter()
-        if room <= 0 or not chunks:
+        counts, self._counts = self._counts, Counter()
+        if room <= 0:
             return
-        chunks = chunks[:room]
+        warmed = self.warmed
+        chunks = [c for c, n in counts.items() if n >= WARM_COUNT and c not in warmed and warmable(c)]
+        if not chunks:
+            return
+        if len(chunks) > room:  # the most read first
+            chunks = sorted(chunks, key=counts.__getitem__, reverse=True)[:room]
         self._nlp.tokenizer(" ".join(chunks))
         self.warmed.update(chunks)
 
