@@ -71,6 +71,14 @@ class Re2SetPrefilter:
     `re.ASCII`); its `\\s` lacks the vertical tab, so `\\s` is written out (`spaces_written_out`):
     the set never misses a pattern that `re` would match. A
     pattern RE2 cannot compile (look-around in a custom pattern) always runs.
+
+    Why a DFA failure cannot read as "no match" (the binding drops `Set::Match`'s error, and a
+    failed search returns nothing, which would skip every pattern): RE2's set compiler runs one DFA
+    search and fails the compile when the DFA cannot work (a set has no NFA to fall back to), and
+    a many-match search never bails out on a thrashing cache (`dfa.cc`: the bail-out is guarded by
+    `kind_ != Prog::kManyMatch`); it flushes and goes on. So too small a budget fails here, at build
+    time (below ~2 MB for the built-in table), and at the smallest budget that compiles, texts that
+    thrash the cache get the same hits (`tests/detection/test_re2_scan.py`).
     """
 
     def __init__(self, regexes: Sequence[tuple[str, bool]]):

@@ -107,3 +107,51 @@ def test_the_re2_set_prefilter_sees_a_vertical_tab_as_a_space():
                  for name in ("re", "re2")}
     assert sum(map(len, by_engine["re"])) > 100
     assert by_engine["re2"] == by_engine["re"]
+
+
+def _table() -> list[tuple[str, bool]]:
+    from scrubber.detection.patterns import active_specs
+
+    return [(spec.regex, spec.ignore_case) for spec in active_specs(DetectionConfig())]
+
+
+def _thrashing_texts(n: int, seed: int) -> list[str]:
+    """Long texts of many different characters: each one fills the DFA's state cache again and again."""
+    rng = random.Random(seed)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-+@/()#=_\n\tßéü中文"
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(50, 20_000))) for _ in range(n)]
+
+
+def test_a_prefilter_budget_too_small_fails_to_compile_not_to_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RE2's `Set::Match` reports a DFA failure as "no match" (the binding drops its error), which
+    would skip every pattern: a leak. It cannot happen after `Compile` succeeds: RE2's set compiler
+    runs a DFA search and fails when the DFA cannot work, and a many-match search never gives up on
+    a thrashing cache. So a budget too small is an error at build time, never a silent miss."""
+    import scrubber.detection.patterns as patterns
+
+    monkeypatch.setattr(patterns, "PREFILTER_MAX_MEM", 1 << 20)
+    with pytest.raises(Exception, match="compile"):
+        patterns.Re2SetPrefilter(_table())
+
+
+def test_at_the_smallest_budget_that_compiles_the_prefilter_misses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other half of the argument above, measured: at the least memory the table compiles with,
+    texts that thrash the DFA's cache get the hits they get at the shipped budget."""
+    import scrubber.detection.patterns as patterns
+
+    table = _table()
+    shipped = patterns.Re2SetPrefilter(table)
+    low, high = 1 << 20, patterns.PREFILTER_MAX_MEM  # fails, compiles
+    while high - low > 4096:
+        middle = (low + high) // 2
+        monkeypatch.setattr(patterns, "PREFILTER_MAX_MEM", middle)
+        try:
+            patterns.Re2SetPrefilter(table)
+            high = middle
+        except Exception:  # noqa: BLE001 -- re2 raises a bare error type
+            low = middle
+    monkeypatch.setattr(patterns, "PREFILTER_MAX_MEM", high)
+    tight = patterns.Re2SetPrefilter(table)
+    texts = _thrashing_texts(40, 9) + _corpus_texts("tune")[:300] + EDGES
+    assert high < 8 << 20  # a real squeeze: far below the shipped 32 MB
+    assert [tight.hits(t) for t in texts] == [shipped.hits(t) for t in texts]
