@@ -24,6 +24,7 @@ import json
 import re
 import time
 
+from benchmarks.detection_cost import run_with_one_blas_thread
 from benchmarks.detection_cost.world import measure, request_texts
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -59,6 +60,7 @@ def first_seen_cpu(requests: list[list[str]], warm: int) -> float:
 
 
 def main() -> None:
+    run_with_one_blas_thread()
     from benchmarks.throughput import references
     from benchmarks.throughput.world import SPANS_PER_REQUEST
 

@@ -22,6 +22,8 @@ import json
 import pstats
 import time
 
+from benchmarks.detection_cost import run_with_one_blas_thread
+
 
 def _leaves(value):
     if isinstance(value, str):
@@ -111,6 +113,7 @@ def compare(workload: str, n_requests: int, warm: int, rounds: int) -> list[dict
 
 
 def main() -> None:
+    run_with_one_blas_thread()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workload", action="append")
     parser.add_argument("--requests", type=int, default=20)
