@@ -173,3 +173,17 @@ def test_sentence_gate_can_be_switched_off() -> None:
     assert gated == []
     city = "We got your note. Berlin is lovely in june. see you there."
     assert [city[f.start:f.end] for f in Detector(DetectionConfig()).detect([city], [True])[0]] == ["Berlin"]
+
+
+def test_the_batch_size_changes_no_finding() -> None:
+    """`ner.batch_size` only groups runs for spaCy's matrix products (64 by default):
+    findings on world chat turns and RAG texts are those of batches of 5 and of 300."""
+    from benchmarks.detection_cost.world import request_texts
+
+    texts = list(dict.fromkeys(t for request in request_texts("world-rag-concat", 6) for t in request))
+    found = {}
+    for size in (5, 128, 300):
+        detector = Detector(DetectionConfig(ner={"batch_size": size}, cache={"max_entries": 0}))
+        found[size] = detector.detect(texts, [True] * len(texts))
+    assert sum(f.entity_type == "PERSON" for text in found[128] for f in text) >= 20
+    assert found[5] == found[128] == found[300]
