@@ -18,9 +18,10 @@ suffix and infix rules again: 0.30 s against 0.11 s with a warm cache on world-r
 37,000 first-seen tokens, ~15% of spaCy's time. So a zone counts the whitespace-delimited chunks
 it reads, and when it is renewed, the chunks read at least `WARM_COUNT` times are tokenized once
 *outside* any zone: their strings and cache entries then stay for good, and later zones read them
-from the cache. Only chunks that cannot carry a personal value are warmed (lower-case letters
-and punctuation: no digit, no capital, no `@`, `/` or `=`), because what is warmed is kept for the
-process's life, and at most `WARM_LIMIT` of them, so the memory stays bounded. The first zone is
+from the cache. Only lower-case words are warmed (letters with punctuation around them: no digit,
+no capital, no `@`, `/` or `=`), which leaves out names as written, numbers, e-mails, URLs and ids,
+because what is warmed is kept for the process's life; and at most `WARM_LIMIT` of them, so the
+memory stays bounded. The first zone is
 renewed after a tenth of `max_chars`, so the cache fills early. Findings are the same either way:
 the tokenizer's cache holds exactly the tokens its rules give, and a lexeme's attributes are
 functions of its string (`tests/detection/test_vocab_bounded.py`).
@@ -57,7 +58,7 @@ _zones_lock = threading.Lock()
 
 def warmable(chunk: str) -> bool:
     """A chunk worth keeping in spaCy's tokenizer cache for good: a lower-case word (letters of
-    any script) with punctuation around it. Names, numbers, e-mails, URLs and ids never are."""
+    any script) with punctuation around it; not a capitalised name, a number, an e-mail, a URL or an id."""
     word = chunk.strip(_PUNCTUATION)
     return len(chunk) <= WARM_CHUNK_CHARS and word.isalpha() and word.islower()
 
