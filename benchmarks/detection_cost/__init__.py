@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
-#: what a pool worker sets before numpy loads (`scrubber/extensions/worker_pool/worker.py`)
-BLAS_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+from scrubber.extensions.worker_pool.worker import BLAS_THREAD_VARS
+
+#: what a pool worker sets before numpy loads
+BLAS_ONE_THREAD = dict.fromkeys(BLAS_THREAD_VARS, "1")
 
 
 def run_with_one_blas_thread() -> None:

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.detection_cost import BLAS_ONE_THREAD
+
 ROOT = Path(__file__).resolve().parents[2]
 
 _RUN = r"""
@@ -42,7 +44,7 @@ def corpus_texts() -> list[str]:
 
 
 def measure(src: Path, texts_file: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": str(src), **BLAS_ONE_THREAD}
     out = subprocess.run([sys.executable, "-c", _RUN, str(texts_file)], cwd=src, env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])["texts_per_s"]

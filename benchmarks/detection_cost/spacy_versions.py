@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.detection_cost import BLAS_ONE_THREAD
+
 ROOT = Path(__file__).resolve().parents[2]
 
 _RUN = r"""
@@ -80,8 +82,7 @@ def install(version: str, cache: Path) -> Path:
 
 
 def measure(target: Path, runs_file: Path, repeat: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": f"{target}{os.pathsep}{ROOT}", "OMP_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": f"{target}{os.pathsep}{ROOT}", **BLAS_ONE_THREAD}
     out = subprocess.run([sys.executable, "-c", _RUN, str(runs_file), str(repeat)], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from benchmarks.detection_cost import BLAS_ONE_THREAD
+
 
 def one_side(workload: str, warm: int, requests: int, on: bool) -> dict:
     """In this process: fill a zone, renew it (warming if `on`), tokenize the next runs twice."""
@@ -67,7 +69,7 @@ def main() -> None:
     if args.side:
         print(json.dumps(one_side(args.workload, args.warm, args.requests, args.side == "on")), flush=True)
         return
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, **BLAS_ONE_THREAD}
     for _ in range(args.rounds):
         for side in ("off", "on"):
             subprocess.run([sys.executable, "-m", "benchmarks.detection_cost.tokenizer_warm", "--workload", args.workload,

@@ -131,9 +131,9 @@ class RunCache:
 
 def spacy_memory_zone(ner, language: str, texts: Sequence[str] = ()):
     """The block in which spaCy's pipeline for `language` runs on `texts`: its `RollingZone`
-    (`spacy_zone.py`), so the vocabulary stays bounded however long the process lives and the
-    lexemes and tokenizer cache stay warm from call to call. Every Doc must be read to its
-    findings inside it."""
+    (`spacy_zone.py`), so the vocabulary stays bounded however long the process lives, lexemes
+    are reused from call to call and the tokenizer cache is filled at renewals. Every Doc must be
+    read to its findings inside it."""
     from scrubber.detection.spacy_zone import zone_of
 
     nlp = getattr(ner.engine, "nlp", {}).get(language)

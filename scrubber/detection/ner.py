@@ -451,10 +451,9 @@ class NerDetector:
         if pieces:
             from scrubber.detection.cache import spacy_memory_zone
 
-            with spacy_memory_zone(self, "en", [p[2] for p in pieces]):  # Docs read inside it
-                artifacts = self.engine.process_batch(
-                    [p[2] for p in pieces], "en", batch_size=self.config.batch_size
-                )
+            runs = [p[2] for p in pieces]
+            with spacy_memory_zone(self, "en", runs):  # Docs read inside it
+                artifacts = self.engine.process_batch(runs, "en", batch_size=self.config.batch_size)
                 for (index, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts):
                     out[index].extend(self._findings(piece, offset, nlp_artifacts))
         return [self._combine(text, found) for text, found in zip(texts, out)]

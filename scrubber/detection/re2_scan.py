@@ -162,17 +162,13 @@ def ascii_loose_re2(pattern: str, ignore_case: bool):
                 return None
             if nxt != "s" and nxt.isalnum() and nxt not in (_SAME_CLASS_ESCAPES if in_class else _SAME_ESCAPES):
                 return None
-            out.append(_spaces(piece, in_class))
+            piece = _spaces(piece, in_class)
         elif in_class:
             if piece == "[" and pattern.startswith(("[:", "[=", "[."), i):
                 return None  # POSIX classes mean something in RE2, nothing in Python
-            out.append(piece)
-        elif piece[0] == "[":
-            out.append(piece)
-        elif not _loose_char_allowed(pattern, i, piece):
+        elif piece[0] != "[" and not _loose_char_allowed(pattern, i, piece):
             return None
-        else:
-            out.append(piece)
+        out.append(piece)
     options = re2.Options()
     options.max_mem = LOOSE_MAX_MEM
     try:
