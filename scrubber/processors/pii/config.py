@@ -107,8 +107,11 @@ class PIIProcessorConfig(PoolChoice):
     #: with `pool.scope: requests`, which requests go to the workers whole: `all`, or
     #: `without_content`: only those with no content attribute (GenAI messages, prompts, documents,
     #: JSON) and no log body; the others stay here with only their texts on the pool, whose one
-    #: findings cache in this process keeps hitting on recurring content (offload.py)
-    whole_requests: Literal["all", "without_content"] = "all"
+    #: findings cache in this process keeps hitting on recurring content (offload.py);
+    #: `mostly_plain`: those in which fewer than half of the items (spans, log records, data
+    #: points) carry content, so a service's plain spans with a few GenAI ones among them are
+    #: walked on a worker too (`offload.MOSTLY_CONTENT_SHARE`)
+    whole_requests: Literal["all", "without_content", "mostly_plain"] = "all"
     #: user key rules, before the shipped catalog
     rules: list[KeyRule] = Field(default_factory=list)
     #: keys declared safe (never scanned); `*` and `{i}` patterns allowed

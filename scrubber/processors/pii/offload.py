@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -125,6 +126,11 @@ MAX_PLAIN_KEYS = 8192
 CHUNK = 16
 #: key lists of spans (`span_keys` blobs) found plain that are kept at most; beyond, afresh
 MAX_PLAIN_SPANS = 4096
+#: `whole_requests: mostly_plain`: a request stays in the main process when at least this share of its
+#: items carry content (a GenAI request: its texts recur, and the one findings cache here keeps
+#: hitting on them); with fewer (a service's plain spans and a few GenAI ones) the walk of its
+#: plain items is most of its cost, and it goes to a worker whole
+MOSTLY_CONTENT_SHARE = 0.5
 
 
 def carries_content(request: Request, lookup: Callable[[str], Rule]) -> bool:
@@ -150,29 +156,64 @@ class ContentCheck:
         self.plain_spans: set[bytes] = set()
 
     def __call__(self, request: Request) -> bool:
-        for group in resource_groups(request):
-            if self._any_content([kv.key for kv in group.resource.attributes]):
-                return True
-            for scope_group in scope_groups(group):
-                if self._any_content([kv.key for kv in scope_group.scope.attributes]):
-                    return True
-                if self._items_content(scope_items(scope_group)):
-                    return True
-        return False
+        """Whether any item of `request` carries content (`without_content`'s question)."""
+        return self.content_items(request, stop_at=1)[0] > 0
 
     def traces(self, data: bytes) -> bool:
-        """`self(request)` for the trace request serialized as `data`, read through `span_keys`:
-        the same verdict, from the same keys. Each span is its key list's blob; a scope group
+        """`self(request)` for the trace request serialized as `data` (see `trace_content_items`)."""
+        return self.trace_content_items(data, stop_at=1)[0] > 0
+
+    def mostly_content(self, signal: Signal, request: Request, data: bytes) -> bool:
+        """Whether at least MOSTLY_CONTENT_SHARE of the items of `request` (serialized: `data`)
+        carry content: what `whole_requests: mostly_plain` keeps in the main process."""
+        if signal == Signal.TRACES:
+            keys = trace_keys(data)  # read once: plain requests are the hot path
+            total = sum(len(scope.spans) for group in keys.resource_spans for scope in group.scope_spans)
+            counted = self._trace_counts(keys, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
+        else:
+            total = sum(1 for group in resource_groups(request) for scope in scope_groups(group) for _ in scope_items(scope))
+            counted = self.content_items(request, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
+        content, total = counted
+        return total > 0 and content >= MOSTLY_CONTENT_SHARE * total
+
+    def content_items(self, request: Request, stop_at: int) -> tuple[int, int]:
+        """(items carrying content, items counted): an item carries content when its resource's,
+        its scope's, its own or (spans) its events' attributes hold a content key, or (logs) it
+        has a body. Counting stops once `stop_at` items carry content."""
+        content = total = 0
+        for group in resource_groups(request):
+            resource = self._any_content([kv.key for kv in group.resource.attributes])
+            for scope_group in scope_groups(group):
+                items = list(scope_items(scope_group))
+                total += len(items)
+                if resource or self._any_content([kv.key for kv in scope_group.scope.attributes]):
+                    content += len(items)
+                else:
+                    content += self._items_content(items)
+                if content >= stop_at:
+                    return content, total
+        return content, total
+
+    def trace_content_items(self, data: bytes, stop_at: int) -> tuple[int, int]:
+        """`content_items` for the trace request serialized as `data`, read through `span_keys`:
+        the same counts, from the same keys. Each span is its key list's blob; a scope group
         whose blobs were all found plain before costs one set comparison, a new blob has its
         keys looked at as `_any_content` does and is kept if they are all plain."""
+        return self._trace_counts(trace_keys(data), stop_at)
+
+    def _trace_counts(self, keys, stop_at: int) -> tuple[int, int]:
         seen = self.plain_spans
-        for group in trace_keys(data).resource_spans:
-            if self._any_content([kv.key for kv in group.resource.attributes]):
-                return True
+        content = total = 0
+        for group in keys.resource_spans:
+            resource = self._any_content([kv.key for kv in group.resource.attributes])
             for scope_group in group.scope_spans:
-                if self._any_content([kv.key for kv in scope_group.scope.attributes]):
-                    return True
                 spans = scope_group.spans
+                total += len(spans)
+                if resource or self._any_content([kv.key for kv in scope_group.scope.attributes]):
+                    content += len(spans)
+                    if content >= stop_at:
+                        return content, total
+                    continue
                 blobs = [span.SerializeToString() for span in spans]
                 if seen.issuperset(blobs):
                     continue
@@ -182,30 +223,37 @@ class ContentCheck:
                     keys = [kv.key for kv in span.attributes]
                     keys += [kv.key for event in span.events for kv in event.attributes]
                     if self._any_content(keys):
-                        return True
+                        content += 1
+                        if content >= stop_at:
+                            return content, total
+                        continue
                     if len(seen) >= MAX_PLAIN_SPANS:
                         seen.clear()
                     seen.add(blob)
-        return False
+        return content, total
 
-    def _items_content(self, items) -> bool:
-        """Whether any item's attributes (or its events', for spans) hold content, or any log
-        record has a body: the keys of CHUNK items at a time in one list, so a plain group costs
-        a few set comparisons and a request with content stops soon after its first such item."""
-        items = list(items)
+    def _items_content(self, items: list) -> int:
+        """How many items' attributes (or their events', for spans) hold content, or (logs) have a
+        body: the keys of CHUNK items at a time in one list, so a plain group costs a few set
+        comparisons; only a chunk that holds content is looked at item by item."""
         if not items:
-            return False
+            return 0
         logs, spans = hasattr(items[0], "body"), hasattr(items[0], "events")
+        content = 0
         for start in range(0, len(items), CHUNK):
             chunk = items[start:start + CHUNK]
-            if logs and any(record.HasField("body") for record in chunk):
-                return True
-            keys = [kv.key for item in chunk for kv in item.attributes]
-            if spans:
-                keys += [kv.key for span in chunk for event in span.events for kv in event.attributes]
-            if self._any_content(keys):
-                return True
-        return False
+            if self._chunk_plain(chunk, logs, spans):
+                continue
+            content += sum(not self._chunk_plain([item], logs, spans) for item in chunk)
+        return content
+
+    def _chunk_plain(self, chunk: list, logs: bool, spans: bool) -> bool:
+        if logs and any(record.HasField("body") for record in chunk):
+            return False
+        keys = [kv.key for item in chunk for kv in item.attributes]
+        if spans:
+            keys += [kv.key for span in chunk for event in span.events for kv in event.attributes]
+        return not self._any_content(keys)
 
     def _any_content(self, keys: list[str]) -> bool:
         plain = self.plain

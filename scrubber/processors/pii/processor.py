@@ -10,7 +10,9 @@ detection is absent and every field that needs it fails closed.
 With `pool: {scope: requests}` the whole scrub of each request runs in a pool
 worker (`offload.py`), or with `whole_requests: without_content` only of the requests
 that carry no content (plain HTTP / DB spans: their walk is the main process's ceiling and
-they need no shared cache); otherwise only detection leaves this process.
+they need no shared cache), or with `mostly_plain` of those in which fewer than half the
+items carry content (a service's plain spans with a few GenAI ones among them); otherwise
+only detection leaves this process.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class PIIProcessor(ProcessorHelper):
         if self.config.scope == "requests":  # the workers load this processor's request scrubber
             self.job = handler(self.config, keys)
             await self.detection.prepare(self.job)
-            if self.config.whole_requests == "without_content":  # the others detect their texts there:
+            if self.config.whole_requests != "all":  # the others detect their texts there:
                 await self.detection.prepare(self.detection.handler)  # loaded now, not on the first one
         elif hasattr(self.detection, "start"):  # a test's stand-in service may need none
             await self.detection.start()
@@ -107,8 +109,11 @@ class PIIProcessor(ProcessorHelper):
     def _whole(self, signal: Signal, request: Request, data: bytes) -> bool:
         """Whether this request (serialized: `data`, for the worker) is scrubbed whole in a worker
         (`whole_requests`, offload.py); spans are told from their keys read off `data` (`span_keys`)."""
-        if self.config.whole_requests == "all":
+        mode = self.config.whole_requests
+        if mode == "all":
             return True
+        if mode == "mostly_plain":
+            return not self.content.mostly_content(signal, request, data)
         if signal == Signal.TRACES:
             return not self.content.traces(data)
         return not self.content(request)

@@ -68,6 +68,20 @@ def rig():
     rig.close()
 
 
+def _count_whole_jobs(rig) -> list:
+    """The requests sent whole to the pool from now on (a wrapper on `rig.pool.run_job` that
+    the caller removes with `del rig.pool.run_job`)."""
+    jobs: list = []
+    run_job = rig.pool.run_job
+
+    async def counted(handler, payload, size):
+        jobs.append(handler.id)
+        return await run_job(handler, payload, size)
+
+    rig.pool.run_job = counted
+    return jobs
+
+
 def _scrub_all(rig, processor, sink, requests):
     async def go():
         for request in requests:
@@ -159,8 +173,74 @@ def test_content_is_told_apart_by_keys_and_bodies(workload):
     assert verdicts == ({False} if workload == "plain" else {True})
 
 
-@pytest.mark.parametrize("source", ["fixtures", *_workload_names()])
-def test_without_content_routing_equals_in_process(rig, detector, source):
+def _lookup():
+    from scrubber.processors.pii.assemble import build_engine
+    from scrubber.processors.pii.keys import KeyStore
+
+    return build_engine(make_config(), KeyStore({})).catalog.lookup
+
+
+@pytest.mark.parametrize("workload", _workload_names())
+def test_mostly_plain_counts_the_items_that_carry_content(workload):
+    """`whole_requests: mostly_plain` keeps a request here when half its items or more carry
+    content: every GenAI workload, whose texts recur on the findings cache here; the mixed
+    service's requests (a few GenAI spans among plain ones) and plain ones go whole. The count
+    read off the serialized trace request equals the count on the parsed one."""
+    from scrubber.processors.pii.offload import ContentCheck
+
+    signal, requests = _workload_requests(workload)
+    check = ContentCheck(_lookup())  # kept across requests, as the processor keeps it
+    for request in requests:
+        data = request.SerializeToString()
+        content, total = ContentCheck(_lookup()).content_items(request, stop_at=10**9)
+        if signal == Signal.TRACES:
+            assert check.trace_content_items(data, stop_at=10**9) == (content, total)
+        assert check.mostly_content(signal, request, data) == (content >= total / 2)
+        mixed = workload in ("plain", "world-mixed")
+        assert (content < total / 2) == mixed, (content, total)
+        assert (content > 0) == (workload != "plain")
+
+
+def _spans_request(content_spans: int, spans: int = 10, resource_content: bool = False):
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    request = ExportTraceServiceRequest()
+    group = request.resource_spans.add()
+    if resource_content:
+        group.resource.attributes.add(key="gen_ai.prompt.0.content").value.string_value = "hello"
+    scope = group.scope_spans.add()
+    for i in range(spans):
+        span = scope.spans.add(name=f"s{i}", trace_id=bytes(16), span_id=bytes([i + 1]) * 8)
+        span.attributes.add(key="http.route").value.string_value = "/api/orders"
+        if i < content_spans:
+            span.attributes.add(key="gen_ai.prompt.0.content").value.string_value = "my name is Ada"
+    return request
+
+
+@pytest.mark.parametrize("content_spans, spans, resource_content, mostly", [
+    (0, 10, False, False), (4, 10, False, False), (5, 10, False, True), (10, 10, False, True),
+    (0, 10, True, True), (1, 3, False, False), (2, 3, False, True), (0, 0, False, False)])
+def test_mostly_plain_share_boundary(content_spans, spans, resource_content, mostly):
+    """Half the spans or more with a content key (or content on their resource) stay here; an
+    empty request goes whole, as `without_content` sends it. Bytes and parsed request agree,
+    on a fresh check and on one that has seen the keys before."""
+    from scrubber.processors.pii.offload import ContentCheck
+
+    request = _spans_request(content_spans, spans, resource_content)
+    data = request.SerializeToString()
+    check = ContentCheck(_lookup())
+    for _ in range(2):
+        assert check.mostly_content(Signal.TRACES, request, data) is mostly
+        assert check.mostly_content(Signal.LOGS, request, data) is mostly  # the parsed request's path
+    assert check(request) == check.traces(data) == (content_spans > 0 or resource_content and spans > 0)
+
+
+ROUTINGS = [(source, "without_content") for source in ["fixtures", *_workload_names()]] + \
+    [(source, "mostly_plain") for source in ["fixtures", "plain", "world-mixed", "world-logs"]]
+
+
+@pytest.mark.parametrize("source, whole", ROUTINGS)
+def test_whole_requests_routing_equals_in_process(rig, detector, source, whole):
     """Whichever side a request is scrubbed on, bytes and counters equal the in-process scrub:
     every fixture line of every signal and every throughput workload."""
     if source == "fixtures":
@@ -170,9 +250,16 @@ def test_without_content_routing_equals_in_process(rig, detector, source):
     for signal, requests in batches:
         # a generous detection timeout: on a crowded machine a slow answer would fail closed on one side only
         local = rig.processor(signal, False, detector, detection_timeout=60)
-        routed = rig.processor(signal, True, whole_requests="without_content", detection_timeout=60)
+        routed = rig.processor(signal, True, whole_requests=whole, detection_timeout=60)
         expected = _scrub_all(rig, local[0], local[1], _copies(requests))
-        got = _scrub_all(rig, routed[0], routed[1], requests)
+        jobs = _count_whole_jobs(rig)
+        try:
+            got = _scrub_all(rig, routed[0], routed[1], requests)
+        finally:
+            del rig.pool.run_job  # the class's method again
+        if source in ("plain", "world-mixed", "world-logs"):  # went whole, or stayed here, as the mode says
+            assert len(jobs) == (len(requests) if source == "plain" or (source, whole) == ("world-mixed", "mostly_plain")
+                                 else 0), (source, whole, len(jobs))
         assert [r.SerializeToString(deterministic=True) for r in got] == \
             [r.SerializeToString(deterministic=True) for r in expected]
         assert routed[2].value("pii_offload_fail_closed_total") == 0
