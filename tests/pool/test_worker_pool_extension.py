@@ -186,8 +186,9 @@ def test_golden_config_and_registration():
     golden = yaml.safe_load((ROOT / "scrubber/extensions/worker_pool/testdata/config.yaml").read_text())
     assert WorkerPoolConfig.model_validate(golden["worker_pool"] or {}) == WorkerPoolConfig()
     full = WorkerPoolConfig.model_validate(golden["worker_pool/all_settings"])
-    assert (full.workers, full.max_batch_texts, full.max_wait, full.max_pending_texts, full.max_pending_bytes,
-            full.timeout, full.max_worker_memory_mib, full.start_timeout) == (3, 64, 0.005, 5000, 8388608, 4.0, 768, 90.0)
+    assert (full.workers, full.max_batch_texts, full.max_wait, full.min_batch_bytes, full.max_pending_texts,
+            full.max_pending_bytes, full.timeout, full.max_worker_memory_mib, full.start_timeout) == \
+        (3, 64, 0.005, 4096, 5000, 8388608, 4.0, 768, 90.0)
     with pytest.raises(ValueError, match="scope"):
         WorkerPoolConfig.model_validate({"scope": "requests"})  # a pii choice, not the pool's
     factory = default_registry().get(Kind.EXTENSION, "worker_pool")
@@ -216,6 +217,28 @@ def test_a_generic_pool_runs_callable_and_batch_handlers_without_detection():
     assert [value for value, _ in answers] == list(range(30))
     assert max(batch for _, batch in answers) > 1  # queued together, sent together
     asyncio.run(WorkerPool({"workers": 1}).close())
+
+
+@pytest.mark.parametrize("least, size, shares", [(1024, 100, [4]), (1024, 600, [2, 2]), (0, 100, [2, 1, 1])])
+def test_a_small_queue_goes_to_one_worker_whole(least, size, shares):
+    """The queue is shared among the workers, but not in shares under `min_batch_bytes`: four
+    short texts (400 bytes) go in one message, four long ones (2,400) two by two, and with
+    the bound at 0 the queue is halved again at each take, down to one text a message, as before."""
+    from scrubber.extensions.worker_pool.worker import Handler
+    from tests.pool.jobs import Sizes
+
+    async def scenario():
+        pool = WorkerPool({"workers": 2, "max_wait": 0.05, "min_batch_bytes": least}, Telemetry())
+        sizes = Handler("test/sizes", Sizes, None, batch=True)
+        await pool.start()
+        await pool.wait_ready(60, sizes)
+        answers = await asyncio.gather(*pool.submit(sizes, list(range(4)), [size] * 4))
+        await pool.close()
+        return answers
+
+    answers = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert [value for value, _ in answers] == list(range(4))
+    assert [batch for _, batch in answers] == [n for n in shares for _ in range(n)]
 
 
 def test_the_readme_example_is_a_valid_config(monkeypatch):

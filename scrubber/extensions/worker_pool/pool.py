@@ -262,15 +262,20 @@ class WorkerPool:
         if handler.batch and len(lane) < self.config.max_batch_texts and self.config.max_wait > 0:
             await asyncio.sleep(self.config.max_wait)
         # share what is queued among the workers: one request's texts in one batch on one
-        # worker would leave the other cores idle and double the latency at low load
-        limit = min(self.config.max_batch_texts, -(-len(lane) // max(1, len(self._workers)))) if handler.batch else 1
+        # worker would leave the other cores idle and double the latency at low load; but no
+        # share smaller than min_batch_bytes, whose fixed cost per call would outweigh the gain
+        most = self.config.max_batch_texts if handler.batch else 1
+        limit = min(most, -(-len(lane) // max(1, len(self._workers)))) if handler.batch else 1
+        least = self.config.min_batch_bytes if handler.batch else 0
         items: list[_Item] = []
-        while lane and len(items) < limit:
+        size = 0
+        while lane and len(items) < most and (len(items) < limit or size < least):
             item = lane.popleft()
             self._pending_count -= 1
             self._pending_bytes -= item.size
             if not item.future.done():  # a caller that timed out cancelled it
                 items.append(item)
+                size += item.size
         self._pending_gauge.set(self._pending_count)
         return (handler, items) if items else None
 
