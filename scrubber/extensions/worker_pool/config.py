@@ -20,8 +20,8 @@ class WorkerPoolConfig(ComponentConfig):
     #: the queue of a batchable handler is shared among idle workers only in shares of at least
     #: this many bytes; a smaller queue goes to one worker whole. Why: a spaCy call costs about
     #: 3 ms before its first text (model set-up, small matrix products), as much as ~350
-    #: characters of new text, so two short texts split over two workers cost 2x the CPU of one
-    #: call (`benchmarks/detection_cost/call_size.py`) and the lost CPU is queueing at load
+    #: characters of new text: calls of one short text cost 1.6-1.9x the CPU per text of large
+    #: calls (`benchmarks/detection_cost/call_size.py`) and the lost CPU is queueing at load
     min_batch_bytes: int = Field(default=1024, ge=0)
     #: items (texts, jobs) queued for the workers; beyond it a call is refused (RESOURCE_EXHAUSTED)
     max_pending_texts: int = Field(default=20_000, ge=1)
