@@ -169,11 +169,10 @@ class ContentCheck:
         if signal == Signal.TRACES:
             keys = trace_keys(data)  # read once: plain requests are the hot path
             total = sum(len(scope.spans) for group in keys.resource_spans for scope in group.scope_spans)
-            counted = self._trace_counts(keys, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
+            content, _ = self._trace_counts(keys, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
         else:
             total = sum(1 for group in resource_groups(request) for scope in scope_groups(group) for _ in scope_items(scope))
-            counted = self.content_items(request, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
-        content, total = counted
+            content, _ = self.content_items(request, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
         return total > 0 and content >= MOSTLY_CONTENT_SHARE * total
 
     def content_items(self, request: Request, stop_at: int) -> tuple[int, int]:
@@ -189,7 +188,7 @@ class ContentCheck:
                 if resource or self._any_content([kv.key for kv in scope_group.scope.attributes]):
                     content += len(items)
                 else:
-                    content += self._items_content(items)
+                    content += self._items_content(items, stop_at - content)
                 if content >= stop_at:
                     return content, total
         return content, total
@@ -202,6 +201,7 @@ class ContentCheck:
         return self._trace_counts(trace_keys(data), stop_at)
 
     def _trace_counts(self, keys, stop_at: int) -> tuple[int, int]:
+        """`trace_content_items` on the keys `trace_keys` read (`mostly_content` reads them once)."""
         seen = self.plain_spans
         content = total = 0
         for group in keys.resource_spans:
@@ -232,10 +232,10 @@ class ContentCheck:
                     seen.add(blob)
         return content, total
 
-    def _items_content(self, items: list) -> int:
+    def _items_content(self, items: list, stop_at: int) -> int:
         """How many items' attributes (or their events', for spans) hold content, or (logs) have a
-        body: the keys of CHUNK items at a time in one list, so a plain group costs a few set
-        comparisons; only a chunk that holds content is looked at item by item."""
+        body, counted up to `stop_at`: the keys of CHUNK items at a time in one list, so a plain
+        group costs a few set comparisons; only a chunk that holds content is looked at item by item."""
         if not items:
             return 0
         logs, spans = hasattr(items[0], "body"), hasattr(items[0], "events")
@@ -245,6 +245,8 @@ class ContentCheck:
             if self._chunk_plain(chunk, logs, spans):
                 continue
             content += sum(not self._chunk_plain([item], logs, spans) for item in chunk)
+            if content >= stop_at:
+                break
         return content
 
     def _chunk_plain(self, chunk: list, logs: bool, spans: bool) -> bool:
