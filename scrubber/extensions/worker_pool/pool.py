@@ -264,9 +264,12 @@ class WorkerPool:
         # share what is queued among the workers: one request's texts in one batch on one
         # worker would leave the other cores idle and double the latency at low load; but no
         # share smaller than min_batch_bytes, whose fixed cost per call would outweigh the gain
-        most = self.config.max_batch_texts if handler.batch else 1
-        limit = min(most, -(-len(lane) // max(1, len(self._workers)))) if handler.batch else 1
-        least = self.config.min_batch_bytes if handler.batch else 0
+        if handler.batch:
+            most, least = self.config.max_batch_texts, self.config.min_batch_bytes
+            limit = min(most, -(-len(lane) // max(1, len(self._workers))))
+        else:
+            most = limit = 1
+            least = 0
         items: list[_Item] = []
         size = 0
         while lane and len(items) < most and (len(items) < limit or size < least):

@@ -165,17 +165,15 @@ class ContentCheck:
 
     def mostly_content(self, signal: Signal, request: Request, data: bytes) -> bool:
         """Whether at least MOSTLY_CONTENT_SHARE of the items of `request` (serialized: `data`)
-        carry content: what `whole_requests: mostly_plain` keeps in the main process."""
+        carry content: what `whole_requests: mostly_plain` keeps in the main process. Every item is
+        counted: a plain request, the common one, is read to its end either way."""
         if signal == Signal.TRACES:
-            keys = trace_keys(data)  # read once: plain requests are the hot path
-            total = sum(len(scope.spans) for group in keys.resource_spans for scope in group.scope_spans)
-            content, _ = self._trace_counts(keys, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
+            content, total = self.trace_content_items(data, stop_at=math.inf)
         else:
-            total = sum(1 for group in resource_groups(request) for scope in scope_groups(group) for _ in scope_items(scope))
-            content, _ = self.content_items(request, stop_at=max(1, math.ceil(MOSTLY_CONTENT_SHARE * total)))
+            content, total = self.content_items(request, stop_at=math.inf)
         return total > 0 and content >= MOSTLY_CONTENT_SHARE * total
 
-    def content_items(self, request: Request, stop_at: int) -> tuple[int, int]:
+    def content_items(self, request: Request, stop_at: float) -> tuple[int, int]:
         """(items carrying content, items counted): an item carries content when its resource's,
         its scope's, its own or (spans) its events' attributes hold a content key, or (logs) it
         has a body. Counting stops once `stop_at` items carry content."""
@@ -193,18 +191,14 @@ class ContentCheck:
                     return content, total
         return content, total
 
-    def trace_content_items(self, data: bytes, stop_at: int) -> tuple[int, int]:
+    def trace_content_items(self, data: bytes, stop_at: float) -> tuple[int, int]:
         """`content_items` for the trace request serialized as `data`, read through `span_keys`:
         the same counts, from the same keys. Each span is its key list's blob; a scope group
         whose blobs were all found plain before costs one set comparison, a new blob has its
         keys looked at as `_any_content` does and is kept if they are all plain."""
-        return self._trace_counts(trace_keys(data), stop_at)
-
-    def _trace_counts(self, keys, stop_at: int) -> tuple[int, int]:
-        """`trace_content_items` on the keys `trace_keys` read (`mostly_content` reads them once)."""
         seen = self.plain_spans
         content = total = 0
-        for group in keys.resource_spans:
+        for group in trace_keys(data).resource_spans:
             resource = self._any_content([kv.key for kv in group.resource.attributes])
             for scope_group in group.scope_spans:
                 spans = scope_group.spans
@@ -232,7 +226,7 @@ class ContentCheck:
                     seen.add(blob)
         return content, total
 
-    def _items_content(self, items: list, stop_at: int) -> int:
+    def _items_content(self, items: list, stop_at: float) -> int:
         """How many items' attributes (or their events', for spans) hold content, or (logs) have a
         body, counted up to `stop_at`: the keys of CHUNK items at a time in one list, so a plain
         group costs a few set comparisons; only a chunk that holds content is looked at item by item."""
