@@ -22,8 +22,12 @@ class PoolRig:
         self.detection = DetectionConfig.model_validate({"cache": {"max_entries": 0}})
         self.loop = LoopThread("pool-tests")
         self.loop.start()
-        self.pool = DetectionPool(self.detection, {"workers": 2, **pool_config}, self.telemetry)
+        pool_config = {"workers": 2, **pool_config}
+        self.pool = DetectionPool(self.detection, pool_config, self.telemetry)
         self.loop.run(self.pool.start(), timeout=180)
+        # start() returns once one worker can serve; a test that compares worker pids before and
+        # after must not see the other worker arrive in between (it did, on a loaded CI machine)
+        self.wait_workers(pool_config["workers"], timeout=180)
 
     def run(self, coro, timeout: float = 60.0):
         return self.loop.run(coro, timeout)
