@@ -85,7 +85,10 @@ def targets(results: dict) -> list[dict]:
     for name in GENAI:
         if name in w:
             need = 4 if name in UNIQUE else 50
-            add(f"{name} spans/s vs naive", w[name]["vs_naive"], f">= {need}x", w[name]["vs_naive"] >= need)
+            # a wrapped request set resends texts the cache has answered: that rate proves nothing
+            honest = not w[name]["max"].get("request_set_wrapped")
+            add(f"{name} spans/s vs naive" + ("" if honest else " (request set WRAPPED: not valid)"),
+                w[name]["vs_naive"], f">= {need}x", honest and w[name]["vs_naive"] >= need)
     if "plain" in w:
         add("plain spans/s vs transport floor", w["plain"]["vs_floor"], ">= 0.25", w["plain"]["vs_floor"] >= 0.25)
         add("plain added p99 at half max rate (ms)", w["plain"]["added_p99_ms"], "< 50", w["plain"]["added_p99_ms"] < 50)
