@@ -13,6 +13,11 @@ Three bounds, shared by both transports of one receiver:
 - **concurrency**: at most `max_concurrent_requests` requests are in the pipelines;
   up to `max_queued_requests` more wait at most `queue_timeout` for a slot.
 
+Slots may be taken on two event loops of one process at once (with `grpc.edge: process`, the
+private gRPC server runs on the pipeline loop and HTTP on the edge loop): the counts change
+under a lock, and a place freed on one loop is handed to a waiter of the other through that
+waiter's own loop (`_hand_over`), never by resolving its future from a foreign thread.
+
 A request refused by a bound that frees up is answered RESOURCE_EXHAUSTED +
 RetryInfo / 429 + Retry-After with a back-off derived from the measured drain rate
 (requests completed per second), so clients back off instead of waiting out their
@@ -73,6 +78,8 @@ class Admission:
         #: the memory_limiter's gate (anything with `refusal() -> float | None`), set at start
         self.memory_gate = None
         self._lock = threading.Lock()  # tickets are charged from decode threads too
+        #: slots are taken and freed on the pipeline loop and the edge loop (module docstring)
+        self._slots_lock = threading.Lock()
         #: the concurrency limit now: `max_concurrent_requests`, lowered while the event loop lags
         self.limit = config.max_concurrent_requests
         self._waiters: collections.deque[asyncio.Future] = collections.deque()
@@ -145,35 +152,49 @@ class Admission:
         if not self.config.max_concurrent_requests:
             yield
             return
-        if self.in_flight >= self.limit:
-            self.refuse_if_full(transport)
+        waiter = self._take_or_queue(transport)
+        if waiter is not None:
             # the place is ours (counted) once it returns
-            await self._wait_for_place(transport, self.config.queue_timeout if wait is None else wait)
-        else:
-            self.in_flight += 1
+            await self._wait_for_place(waiter, transport, self.config.queue_timeout if wait is None else wait)
         try:
             yield
         finally:
-            self.in_flight -= 1
-            self._done()
+            with self._slots_lock:
+                self.in_flight -= 1
+                self._done()
             self._wake()
 
-    async def _wait_for_place(self, transport: str, timeout: float) -> None:
+    def _take_or_queue(self, transport: str) -> asyncio.Future | None:
+        """Take a free place (None), or queue a waiter on this loop; refuse if neither may be."""
+        with self._slots_lock:
+            if self.in_flight < self.limit:
+                self.in_flight += 1
+                return None
+        self.refuse_if_full(transport)
         waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        self.queued += 1
+        with self._slots_lock:
+            self._waiters.append(waiter)
+            self.queued += 1
+        self._wake()  # a place may have been freed since the check above
+        return waiter
+
+    async def _wait_for_place(self, waiter: asyncio.Future, transport: str, timeout: float) -> None:
         try:
             await asyncio.wait_for(asyncio.shield(waiter), max(0.0, timeout))
         except asyncio.TimeoutError:
-            if waiter.done() and not waiter.cancelled():
+            with self._slots_lock:
+                handed = waiter.done() and not waiter.cancelled()
+                if not handed:
+                    waiter.cancel()  # under the lock: a hand-over in flight sees it and gives the place back
+            if handed:
                 return  # handed a place just as the wait ended
-            waiter.cancel()
             self._refuse_saturated(transport)
             raise exhausted("receiver busy: the pipelines are saturated", self.retry_after()) from None
         finally:
-            self.queued -= 1
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
+            with self._slots_lock:
+                self.queued -= 1
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
 
     def set_limit(self, limit: int) -> None:
         """Take a concurrency limit decided elsewhere (the edge process mirrors the main
@@ -182,18 +203,42 @@ class Admission:
         self._wake()
 
     def _wake(self) -> None:
-        while self._waiters and self.in_flight < self.limit:
-            waiter = self._waiters.popleft()
+        """Hand free places to waiters, in arrival order, whichever loop each waits on."""
+        while True:
+            with self._slots_lock:
+                if not self._waiters or self.in_flight >= self.limit:
+                    return
+                waiter = self._waiters.popleft()
+                if waiter.done():
+                    continue
+                self.in_flight += 1  # handed over: the woken request owns this place
+            loop = waiter.get_loop()
+            if _running_loop() is loop:
+                self._hand_over(waiter)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(self._hand_over, waiter)
+            else:
+                self._give_back()
+
+    def _hand_over(self, waiter: asyncio.Future) -> None:
+        """On the waiter's loop: give it its place, or give the place back if it gave up."""
+        with self._slots_lock:
             if not waiter.done():
                 waiter.set_result(None)
-                self.in_flight += 1  # handed over: the woken request owns this place
+                return
+        self._give_back()
+
+    def _give_back(self) -> None:
+        with self._slots_lock:
+            self.in_flight -= 1
+        self._wake()
 
     # -- the event loop's own lag ----------------------------------------------------
-    async def watch_loop(self, slots_loop: asyncio.AbstractEventLoop | None = None) -> None:
+    async def watch_loop(self) -> None:
         """Adapt the concurrency limit to the lag of the loop this runs on, the pipelines' (AIMD):
         admitted work that keeps that loop busy only queues behind itself, so the limit shrinks
-        while the loop lags more than LAG_TARGET and grows back while it keeps up. Slots live on
-        `slots_loop` (the receiver's edge loop, if not this one): waiters are woken there."""
+        while the loop lags more than LAG_TARGET and grows back while it keeps up. A place a
+        raised limit frees goes to a waiter on whichever loop it waits (`_wake`)."""
         loop = asyncio.get_running_loop()
         while True:
             before = loop.time()
@@ -204,10 +249,7 @@ class Admission:
                 self.limit = max(MIN_LIMIT, int(self.limit * 0.8))
             elif lag < LAG_TARGET / 2 and self.limit < top:
                 self.limit += 1
-                if slots_loop is None or slots_loop is loop:
-                    self._wake()
-                elif not slots_loop.is_closed():
-                    slots_loop.call_soon_threadsafe(self._wake)
+                self._wake()
 
     async def yield_while_refusing(self) -> None:
         """Run on the pipeline loop: while calls are being refused for want of a slot, sleep
@@ -241,6 +283,13 @@ class Admission:
             return MIN_RETRY
         ahead = self.in_flight + self.queued + 1
         return min(MAX_RETRY, max(MIN_RETRY, ahead / self._rate))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class Ticket:

@@ -14,7 +14,12 @@ answered even while the pipelines keep the service loop busy (issue 13 item 2).
 With `protocols.grpc.edge: process` the gRPC port is served by a child process of its own
 (`edge_supervisor.EdgeProcess`, `edge_process.py`), which refuses what the pipelines cannot
 take and forwards the rest to this process's `GRPCServer`, listening on a private Unix
-socket: authentication, admission, validation and export stay here, unchanged.
+socket: authentication, admission, validation and export stay here, unchanged. That private
+server runs on the pipeline loop itself: its calls come only from the edge process, which
+already answers refusals promptly, so the hop to the edge thread and back (two cross-thread
+wake-ups per call, and the two threads trading the interpreter lock) would buy nothing; it cost
+~12% of this process's CPU per plain span (`benchmarks/throughput/main_cost.py`). HTTP stays on
+the edge loop; both share one `Admission`, which hands places across the two loops.
 """
 
 from __future__ import annotations
@@ -96,16 +101,16 @@ class OTLPReceiver:
             # the memory_limiter's process-wide gate, if a pipeline has one (made with the processors)
             self.admission.memory_gate = self.settings.shared.get(MEMORY_GATE)
             self._make_servers(authenticators)
-            self._edge.start()
-            # the lag that matters is the pipelines' (this loop's); slots are taken on the edge loop
+            if any(self._on_edge_loop(s) for s in self._servers()):
+                self._edge.start()
+            # the lag that matters is the pipelines' (this loop's)
             loop = asyncio.get_running_loop()
-            self._watchers = [loop.create_task(self.admission.watch_loop(self._edge.loop))]
+            self._watchers = [loop.create_task(self.admission.watch_loop())]
             if self._edge_process is None or self._http is not None:
                 # the edge thread shares our interpreter lock; the edge process has its own
                 self._watchers.append(loop.create_task(self.admission.yield_while_refusing()))
-            servers: list[GRPCServer | HTTPServer] = [s for s in (self._grpc, self._http) if s is not None]
-            for server in servers:
-                await self._edge.run(server.start())
+            for server in self._servers():
+                await self._on_its_loop(server, server.start())
             if self._edge_process is not None:  # once the server it forwards to listens
                 await self._edge_process.start()
         except BaseException:
@@ -123,7 +128,7 @@ class OTLPReceiver:
                                                str(self.settings.id), self._refused_requests_of_edge, EDGE_PROCESSES)
             # the forwarded calls: the same checks, no TLS or keepalive of the public port
             private = protocols.grpc.model_copy(update={"tls": None, "keepalive": None, "max_concurrent_streams": 0})
-            self._grpc = GRPCServer(private, signals, self._export_for("grpc"), self.admission,
+            self._grpc = GRPCServer(private, signals, self._export_here("grpc"), self.admission,
                                     authenticators.get("grpc"), address=self._edge_process.upstream)
         elif protocols.grpc:
             self._grpc = GRPCServer(protocols.grpc, signals, self._export_for("grpc"), self.admission,
@@ -131,6 +136,22 @@ class OTLPReceiver:
         if protocols.http:
             self._http = HTTPServer(protocols.http, signals, self._export_for("http"), self.admission,
                                     authenticators.get("http"))
+
+    def _servers(self) -> list[GRPCServer | HTTPServer]:
+        return [s for s in (self._grpc, self._http) if s is not None]
+
+    def _on_edge_loop(self, server: GRPCServer | HTTPServer) -> bool:
+        """Every server runs on the edge loop but the private one the edge process forwards to."""
+        return not (server is self._grpc and self._edge_process is not None)
+
+    async def _on_its_loop(self, server: GRPCServer | HTTPServer, coro):
+        return await (self._edge.run(coro) if self._on_edge_loop(server) else coro)
+
+    def _export_here(self, transport: str) -> Export:
+        """`export` for a server on the pipeline loop."""
+        async def export(signal: Signal, request: Request):
+            return await self.export(signal, request, transport)
+        return export
 
     def _export_for(self, transport: str) -> Export:
         """`export` as a server calls it from the edge loop: run on the pipeline loop."""
@@ -170,9 +191,10 @@ class OTLPReceiver:
         self._watchers = []
         if self._edge_process is not None:  # first: its in-flight calls finish through our server
             await self._edge_process.stop(timeout)
-        servers = [s for s in (self._grpc, self._http) if s is not None]
-        if self._edge.loop is not None:
-            results = await asyncio.gather(*(self._edge.run(s.stop(timeout)) for s in servers), return_exceptions=True)
+        servers = [s for s in self._servers() if self._edge.loop is not None or not self._on_edge_loop(s)]
+        if servers:
+            results = await asyncio.gather(*(self._on_its_loop(s, s.stop(timeout)) for s in servers),
+                                           return_exceptions=True)
             for server, result in zip(servers, results):
                 if isinstance(result, Exception):
                     self._logger.warning("otlp receiver %s: error stopping %s server: %s",
