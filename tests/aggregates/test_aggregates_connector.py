@@ -129,6 +129,22 @@ def test_logs_are_counted_by_severity_and_jurisdiction():
     assert counts == {("INFO", "eu"): 1, ("ERROR", "eu"): 1, ("INFO", "in"): 1}
 
 
+def test_a_scope_of_like_records_counts_each_record_once():
+    """Records with the same dimensions share one series key (made once per scope); every
+    record still counts, and records that differ in a dimension or severity stay apart."""
+    config = AggregatesConfig(dimensions=[*DEFAULT_DIMENSIONS, "app.flag"])
+    connectors, _, _ = make(config)
+    records = [{"severity": 9, "attrs": {"residency.jurisdiction": "eu"}}] * 5
+    records += [{"severity": 17, "attrs": {"residency.jurisdiction": "eu"}}] * 2
+    records += [{"severity": 9, "attrs": {"residency.jurisdiction": "eu", "app.flag": "a"}},
+                {"severity": 9, "attrs": {"app.flag": "b", "residency.jurisdiction": "eu"}},
+                {"severity": 9, "attrs": {"residency.jurisdiction": "eu", "app.flag": "b"}}]
+    feed(connectors, Signal.LOGS, b.logs(records))
+    counts = {(a["log.severity"], a.get("app.flag")): int(p["asInt"])
+              for a, p in points(flushed(connectors), "log.record.count")}
+    assert counts == {("INFO", None): 5, ("ERROR", None): 2, ("INFO", "a"): 1, ("INFO", "b"): 2}
+
+
 @pytest.mark.parametrize("name, expected", [
     ("GET /users/12345", "GET /users/{id}"),
     ("GET /users/12345/orders/7", "GET /users/{id}/orders/{id}"),

@@ -209,8 +209,7 @@ class AggregatesCore:
             for span in scope.spans:
                 self.deriver.span(span, resource, now)
         elif signal == Signal.LOGS:
-            for record in scope.log_records:
-                self.deriver.log_record(record, resource, now)
+            self.deriver.log_records(scope.log_records, resource, now)
         else:
             identity = resource_identity(group, scope)
             for metric in scope.metrics:

@@ -385,8 +385,19 @@ class Deriver:
             self.store.add(GENAI_TOKENS, typed, int(count), now)
 
     # -- logs ---------------------------------------------------------------------
-    def log_record(self, record, resource: Mapping[str, object], now: int) -> None:
-        item = attributes(record.attributes, self.wanted)
-        number = record.severity_number
-        severity = SEVERITIES[(number - 1) // 4 + 1] if 1 <= number <= 24 else SEVERITIES[0]
-        self.store.add(LOG_COUNT, self.key(item, resource, {LOG_SEVERITY: severity}), 1, now)
+    def log_records(self, records, resource: Mapping[str, object], now: int) -> None:
+        """Count one scope's log records by severity and dimensions. Records with the same
+        wanted attributes and severity (in a GenAI event stream, nearly all) share one series
+        key, made once: the key was 6% of the main process on world-logs, one per record."""
+        counts: dict[tuple, list] = {}
+        for record in records:
+            item = attributes(record.attributes, self.wanted)
+            number = record.severity_number
+            severity = SEVERITIES[(number - 1) // 4 + 1] if 1 <= number <= 24 else SEVERITIES[0]
+            seen = counts.get(memo := (severity, *item.items()))
+            if seen is None:
+                counts[memo] = [self.key(item, resource, {LOG_SEVERITY: severity}), 1]
+            else:
+                seen[1] += 1
+        for key, count in counts.values():
+            self.store.add(LOG_COUNT, key, count, now)
