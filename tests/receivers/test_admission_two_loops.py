@@ -96,3 +96,38 @@ def test_both_loops_at_once_never_lose_or_double_a_place(other_loop):
     asyncio.run(scenario())
     assert admission.in_flight == 0 and admission.queued == 0 and not admission._waiters
     assert peak[0] <= 3
+
+
+def test_a_caller_cancelled_as_it_is_handed_a_place_gives_it_back():
+    """The client of a waiting call goes away (or its deadline passes) in the moment a place is
+    handed to it: the place comes back. Before, each such race leaked one, and a long benchmark
+    run ended with every place taken and every call refused."""
+    admission = _admission(limit=1)
+
+    async def scenario():
+        release = asyncio.Event()
+        tasks: dict[str, asyncio.Task] = {}
+
+        async def holder():
+            async with admission.slot("grpc"):
+                await release.wait()
+                tasks["waiter"].cancel()  # in one step: the waiter is cancelled, then handed this place
+
+        async def waiter():
+            async with admission.slot("grpc"):
+                await asyncio.sleep(30)
+
+        held = asyncio.create_task(holder())
+        await asyncio.sleep(0)
+        tasks["waiter"] = asyncio.create_task(waiter())
+        while admission.queued == 0:
+            await asyncio.sleep(0)
+        release.set()
+        await held
+        with pytest.raises(asyncio.CancelledError):
+            await tasks["waiter"]
+        async with admission.slot("grpc", wait=0.0):  # free: not leaked to the cancelled caller
+            pass
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))
+    assert admission.in_flight == 0 and admission.queued == 0

@@ -179,13 +179,20 @@ class Admission:
         return waiter
 
     async def _wait_for_place(self, waiter: asyncio.Future, transport: str, timeout: float) -> None:
+        """Until a place is handed to `waiter` (it is then ours), or refused after `timeout`. A
+        caller cancelled while waiting (its client gone, its deadline passed) gives back a place
+        handed to it meanwhile: one leaked per such race filled every place in a long run."""
         try:
             await asyncio.wait_for(asyncio.shield(waiter), max(0.0, timeout))
-        except asyncio.TimeoutError:
+        except BaseException as exc:
             with self._slots_lock:
                 handed = waiter.done() and not waiter.cancelled()
                 if not handed:
                     waiter.cancel()  # under the lock: a hand-over in flight sees it and gives the place back
+            if not isinstance(exc, asyncio.TimeoutError):
+                if handed:
+                    self._give_back()
+                raise
             if handed:
                 return  # handed a place just as the wait ended
             self._refuse_saturated(transport)
