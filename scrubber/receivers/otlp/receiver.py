@@ -18,7 +18,7 @@ socket: authentication, admission, validation and export stay here, unchanged. T
 server runs on the pipeline loop itself: its calls come only from the edge process, which
 already answers refusals promptly, so the hop to the edge thread and back (two cross-thread
 wake-ups per call, and the two threads trading the interpreter lock) would buy nothing; it cost
-~12% of this process's CPU per plain span (`benchmarks/throughput/main_cost.py`). HTTP stays on
+~11% of this process's CPU per plain span (`benchmarks/throughput/main_cost.py`). HTTP stays on
 the edge loop; both share one `Admission`, which hands places across the two loops.
 """
 
