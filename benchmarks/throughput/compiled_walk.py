@@ -11,7 +11,7 @@ the in-process engine measurement of `walk_cost` (the plans engine, detection an
 in a fresh process per tree, alternating the Python tree and the compiled one for `--rounds`
 rounds. Both trees scrub the same requests with the same key, and their outputs must hash equal.
 
-    .venv/bin/pip install cython && .venv/bin/python -m benchmarks.throughput.compiled_walk [--workloads plain,world-mixed]
+    .venv/bin/pip install -e '.[bench]' && .venv/bin/python -m benchmarks.throughput.compiled_walk [--workloads plain,world-mixed]
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".cache" / "compiled_walk"
 #: the engine's modules on the worker's hot path (py-spy: the walk, identification, propagation, HMAC)
 MODULES = ["walker", "engine", "plans", "urls", "keys", "scan"]
-KEY_ENV = "SCRUBBER_BENCH_PREPASS_KEY"  # the key `prepass_cost.engine_cli` reads, the same in both trees
 
 
 def _sources_digest() -> str:
@@ -102,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.requests)))
         return 0
+    from benchmarks.throughput.prepass_cost import KEY_ENV  # the key `engine_cli` reads: one for both trees
+
     os.environ.setdefault(KEY_ENV, secrets.token_hex(32))
     compiled = build()
     for workload in args.workloads.split(","):
