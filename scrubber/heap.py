@@ -17,6 +17,21 @@ import gc
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
+#: `Settings.shared` name of the list of callables that give up memory holding no data (a worker
+#: pool's grown workers: caches, model state, fragmented heap), each returning True if it did. The
+#: memory_limiter calls them, at most one every `RELIEF_INTERVAL` seconds, while a collection and
+#: `malloc_trim` leave memory above its soft limit: else a scrubber whose caches have filled
+#: stays above it for good and refuses every request from then on.
+RELIEVERS = "memory_relievers"
+RELIEF_INTERVAL = 10.0
+
+
+def add_reliever(shared: dict, reliever) -> None:
+    """Register `reliever` (idempotent: components that share one pool register it once)."""
+    relievers = shared.setdefault(RELIEVERS, [])
+    if reliever not in relievers:
+        relievers.append(reliever)
+
 
 def _libc():
     name = ctypes.util.find_library("c")

@@ -29,6 +29,7 @@ from scrubber.detection.service import InProcessDetection
 from scrubber.errors import ConfigError, JobFailed
 from scrubber.extensions.worker_pool.config import WorkerPoolConfig
 from scrubber.extensions.worker_pool.pool import WorkerPool
+from scrubber.heap import add_reliever
 from scrubber.service.telemetry import Telemetry
 
 if TYPE_CHECKING:
@@ -146,7 +147,10 @@ def acquire_detection(host: "Host", settings: "Settings", config: PoolChoice, de
         return host.shared(name, lambda: PooledDetection(pool, detection, settings.telemetry))
     if config.pool is not None:
         inline = config.pool
-        return host.shared(inline_pool_name(detection, inline), lambda: DetectionPool(detection, inline, settings.telemetry))
+        service = host.shared(inline_pool_name(detection, inline),
+                              lambda: DetectionPool(detection, inline, settings.telemetry))
+        add_reliever(settings.shared, service.pool.relieve_memory)  # the memory_limiter's, see scrubber.heap
+        return service
     return host.shared(detection_name(detection), lambda: InProcessDetection(detection))
 
 

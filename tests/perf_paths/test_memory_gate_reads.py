@@ -1,5 +1,6 @@
 """The memory gate's own reading of `/proc/<pid>/statm` (kept open) gives what psutil gives,
-skips a worker that has exited, and the gate still refuses at its limit with it."""
+counts the pages of a file that several processes map once, skips a worker that has exited, and the gate still
+refuses at its limit with it."""
 
 from __future__ import annotations
 
@@ -24,10 +25,9 @@ def _child(megabytes: int) -> subprocess.Popen:
 
 
 def _psutil_total(gate: MemoryGate) -> int:
-    total = psutil.Process().memory_info().rss
-    for child in gate._children:
-        total += child.memory_info().rss
-    return total
+    """The gate's `footprint` from psutil's readings: own pages of each process, shared ones once."""
+    infos = [psutil.Process().memory_info()] + [child.memory_info() for child in gate._children]
+    return sum(i.rss - i.shared for i in infos) + max(i.shared for i in infos)
 
 
 def test_the_gate_reads_what_psutil_reads_and_skips_a_worker_that_is_gone(monkeypatch):
@@ -86,3 +86,41 @@ def test_descendants_from_the_kernels_lists_equal_psutils():
                 child.kill()
             parent.kill()
             parent.wait()
+
+
+def _mapper(path: str) -> subprocess.Popen:
+    """A real process that maps `path` and reads every page of it, holding them until killed."""
+    code = (f"import mmap, time; f = open({path!r}, 'rb'); m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ); "
+            "s = sum(m[i] for i in range(0, len(m), 4096)); print('ready', flush=True); time.sleep(60)")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    return child
+
+
+def test_pages_of_a_file_that_every_worker_maps_count_once_and_heaps_count_each(monkeypatch, tmp_path):
+    """Three workers map one 64 MiB file (as every scrubber process maps the same libraries): the
+    gate counts it once, so it reads ~128 MiB less than the resident sets summed; a heap of its
+    own in a fourth worker still counts in full."""
+    monkeypatch.setattr(gate_module, "MIN_INTERVAL", 0.0)
+    shared = tmp_path / "model.bin"
+    shared.write_bytes(bytes(64 * MIB))
+    mappers = [_mapper(str(shared)) for _ in range(3)]
+    try:
+        gate = MemoryGate()
+        gate.refresh()
+        ours = [p for p in gate._children if p.pid in {m.pid for m in mappers}]
+        assert len(ours) == 3 and all(p.memory_info().shared > 60 * MIB for p in ours)
+        summed = psutil.Process().memory_info().rss + sum(p.memory_info().rss for p in gate._children)
+        with_mappers = gate.measure()
+        assert summed - with_mappers > 120 * MIB
+        heap = _child(48)
+        try:
+            gate.refresh()
+            assert gate.measure() - with_mappers > 40 * MIB
+        finally:
+            heap.kill()
+            heap.wait()
+    finally:
+        for mapper in mappers:
+            mapper.kill()
+            mapper.wait()

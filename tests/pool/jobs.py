@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from scrubber.detection import DetectionConfig
@@ -11,13 +12,16 @@ RIG_DETECTION = DetectionConfig.model_validate({"cache": {"max_entries": 0}}).mo
 
 
 class Echo:
-    """`run(payload)`: (spec, payload), or raise / sleep / detect on request."""
+    """`run(payload)`: (spec, payload), or raise / sleep / detect / grow (answering its pid) on request."""
 
     def __init__(self, spec, context):
         self.spec = spec
         self.context = context
 
     def run(self, payload):
+        if isinstance(payload, tuple) and payload[0] == "grow":  # hold that many MiB, written to
+            self.ballast = bytes(range(256)) * (payload[1] * 4096)
+            return os.getpid()
         if payload == "raise":
             raise ValueError("a message that might quote data")
         if isinstance(payload, tuple) and payload[0] == "sleep":

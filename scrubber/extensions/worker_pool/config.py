@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 from pydantic import Field
 
+from scrubber.cgroup import usable_cores
 from scrubber.component import ComponentConfig
 from scrubber.config.types import Duration
 
 
 class WorkerPoolConfig(ComponentConfig):
-    #: worker processes; 0 = one per core (os.cpu_count())
+    #: worker processes; 0 = one per core this process may use (its CPU affinity and its
+    #: container's CPU quota, `scrubber.cgroup.usable_cores`; not the node's core count)
     workers: int = Field(default=0, ge=0, le=256)
     #: most items (texts) of a batchable handler sent to a worker in one message
     max_batch_texts: int = Field(default=256, ge=1, le=100_000)
@@ -37,4 +37,4 @@ class WorkerPoolConfig(ComponentConfig):
     start_timeout: Duration = 120.0
 
     def worker_count(self) -> int:
-        return self.workers or os.cpu_count() or 1
+        return self.workers or usable_cores()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scrubber.component import Factory, Host, Kind, Settings, Stability
 from scrubber.extensions.worker_pool.config import WorkerPoolConfig
 from scrubber.extensions.worker_pool.pool import WorkerPool
+from scrubber.heap import add_reliever
 
 
 class WorkerPoolExtension:
@@ -13,6 +14,7 @@ class WorkerPoolExtension:
     def __init__(self, settings: Settings, config: WorkerPoolConfig):
         self.settings = settings
         self.worker_pool = WorkerPool(config, settings.telemetry, name=str(settings.id).replace("/", "-"))
+        add_reliever(settings.shared, self.worker_pool.relieve_memory)  # the memory_limiter's, see scrubber.heap
 
     async def start(self, host: Host) -> None:
         """Spawn the workers and return: each user waits in its own start for its handlers."""

@@ -41,6 +41,10 @@ from scrubber.service.telemetry import Telemetry
 
 log = logging.getLogger("scrubber.worker_pool")
 
+#: a worker is replaced to relieve memory only if it grew at least this much since it settled
+#: (a fresh one would not hold less: replacing it would only cost a model load)
+RELIEF_GROWTH = 64 * 1024 * 1024
+
 
 @dataclass(eq=False)
 class _Item:
@@ -71,6 +75,7 @@ class WorkerPool:
         self._executor: ThreadPoolExecutor | None = None
         self._started = self._closed = False
         self._rate = 0.0  # items/s through the workers, smoothed: sizes the retry_after hint
+        self._relieve: int | None = None  # the slot whose worker is replaced to relieve memory
         self._metrics(telemetry or Telemetry())
 
     def _metrics(self, telemetry: Telemetry) -> None:
@@ -188,6 +193,10 @@ class WorkerPool:
             if worker is None or not await self._build_handlers(slot, worker):
                 await asyncio.sleep(1.0)  # failed to start; try again
                 continue
+            if self._relieve == slot:  # between messages: nothing it holds is lost
+                self._relieve = None
+                await self._lose_worker(slot, worker, MemoryError("replaced to relieve memory above the soft limit"))
+                continue
             work = await self._next_work()
             if work is None:
                 continue
@@ -221,7 +230,8 @@ class WorkerPool:
         """Build in `worker` every registered handler it lacks; False if the worker died or hung
         doing so (it is gone). A handler whose factory raises is given up, not the worker."""
         loop = asyncio.get_running_loop()
-        for handler in [h for h in self._handlers.values() if h.id not in worker.built]:
+        lacking = [h for h in self._handlers.values() if h.id not in worker.built]
+        for handler in lacking:
             try:
                 await loop.run_in_executor(self._executor, worker.build, handler, self.config.start_timeout)
             except JobError as exc:
@@ -236,8 +246,18 @@ class WorkerPool:
                 worker.kill()
                 raise
             self._built[handler.id].set()
+        if lacking or worker.settled_rss is None:
+            self._settle_rss(worker)
         self._ready.set()
         return True
+
+    @staticmethod
+    def _settle_rss(worker: WorkerHandle) -> None:
+        """Note what `worker` holds with its handlers built (`relieve_memory` measures growth from it)."""
+        try:
+            worker.settled_rss = worker.rss()
+        except psutil.Error:
+            pass
 
     def _give_up(self, handler: Handler, exc: JobError) -> None:
         """A handler whose factory raised would raise in every worker: its jobs fail closed from
@@ -329,6 +349,30 @@ class WorkerPool:
         if rss > limit * 1024 * 1024:
             await self._lose_worker(slot, worker, MemoryError(f"resident memory {rss >> 20} MiB above "
                                                               f"max_worker_memory_mib ({limit})"))
+
+    def relieve_memory(self) -> bool:
+        """A memory reliever (`scrubber.heap.RELIEVERS`): mark the worker that grew most since it
+        settled, by at least `RELIEF_GROWTH`, to be replaced between two messages (its slot
+        spawns a fresh one; the other workers serve meanwhile). True if one was marked."""
+        if self._closed or self._relieve is not None:
+            return self._relieve is not None
+        grown: list[tuple[int, int]] = []
+        for slot, worker in enumerate(self._workers):
+            if worker is None or worker.settled_rss is None:
+                continue
+            try:
+                growth = worker.rss() - worker.settled_rss
+            except psutil.Error:
+                continue
+            if growth >= RELIEF_GROWTH:
+                grown.append((growth, slot))
+        if not grown:
+            return False
+        growth, self._relieve = max(grown)
+        log.warning("%s: memory above the soft limit; replacing worker %d, grown %d MiB since it started",
+                    self.name, self._relieve, growth >> 20)
+        self._wakeup.set()  # an idle worker is replaced now, not after its next message
+        return True
 
     def _observe_rate(self, count: int, seconds: float) -> None:
         rate = count / max(seconds, 1e-6) * max(1, len(self._workers))

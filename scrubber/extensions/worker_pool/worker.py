@@ -151,6 +151,8 @@ class WorkerHandle:
         child.close()
         #: ids of the handlers built in this worker
         self.built: set[str] = set()
+        #: resident bytes once its handlers were built: what a replacement starts with
+        self.settled_rss: int | None = None
         self._psutil: psutil.Process | None = None
 
     @property

@@ -19,9 +19,11 @@ from __future__ import annotations
 import os
 import time
 import weakref
+from typing import Callable, Sequence
 
 import psutil
 
+from scrubber.heap import RELIEF_INTERVAL
 from scrubber.processors.memory_limiter.memory import release_memory, tune_allocator
 
 SHARED_NAME = "memory_gate"
@@ -33,7 +35,7 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 class _Resident:
     """The resident bytes of one process, read from its `/proc/<pid>/statm` kept open: what
-    `psutil.Process.memory_info().rss` reads on Linux, for a tenth of its cost (the gate asks on
+    `psutil.Process.memory_info()` reads on Linux, for a tenth of its cost (the gate asks on
     the request path). The open file stays bound to that process: once it has exited, reads
     fail (as psutil's would) even if its pid is reused. Without procfs, psutil answers."""
 
@@ -42,16 +44,35 @@ class _Resident:
         self._fd = [-1]  # in a list, so the finalizer closes whatever is open when we go
         weakref.finalize(self, _close, self._fd)
 
-    def rss(self) -> int:
-        """Raises OSError or psutil.Error when the process is gone."""
+    def pages(self) -> tuple[int, int]:
+        """(resident, of which file-backed or shared) bytes. Raises OSError or psutil.Error
+        when the process is gone."""
         if self._fd[0] < 0:
             if not os.path.isdir("/proc/self"):
-                return self.process.memory_info().rss
+                info = self.process.memory_info()
+                return info.rss, getattr(info, "shared", 0)
             self._fd[0] = os.open(f"/proc/{self.process.pid}/statm", os.O_RDONLY | os.O_CLOEXEC)
-        return int(os.pread(self._fd[0], 256, 0).split()[1]) * PAGE_SIZE
+        fields = os.pread(self._fd[0], 256, 0).split()
+        return int(fields[1]) * PAGE_SIZE, int(fields[2]) * PAGE_SIZE
 
     def close(self) -> None:
         _close(self._fd)
+
+
+def footprint(pages: list[tuple[int, int]]) -> int:
+    """What processes with these (resident, shared) pages hold of the machine's memory: each
+    one's own pages (heap, model weights in arrays: resident minus shared), plus the
+    file-backed pages once, as the process that maps the most of them holds them.
+
+    Why not the sum of the resident sets: scrubber's processes are one interpreter of one
+    environment, so they map the same files (libpython, numpy, grpc, spaCy's libraries), and
+    the kernel keeps one copy of each, charged once to the container; clean file pages are also
+    the first the kernel reclaims under pressure. Summed, they were counted in every process:
+    ~120 MiB too much with two workers (more with every worker), which put a warm scrubber on
+    the shipped config above its soft limit, refusing every request from then on."""
+    if not pages:
+        return 0
+    return sum(resident - shared for resident, shared in pages) + max(shared for _, shared in pages)
 
 
 def _close(fd: list[int]) -> None:
@@ -119,6 +140,7 @@ class MemoryGate:
         self._readers: list[_Resident] = []  # one per child
         self._used = 0
         self._at = 0.0
+        self._relieved_at = -RELIEF_INTERVAL
         tune_allocator()
 
     def add_limits(self, soft: int, hard: int, check_interval: float) -> None:
@@ -129,25 +151,28 @@ class MemoryGate:
         self.retry_after = interval if self.retry_after is None else min(self.retry_after, interval)
 
     def measure(self) -> int:
-        """Bytes resident in scrubber and its workers, re-measured if older than MIN_INTERVAL."""
+        """Bytes scrubber and its workers hold (`footprint`), re-measured if older than MIN_INTERVAL."""
         now = time.monotonic()
         if now - self._at < MIN_INTERVAL:
             return self._used
         if self._custom is not None:
             used = self._custom()
         else:
-            used = self._own.rss()
+            pages = [self._own.pages()]
             for child in self._readers:
                 try:
-                    used += child.rss()
+                    pages.append(child.pages())
                 except (psutil.Error, OSError):
                     continue
+            used = footprint(pages)
         self._used, self._at = used, now
         return used
 
-    def refresh(self) -> int:
-        """The periodic check: find the current worker processes, measure now, and
-        release memory while above the soft limit."""
+    def refresh(self, relievers: Sequence[Callable[[], bool]] = ()) -> int:
+        """The periodic check: find the current worker processes, measure now, and while above
+        the soft limit release memory; if that is not enough, ask the first of `relievers` that
+        can (`scrubber.heap.RELIEVERS`) to give up memory holding no data, at most once every
+        `RELIEF_INTERVAL` (a replaced worker takes seconds to go and to come back)."""
         for reader in self._readers:
             reader.close()
         self._children = descendants(self._process)
@@ -158,6 +183,10 @@ class MemoryGate:
             release_memory()
             self._at = 0.0
             used = self.measure()
+            now = time.monotonic()
+            if used >= self.soft and relievers and now - self._relieved_at >= RELIEF_INTERVAL:
+                self._relieved_at = now
+                any(relieve() for relieve in relievers)
         return used
 
     def above(self) -> bool:

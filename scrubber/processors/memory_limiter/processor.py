@@ -7,7 +7,8 @@ between two checks. The otlp receiver asks the same gate before it reads a body.
 Above `limit - spike` new data is refused with RESOURCE_EXHAUSTED + RetryInfo /
 HTTP 429 + Retry-After (the pipeline is overloaded: the client backs off and
 retries); the periodic check, every `check_interval`, finds the worker processes
-and gives freed memory back to the system while above the limit. The limit is the
+and gives freed memory back to the system while above the limit, and if that is not
+enough has a worker pool replace a worker that grew (`scrubber.heap.RELIEVERS`). The limit is the
 cgroup's (`memory.max`, `memory.limit_in_bytes`) when a percentage is configured,
 host memory only when the cgroup is unlimited.
 """
@@ -19,6 +20,7 @@ import asyncio
 from scrubber.component import Host, Settings
 from scrubber.consumer import Consumer
 from scrubber.errors import ResourceExhaustedError
+from scrubber.heap import RELIEVERS
 from scrubber.pdata import Request, Signal, item_count
 from scrubber.processorhelper import ProcessorHelper
 from scrubber.processors.memory_limiter.config import MemoryLimiterConfig
@@ -50,6 +52,7 @@ class MemoryLimiter(ProcessorHelper):
                          start=self._start_watch, shutdown=self._stop_watch)
         self.config = config
         self.log = settings.logger
+        self._shared = settings.shared  # where the worker pools list their memory relievers
         self.soft, self.hard = limits(config)
         # tests pass `measure`: a private gate; otherwise the one every limiter and receiver shares
         self.gate = MemoryGate(measure) if measure else settings.shared.setdefault(SHARED_NAME, MemoryGate())
@@ -66,7 +69,7 @@ class MemoryLimiter(ProcessorHelper):
 
     def check(self) -> None:
         """The periodic check: refresh the gate (workers, release of freed memory) and log changes."""
-        used = self.gate.refresh()
+        used = self.gate.refresh(self._shared.get(RELIEVERS, ()))
         self._note(used >= self.soft, used)
 
     def _note(self, refusing: bool, used: int) -> None:
