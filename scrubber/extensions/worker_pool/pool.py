@@ -75,7 +75,7 @@ class WorkerPool:
         self._executor: ThreadPoolExecutor | None = None
         self._started = self._closed = False
         self._rate = 0.0  # items/s through the workers, smoothed: sizes the retry_after hint
-        self._relieve: int | None = None  # the slot whose worker is replaced to relieve memory
+        self._relieve: WorkerHandle | None = None  # the worker to replace to relieve memory
         self._metrics(telemetry or Telemetry())
 
     def _metrics(self, telemetry: Telemetry) -> None:
@@ -193,7 +193,7 @@ class WorkerPool:
             if worker is None or not await self._build_handlers(slot, worker):
                 await asyncio.sleep(1.0)  # failed to start; try again
                 continue
-            if self._relieve == slot:  # between messages: nothing it holds is lost
+            if self._relieve is worker:  # between messages: nothing it holds is lost
                 self._relieve = None
                 await self._lose_worker(slot, worker, MemoryError("replaced to relieve memory above the soft limit"))
                 continue
@@ -354,9 +354,9 @@ class WorkerPool:
         """A memory reliever (`scrubber.heap.RELIEVERS`): mark the worker that grew most since it
         settled, by at least `RELIEF_GROWTH`, to be replaced between two messages (its slot
         spawns a fresh one; the other workers serve meanwhile). True if one was marked."""
-        if self._closed or self._relieve is not None:
-            return self._relieve is not None
-        grown: list[tuple[int, int]] = []
+        if self._closed or (self._relieve is not None and self._relieve in self._workers):
+            return not self._closed  # one is on its way out already
+        grown: list[tuple[int, int, WorkerHandle]] = []
         for slot, worker in enumerate(self._workers):
             if worker is None or worker.settled_rss is None:
                 continue
@@ -365,12 +365,12 @@ class WorkerPool:
             except psutil.Error:
                 continue
             if growth >= RELIEF_GROWTH:
-                grown.append((growth, slot))
+                grown.append((growth, slot, worker))
         if not grown:
             return False
-        growth, self._relieve = max(grown)
+        growth, slot, self._relieve = max(grown, key=lambda g: g[0])
         log.warning("%s: memory above the soft limit; replacing worker %d, grown %d MiB since it started",
-                    self.name, self._relieve, growth >> 20)
+                    self.name, slot, growth >> 20)
         self._wakeup.set()  # an idle worker is replaced now, not after its next message
         return True
 
