@@ -38,6 +38,12 @@ def own_cgroup_paths(proc_cgroup: Path) -> dict[str, str]:
     return paths
 
 
+def _own_then_root(own: dict[str, str], controller: str) -> list[str]:
+    """The folders to look in for `controller` ("" for v2), relative to the mount: our own
+    cgroup's, then the mount's root (once, if they are the same)."""
+    return [relative.lstrip("/") for relative in dict.fromkeys((own.get(controller, "/"), "/"))]
+
+
 def _read_limit(path: Path, unlimited_at: int | None) -> int | None:
     """Bytes, or None if the file is absent, unreadable or says unlimited."""
     try:
@@ -56,27 +62,24 @@ def cgroup_limit(root: Path = ROOT, proc_cgroup: Path = PROC_CGROUP) -> int | No
     """The memory limit of our cgroup in bytes, or None when unlimited or unknown."""
     own = own_cgroup_paths(proc_cgroup)
     candidates: list[tuple[Path, int | None]] = []  # (file, unlimited threshold), most specific first
-    for relative in dict.fromkeys((own.get("", "/"), "/")):
-        candidates.append((root / relative.lstrip("/") / "memory.max", None))  # v2, unified
-    for relative in dict.fromkeys((own.get("memory", "/"), "/")):
-        candidates.append((root / "memory" / relative.lstrip("/") / "memory.limit_in_bytes", _UNLIMITED_V1))
+    for relative in _own_then_root(own, ""):
+        candidates.append((root / relative / "memory.max", None))  # v2, unified
+    for relative in _own_then_root(own, "memory"):
+        candidates.append((root / "memory" / relative / "memory.limit_in_bytes", _UNLIMITED_V1))
     for path, unlimited_at in candidates:
         if path.exists():
             return _read_limit(path, unlimited_at)
     return None
 
 
-
 def _quota_files(root: Path, own: dict[str, str]) -> list[tuple[Path, Path | None]]:
     """(quota file, period file or None when the quota file holds both), most specific first:
     v2 `cpu.max` of our cgroup then the root; v1 `cpu.cfs_quota_us` likewise, under `cpu` or
     `cpu,cpuacct` (where distributions mount the controller)."""
-    files: list[tuple[Path, Path | None]] = []
-    for relative in dict.fromkeys((own.get("", "/"), "/")):
-        files.append((root / relative.lstrip("/") / "cpu.max", None))
+    files: list[tuple[Path, Path | None]] = [(root / relative / "cpu.max", None) for relative in _own_then_root(own, "")]
     for mount in ("cpu", "cpu,cpuacct"):
-        for relative in dict.fromkeys((own.get("cpu", "/"), "/")):
-            folder = root / mount / relative.lstrip("/")
+        for relative in _own_then_root(own, "cpu"):
+            folder = root / mount / relative
             files.append((folder / "cpu.cfs_quota_us", folder / "cpu.cfs_period_us"))
     return files
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import psutil
 
-from scrubber.cgroup import cgroup_limit
+from scrubber.cgroup import PROC_CGROUP, ROOT, cgroup_limit
 from scrubber.heap import release_memory, tune_allocator
 
 __all__ = ["cgroup_limit", "release_memory", "total_memory", "tune_allocator"]
 
-def total_memory(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("/proc/self/cgroup")) -> int:
+def total_memory(root: Path = ROOT, proc_cgroup: Path = PROC_CGROUP) -> int:
     """The memory this process may use: the cgroup limit if set (and below the host's), else the host's."""
     host = psutil.virtual_memory().total
     limit = cgroup_limit(root, proc_cgroup)
